@@ -1,0 +1,115 @@
+import { createHash } from 'node:crypto';
+import { describe, expect, it } from '@jest/globals';
+import { ProjectProjection, type ProjectEvent } from './projection.js';
+
+const at = (s: number) => new Date(Date.UTC(2026, 0, 1, 0, 0, s));
+const changed = (path: string, text: string, version: number, s: number): ProjectEvent => ({
+  type: 'FileChanged',
+  version,
+  createdAt: at(s),
+  data: {
+    path,
+    contentBase64: Buffer.from(text).toString('base64'),
+    sha256: createHash('sha256').update(text).digest('hex'),
+    size: Buffer.byteLength(text),
+    agentId: 'alice',
+    sessionId: 's1',
+  },
+});
+const deleted = (path: string, version: number, s: number): ProjectEvent => ({
+  type: 'FileDeleted',
+  version,
+  createdAt: at(s),
+  data: { path, agentId: 'bob' },
+});
+
+function project(): ProjectProjection {
+  const p = new ProjectProjection();
+  for (const e of [
+    changed('b.txt', 'v1', 1, 10),
+    changed('a.txt', 'first', 1, 11),
+    changed('b.txt', 'version two', 2, 20),
+    deleted('b.txt', 3, 30),
+    changed('b.txt', 'back', 4, 40),
+  ])
+    p.apply(e);
+  return p;
+}
+
+describe('ProjectProjection time travel', () => {
+  const p = project();
+  const text = (path: string, s?: number) =>
+    p.fileAt(path, s === undefined ? undefined : at(s))?.content?.toString();
+
+  it('reads every file as it was at each time', () => {
+    expect(text('b.txt', 9)).toBeUndefined();
+    expect(text('b.txt', 10)).toBe('v1');
+    expect(text('b.txt', 19)).toBe('v1');
+    expect(text('b.txt', 20)).toBe('version two');
+    expect(text('b.txt', 35)).toBeUndefined();
+    expect(text('b.txt', 40)).toBe('back');
+    expect(text('b.txt')).toBe('back');
+    expect(text('missing.txt')).toBeUndefined();
+  });
+
+  it('lists the tree at each time, sorted by path', () => {
+    expect(p.tree(at(5))).toEqual([]);
+    expect(p.tree(at(12)).map((e) => [e.path, e.size])).toEqual([
+      ['a.txt', 5],
+      ['b.txt', 2],
+    ]);
+    expect(p.tree(at(31)).map((e) => e.path)).toEqual(['a.txt']);
+    expect(p.tree().map((e) => [e.path, e.mtime])).toEqual([
+      ['a.txt', at(11).toISOString()],
+      ['b.txt', at(40).toISOString()],
+    ]);
+  });
+
+  it('keeps per-file history with kinds', () => {
+    expect(p.history('b.txt').map((h) => [h.version, h.kind, h.agentId])).toEqual([
+      [1, 'created', 'alice'],
+      [2, 'modified', 'alice'],
+      [3, 'deleted', 'bob'],
+      [4, 'created', 'alice'],
+    ]);
+  });
+
+  it('lists change times newest first', () => {
+    expect(p.historyPoints(3)).toEqual([at(40), at(30), at(20)].map((d) => d.toISOString()));
+  });
+
+  it('resolves a context package against the files at its creation time', () => {
+    p.apply({
+      type: 'ContextCreated',
+      version: 1,
+      createdAt: at(25),
+      data: {
+        id: 'c1',
+        name: 'review',
+        note: 'look',
+        files: ['b.txt', 'gone.txt'],
+        agentId: 'x',
+        createdAt: at(25).toISOString(),
+      },
+    });
+    expect(p.context('c1')?.resolved).toEqual([
+      { path: 'b.txt', size: 11, sha256: createHash('sha256').update('version two').digest('hex') },
+    ]);
+    expect(p.listContexts()).toEqual([{ id: 'c1', name: 'review', createdAt: at(25).toISOString() }]);
+  });
+
+  it('keeps annotations by path', () => {
+    const a = {
+      id: 'n1',
+      path: 'a.txt',
+      text: 'hm',
+      severity: 'warning',
+      line: 3,
+      agentId: 'x',
+      at: at(1).toISOString(),
+    };
+    p.apply({ type: 'AnnotationAdded', version: 1, createdAt: at(50), data: a });
+    expect(p.annotations('a.txt')).toEqual([a]);
+    expect(p.annotations('b.txt')).toEqual([]);
+  });
+});

@@ -1,0 +1,187 @@
+// The project state folded from events: every version of every file (so the
+// tree at any past time can be answered), annotations and context packages.
+// Pure and in memory; fed in global order by the store subscription.
+export const PROJECT_EVENT_TYPES = [
+  'FileChanged',
+  'FileDeleted',
+  'AnnotationAdded',
+  'ContextCreated',
+] as const;
+
+export interface ProjectEvent {
+  type: string;
+  data: unknown;
+  version: number;
+  createdAt: Date;
+}
+
+export interface FileChangedData {
+  path: string;
+  contentBase64: string;
+  sha256: string;
+  size: number;
+  agentId: string;
+  sessionId?: string | null;
+}
+export interface FileDeletedData {
+  path: string;
+  agentId: string;
+  sessionId?: string | null;
+}
+export type Severity = 'info' | 'warning' | 'error';
+export interface Annotation {
+  id: string;
+  path: string;
+  text: string;
+  severity: Severity;
+  line: number | null;
+  agentId: string;
+  at: string;
+}
+export interface ContextPackage {
+  id: string;
+  name: string;
+  note: string;
+  files: string[];
+  agentId: string;
+  createdAt: string;
+}
+
+export interface FileVersion {
+  version: number;
+  at: Date;
+  kind: 'created' | 'modified' | 'deleted';
+  size: number;
+  sha256: string | null;
+  agentId: string;
+  sessionId: string | null;
+  content: Buffer | null;
+}
+
+export interface TreeEntry {
+  path: string;
+  size: number;
+  sha256: string;
+  mtime: string;
+}
+
+export class ProjectProjection {
+  private readonly files = new Map<string, FileVersion[]>();
+  private readonly annotationsByPath = new Map<string, Annotation[]>();
+  private readonly contexts = new Map<string, ContextPackage>();
+  /** Change times, oldest first. */
+  private readonly changeTimes: Date[] = [];
+
+  apply(event: ProjectEvent): void {
+    switch (event.type) {
+      case 'FileChanged': {
+        const d = event.data as FileChangedData;
+        const versions = this.versionsOf(d.path);
+        const previous = versions.at(-1);
+        versions.push({
+          version: event.version,
+          at: event.createdAt,
+          kind: !previous || previous.kind === 'deleted' ? 'created' : 'modified',
+          size: d.size,
+          sha256: d.sha256,
+          agentId: d.agentId,
+          sessionId: d.sessionId ?? null,
+          content: Buffer.from(d.contentBase64, 'base64'),
+        });
+        this.changeTimes.push(event.createdAt);
+        break;
+      }
+      case 'FileDeleted': {
+        const d = event.data as FileDeletedData;
+        this.versionsOf(d.path).push({
+          version: event.version,
+          at: event.createdAt,
+          kind: 'deleted',
+          size: 0,
+          sha256: null,
+          agentId: d.agentId,
+          sessionId: d.sessionId ?? null,
+          content: null,
+        });
+        this.changeTimes.push(event.createdAt);
+        break;
+      }
+      case 'AnnotationAdded': {
+        const a = event.data as Annotation;
+        const list = this.annotationsByPath.get(a.path) ?? [];
+        list.push(a);
+        this.annotationsByPath.set(a.path, list);
+        break;
+      }
+      case 'ContextCreated': {
+        const c = event.data as ContextPackage;
+        this.contexts.set(c.id, c);
+        break;
+      }
+    }
+  }
+
+  private versionsOf(path: string): FileVersion[] {
+    let v = this.files.get(path);
+    if (!v) this.files.set(path, (v = []));
+    return v;
+  }
+
+  /** The version of `path` in effect at `at` (default now), or undefined when absent then. */
+  fileAt(path: string, at?: Date): FileVersion | undefined {
+    const versions = this.files.get(path);
+    if (!versions) return undefined;
+    let found: FileVersion | undefined;
+    for (const v of versions) {
+      if (at && v.at > at) break;
+      found = v;
+    }
+    return found && found.kind !== 'deleted' ? found : undefined;
+  }
+
+  tree(at?: Date): TreeEntry[] {
+    const entries: TreeEntry[] = [];
+    for (const path of this.files.keys()) {
+      const v = this.fileAt(path, at);
+      if (v) entries.push({ path, size: v.size, sha256: v.sha256!, mtime: v.at.toISOString() });
+    }
+    return entries.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  }
+
+  history(path: string): Omit<FileVersion, 'content'>[] {
+    return (this.files.get(path) ?? []).map(({ content: _c, ...rest }) => rest);
+  }
+
+  /** Distinct times of recent changes, newest first. */
+  historyPoints(limit: number): string[] {
+    const out: string[] = [];
+    for (let i = this.changeTimes.length - 1; i >= 0 && out.length < limit; i--) {
+      const iso = this.changeTimes[i]!.toISOString();
+      if (out.at(-1) !== iso) out.push(iso);
+    }
+    return out;
+  }
+
+  annotations(path?: string): Annotation[] {
+    if (path !== undefined) return [...(this.annotationsByPath.get(path) ?? [])];
+    return [...this.annotationsByPath.values()].flat();
+  }
+
+  listContexts(): Pick<ContextPackage, 'id' | 'name' | 'createdAt'>[] {
+    return [...this.contexts.values()].map(({ id, name, createdAt }) => ({ id, name, createdAt }));
+  }
+
+  /** A context package with each file as it was when the package was made. */
+  context(
+    id: string,
+  ): (ContextPackage & { resolved: { path: string; size: number; sha256: string }[] }) | undefined {
+    const c = this.contexts.get(id);
+    if (!c) return undefined;
+    const at = new Date(c.createdAt);
+    const resolved = c.files.flatMap((path) => {
+      const v = this.fileAt(path, at);
+      return v ? [{ path, size: v.size, sha256: v.sha256! }] : [];
+    });
+    return { ...c, resolved };
+  }
+}
