@@ -1,0 +1,108 @@
+// The live flag set of one bridge process: specs from flags.yaml (reloaded
+// when the file changes; a bad file keeps the last good set), overridden by
+// kill switches, which arrive as events so every replica applies them.
+import { readFileSync, unwatchFile, watchFile } from 'node:fs';
+import { parseFlags } from './config.js';
+import { evaluate, type FlagSpec } from './evaluate.js';
+
+/** Behaviour the bridge gates; on unless flags.yaml says otherwise. */
+export const GATED_FEATURES = ['elicitation', 'heuristics', 'escalation'] as const;
+const DEFAULTS: Record<string, FlagSpec> = Object.fromEntries(GATED_FEATURES.map((f) => [f, { mode: 'on' }]));
+
+export const FLAG_EVENT_TYPES = ['FlagKilled', 'FlagRestored'] as const;
+export const FLAGS_STREAM = 'flags';
+export interface FlagKillEvent {
+  type: string;
+  data: unknown;
+}
+
+export interface FlagsStatus {
+  source: string | null;
+  loadedAt: string | null;
+  error: string | null;
+  killed: string[];
+  flags: Record<string, FlagSpec>;
+}
+
+export interface FlagsLogger {
+  info(message: string, meta?: object): unknown;
+  error(message: string, meta?: object): unknown;
+}
+
+export class FeatureFlags {
+  private specs: Record<string, FlagSpec> = { ...DEFAULTS };
+  private readonly killed = new Set<string>();
+  private loadedAt: Date | null = null;
+  private error: string | null = null;
+  private watching = false;
+
+  constructor(
+    private readonly file: string | null,
+    private readonly logger?: FlagsLogger,
+  ) {
+    if (file) this.reload();
+  }
+
+  static fromSpecs(specs: Record<string, FlagSpec>): FeatureFlags {
+    const f = new FeatureFlags(null);
+    f.specs = { ...DEFAULTS, ...specs };
+    return f;
+  }
+
+  /** Re-reads the file. A missing file means defaults; an invalid one keeps the last good set. */
+  reload(): void {
+    if (!this.file) return;
+    let text: string;
+    try {
+      text = readFileSync(this.file, 'utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      text = '';
+    }
+    try {
+      this.specs = { ...DEFAULTS, ...parseFlags(text) };
+      this.loadedAt = new Date();
+      this.error = null;
+      this.logger?.info('feature flags loaded', { file: this.file, flags: Object.keys(this.specs) });
+    } catch (err) {
+      this.error = (err as Error).message;
+      this.logger?.error('feature flags not reloaded; keeping the previous set', { error: this.error });
+    }
+  }
+
+  /** Polls the file's stat (survives ConfigMap symlink swaps, unlike inotify on the file). */
+  watch(intervalMs = 500): void {
+    if (!this.file || this.watching) return;
+    this.watching = true;
+    watchFile(this.file, { interval: intervalMs, persistent: false }, () => this.reload());
+  }
+
+  close(): void {
+    if (this.file && this.watching) unwatchFile(this.file);
+    this.watching = false;
+  }
+
+  isEnabled(name: string, agentId: string): boolean {
+    if (this.killed.has(name)) return false;
+    const spec = this.specs[name];
+    return spec ? evaluate(name, spec, agentId) : false;
+  }
+
+  /** Applies a kill-switch event from the store (every replica sees the same sequence). */
+  applyEvent(event: FlagKillEvent): void {
+    const flag = (event.data as { flag?: unknown }).flag;
+    if (typeof flag !== 'string') return;
+    if (event.type === 'FlagKilled') this.killed.add(flag);
+    else if (event.type === 'FlagRestored') this.killed.delete(flag);
+  }
+
+  status(): FlagsStatus {
+    return {
+      source: this.file,
+      loadedAt: this.loadedAt?.toISOString() ?? null,
+      error: this.error,
+      killed: [...this.killed].sort(),
+      flags: { ...this.specs },
+    };
+  }
+}
