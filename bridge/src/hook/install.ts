@@ -1,0 +1,80 @@
+// `lighthouse hook install`: a launcher script that runs this checkout with
+// this Node (Claude Code runs hooks with the user's ordinary PATH, where
+// `node` may be too old or absent), and the hook entries merged into
+// .claude/settings.json (project) or ~/.claude/settings.json (user).
+import {
+  chmodSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  renameSync,
+  writeFileSync,
+} from 'node:fs';
+import { homedir } from 'node:os';
+import path from 'node:path';
+import { mergeHookSettings, SettingsError } from './settings.js';
+
+export interface InstallOptions {
+  scope: 'project' | 'user';
+  /** Project directory for `project` scope. */
+  projectDir: string;
+  home?: string;
+  /** Where the launcher goes (default: <config dir>/bin/lighthouse). */
+  launcherPath: string;
+  /** The `lighthouse.js` entry the launcher runs, and the Node that runs it. */
+  entry: string;
+  nodePath: string;
+  preToolUseTimeoutSeconds?: number;
+  now?: Date;
+}
+
+export interface InstallResult {
+  settingsFile: string;
+  backupFile: string | null;
+  launcher: string;
+  settings: Record<string, unknown>;
+}
+
+export function settingsFile(scope: 'project' | 'user', projectDir: string, home = homedir()): string {
+  return scope === 'user'
+    ? path.join(home, '.claude', 'settings.json')
+    : path.join(projectDir, '.claude', 'settings.json');
+}
+
+export function launcherScript(nodePath: string, entry: string): string {
+  const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+  return `#!/bin/sh\n# Written by \`lighthouse hook install\`: runs the lighthouse CLI with the Node it was installed with.\nexec ${q(nodePath)} ${q(entry)} "$@"\n`;
+}
+
+export function installHooks(opts: InstallOptions): InstallResult {
+  mkdirSync(path.dirname(opts.launcherPath), { recursive: true });
+  writeFileSync(opts.launcherPath, launcherScript(opts.nodePath, opts.entry), { mode: 0o755 });
+  chmodSync(opts.launcherPath, 0o755);
+
+  const file = settingsFile(opts.scope, opts.projectDir, opts.home);
+  let existing: unknown;
+  let backupFile: string | null = null;
+  if (existsSync(file)) {
+    const text = readFileSync(file, 'utf8');
+    try {
+      existing = text.trim() === '' ? {} : JSON.parse(text);
+    } catch (err) {
+      throw new SettingsError(
+        `${file} is not valid JSON (${(err as Error).message}); fix it or move it away first`,
+      );
+    }
+    const stamp = (opts.now ?? new Date()).toISOString().replace(/[:.]/g, '-');
+    backupFile = `${file}.lighthouse-backup-${stamp}`;
+    copyFileSync(file, backupFile);
+  }
+  const settings = mergeHookSettings(existing, {
+    launcher: opts.launcherPath,
+    preToolUseTimeoutSeconds: opts.preToolUseTimeoutSeconds ?? 120,
+  });
+  mkdirSync(path.dirname(file), { recursive: true });
+  const tmp = `${file}.${process.pid}.tmp`;
+  writeFileSync(tmp, JSON.stringify(settings, null, 2) + '\n');
+  renameSync(tmp, file);
+  return { settingsFile: file, backupFile, launcher: opts.launcherPath, settings };
+}
