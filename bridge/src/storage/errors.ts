@@ -1,0 +1,55 @@
+// Errors of the storage layer that callers can act on.
+
+/** The database cannot be reached (refused, reset, shutting down, too many connections). Retry later. */
+export class StoreUnavailableError extends Error {
+  readonly code = 'store_unavailable';
+  readonly retryable = true;
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'StoreUnavailableError';
+  }
+}
+
+const NETWORK_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'ETIMEDOUT',
+  'ENOTCONN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EAI_AGAIN',
+]);
+
+// SQLSTATEs meaning "the server went away or refuses connections now": class 08
+// (connection exception), admin/crash shutdown, cannot connect now, too many connections.
+const UNAVAILABLE_SQLSTATES = new Set(['57P01', '57P02', '57P03', '53300']);
+
+const MESSAGES = [
+  'Connection terminated',
+  'connection terminated',
+  'Client has encountered a connection error',
+  'Client was closed and is not queryable',
+  'timeout exceeded when trying to connect',
+  'Connection ended unexpectedly',
+];
+
+/** True when `err` says the database is unreachable rather than that the statement was wrong. */
+export function isConnectionError(err: unknown): boolean {
+  if (err instanceof StoreUnavailableError) return true;
+  if (!(err instanceof Error)) return false;
+  const code = (err as { code?: unknown }).code;
+  if (typeof code === 'string') {
+    if (NETWORK_CODES.has(code) || UNAVAILABLE_SQLSTATES.has(code) || code.startsWith('08')) return true;
+  }
+  return MESSAGES.some((m) => err.message.includes(m));
+}
+
+/** Rethrows connection failures as StoreUnavailableError; other errors unchanged. */
+export function classifyError(err: unknown): unknown {
+  if (err instanceof StoreUnavailableError) return err;
+  if (isConnectionError(err)) {
+    return new StoreUnavailableError(`database unavailable: ${(err as Error).message}`, { cause: err });
+  }
+  return err;
+}

@@ -1,0 +1,95 @@
+// Database on the embedded PGlite: PostgreSQL in WASM, one in-process
+// connection. PGlite queues queries and transactions on that connection itself,
+// so concurrent callers are serialised, never interleaved inside a transaction.
+import { PGlite } from '@electric-sql/pglite';
+import type { Transaction } from '@electric-sql/pglite';
+import type { Database, Migration, QueryResult, Queryable } from './database.js';
+import { StoreUnavailableError, classifyError } from './errors.js';
+import { applyMigrations, type ScriptTransaction } from './migrations.js';
+
+interface PGliteResults {
+  rows: unknown[];
+  affectedRows?: number;
+  rowCount?: number;
+  command?: string;
+}
+
+function toResult<R>(r: PGliteResults): QueryResult<R> {
+  const rowCount = r.command === 'SELECT' ? r.rows.length : (r.affectedRows ?? r.rowCount ?? r.rows.length);
+  return { rows: r.rows as R[], rowCount };
+}
+
+function classify(err: unknown): unknown {
+  if (err instanceof Error && /PGlite is closed/i.test(err.message)) {
+    return new StoreUnavailableError('embedded database is closed', { cause: err });
+  }
+  return classifyError(err);
+}
+
+function wrap(tx: Transaction): ScriptTransaction {
+  return {
+    async query<R>(sql: string, params?: unknown[]): Promise<QueryResult<R>> {
+      try {
+        return toResult<R>(await tx.query(sql, params));
+      } catch (err) {
+        throw classify(err);
+      }
+    },
+    async exec(sql: string): Promise<void> {
+      try {
+        await tx.exec(sql);
+      } catch (err) {
+        throw classify(err);
+      }
+    },
+  };
+}
+
+export class PGliteDatabase implements Database {
+  readonly driver = 'pglite' as const;
+
+  private constructor(private readonly pg: PGlite) {}
+
+  static async open(dataDir: string | undefined, migrations: Migration[]): Promise<PGliteDatabase> {
+    const pg = await PGlite.create(dataDir ? { dataDir } : {});
+    const db = new PGliteDatabase(pg);
+    try {
+      await applyMigrations((fn) => pg.transaction((tx) => fn(wrap(tx))), migrations);
+    } catch (err) {
+      await db.close();
+      throw err;
+    }
+    return db;
+  }
+
+  async query<R = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<QueryResult<R>> {
+    try {
+      return toResult<R>(await this.pg.query(sql, params));
+    } catch (err) {
+      throw classify(err);
+    }
+  }
+
+  async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
+    try {
+      return await this.pg.transaction((tx) => fn(wrap(tx)));
+    } catch (err) {
+      throw classify(err);
+    }
+  }
+
+  async listen(channel: string, onPayload: (payload: string) => void): Promise<() => Promise<void>> {
+    const unlisten = await this.pg.listen(channel, onPayload);
+    return async () => {
+      if (!this.pg.closed) await unlisten();
+    };
+  }
+
+  async notify(channel: string, payload: string): Promise<void> {
+    await this.query('SELECT pg_notify($1, $2)', [channel, payload]);
+  }
+
+  async close(): Promise<void> {
+    if (!this.pg.closed) await this.pg.close();
+  }
+}
