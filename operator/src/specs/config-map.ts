@@ -1,0 +1,21 @@
+// <name>-config ConfigMap: policy.yaml and flags.yaml, hot-reloaded by the bridge.
+import type { V1ConfigMap } from '@kubernetes/client-node';
+import { stringify } from 'yaml';
+
+import type { LighthouseBridge } from '../api/types.js';
+import { childMetadata, childNames } from './labels.js';
+
+const render = (value: unknown) => stringify(value, { sortMapEntries: true });
+
+export function buildConfigMap(lhb: LighthouseBridge): V1ConfigMap {
+  const data: Record<string, string> = {};
+  // Without spec.policy the file is absent and the bridge uses its default policy.
+  if (lhb.spec.policy) data['policy.yaml'] = render(lhb.spec.policy);
+  data['flags.yaml'] = render({ flags: lhb.spec.featureFlags ?? {} });
+  return {
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: childMetadata(lhb, childNames(lhb.metadata.name).config, 'config'),
+    data,
+  };
+}
