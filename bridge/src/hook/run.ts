@@ -1,0 +1,107 @@
+// What `lighthouse hook pre-tool-use` / `post-tool-use` do with one hook call,
+// given a way to POST to the bridge. Fails closed: anything but a clear
+// decision from the bridge blocks the tool unless --on-unreachable says otherwise.
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import {
+  changedFile,
+  decisionResult,
+  HookInputError,
+  parseHookInput,
+  readDecision,
+  unreachableResult,
+  type HookResult,
+  type UnreachableMode,
+} from './protocol.js';
+import { UnreachableError, type PostResult } from './transport.js';
+
+export type Post = (path: string, body: unknown) => Promise<PostResult>;
+
+export const HOOK_ENDPOINT = '/v1/hooks/claude-code';
+
+const blocked = (reason: string): HookResult => ({
+  exitCode: 2,
+  stdout: '',
+  stderr: `lighthouse: ${reason}; tool call blocked\n`,
+});
+
+const errorCode = (body: unknown) =>
+  (body as { error?: { code?: string; message?: string } } | null)?.error?.code ?? 'unknown_error';
+
+export async function preToolUse(
+  stdin: string,
+  post: Post,
+  onUnreachable: UnreachableMode,
+): Promise<HookResult> {
+  let input;
+  try {
+    input = parseHookInput(stdin, 'PreToolUse');
+  } catch (err) {
+    if (err instanceof HookInputError) return blocked(err.message);
+    throw err;
+  }
+  let res: PostResult;
+  try {
+    res = await post(HOOK_ENDPOINT, input);
+  } catch (err) {
+    if (err instanceof UnreachableError) return unreachableResult(onUnreachable, err.message);
+    throw err;
+  }
+  if (res.status >= 500 || res.status === 429) {
+    return unreachableResult(onUnreachable, `HTTP ${res.status} ${errorCode(res.body)}`);
+  }
+  if (res.status !== 200)
+    return blocked(`the bridge refused the request (HTTP ${res.status} ${errorCode(res.body)})`);
+  const decision = readDecision(res.body);
+  if (!decision) return blocked('the bridge answered without a permission decision');
+  return decisionResult(decision.decision, decision.reason);
+}
+
+/**
+ * Forwards the PostToolUse call and, for Write/Edit/MultiEdit, reports the
+ * file as it now is on disk. The tool has already run, so failures are
+ * reported (exit 1, a non-blocking error in Claude Code), not blocked.
+ */
+export async function postToolUse(
+  stdin: string,
+  post: Post,
+  projectRoot: string | undefined,
+): Promise<HookResult> {
+  let input;
+  try {
+    input = parseHookInput(stdin, 'PostToolUse');
+  } catch (err) {
+    if (err instanceof HookInputError)
+      return { exitCode: 1, stdout: '', stderr: `lighthouse: ${err.message}\n` };
+    throw err;
+  }
+  const root = projectRoot || input.cwd || process.cwd();
+  const problems: string[] = [];
+  let stdout = '';
+  try {
+    const res = await post(HOOK_ENDPOINT, input);
+    if (res.status === 200 && res.body && typeof res.body === 'object' && Object.keys(res.body).length > 0) {
+      stdout = JSON.stringify(res.body) + '\n';
+    } else if (res.status !== 200 && res.status !== 404) {
+      problems.push(`hook report: HTTP ${res.status} ${errorCode(res.body)}`);
+    }
+    const file = changedFile(input, root);
+    if (file) {
+      let change: Record<string, unknown>;
+      try {
+        const bytes = await readFile(path.join(root, file));
+        change = { path: file, contentBase64: bytes.toString('base64') };
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+        change = { path: file, deleted: true };
+      }
+      const r = await post('/v1/files', { ...change, sessionId: input.session_id });
+      if (r.status !== 201) problems.push(`file report for ${file}: HTTP ${r.status} ${errorCode(r.body)}`);
+    }
+  } catch (err) {
+    if (!(err instanceof UnreachableError)) throw err;
+    problems.push(`bridge unreachable (${err.message})`);
+  }
+  if (problems.length === 0) return { exitCode: 0, stdout, stderr: '' };
+  return { exitCode: 1, stdout, stderr: problems.map((p) => `lighthouse: ${p}\n`).join('') };
+}
