@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# `make images`: builds bridge/Dockerfile and operator/Dockerfile with buildah
+# (chroot isolation, vfs storage: no Docker engine, no daemon) on top of the
+# locally assembled base image (images/base-image.sh), then checks the bridge
+# image by running it (images/run-check.sh) and prints the image sizes.
+#
+# npm inside the build needs this machine's npm configuration (registry and
+# CA file); it is handed over as build secrets, never baked into a layer.
+set -euo pipefail
+
+REPO=$(cd "$(dirname "$0")/.." && pwd)
+CACHE=${LIGHTHOUSE_IMAGE_CACHE:-$HOME/.cache/lighthouse/images}
+BUILDAH=(buildah --storage-driver vfs)
+REVISION=$(git -C "$REPO" rev-parse --short HEAD 2>/dev/null || echo unknown)
+VERSION=$(node -p "require('$REPO/package.json').version ?? '0.1.0'" 2>/dev/null || echo 0.1.0)
+[[ $VERSION == undefined ]] && VERSION=0.1.0
+
+log() { echo "images: $*" >&2; }
+command -v buildah >/dev/null || { log "buildah missing (apt-get install buildah)"; exit 1; }
+
+bash "$REPO/images/base-image.sh"
+
+secrets=$(mktemp -d)
+trap 'rm -rf "$secrets"' EXIT
+registry=$(npm config get registry 2>/dev/null)
+cafile=$(npm config get cafile 2>/dev/null)
+{
+  echo "registry=$registry"
+  if [[ -n $cafile && $cafile != null && -f $cafile ]]; then
+    cp "$cafile" "$secrets/npm-ca"
+    echo "cafile=/run/secrets/npm-ca"
+  else
+    : >"$secrets/npm-ca"
+  fi
+  echo "update-notifier=false"
+} >"$secrets/npmrc"
+
+build() { # name dockerfile
+  local name=$1 file=$2 start=$SECONDS
+  log "building lighthouse-$name:$VERSION from $file"
+  "${BUILDAH[@]}" bud --isolation chroot --layers=false \
+    --secret id=npmrc,src="$secrets/npmrc" --secret id=npm-ca,src="$secrets/npm-ca" \
+    --build-arg VERSION="$VERSION" --build-arg REVISION="$REVISION" \
+    -f "$REPO/$file" -t "localhost/lighthouse-$name:$VERSION" "$REPO" >"$CACHE/build-$name.log" 2>&1 \
+    || { tail -30 "$CACHE/build-$name.log" >&2; log "build of $name failed, full log: $CACHE/build-$name.log"; exit 1; }
+  log "built lighthouse-$name in $((SECONDS - start)) s"
+}
+
+mkdir -p "$CACHE"
+build bridge bridge/Dockerfile
+build operator operator/Dockerfile
+# Intermediate stages leave unnamed images behind; keep the store small.
+"${BUILDAH[@]}" rmi --prune >/dev/null 2>&1 || true
+
+bash "$REPO/images/run-check.sh" "localhost/lighthouse-bridge:$VERSION"
+bash "$REPO/images/sizes.sh" "localhost/lighthouse-bridge:$VERSION" "localhost/lighthouse-operator:$VERSION" \
+  | tee "$CACHE/sizes.txt"
