@@ -7,7 +7,7 @@
 #   test/controlplane/build.sh --print-dir   only print the directory (no build)
 #
 # Output: $LIGHTHOUSE_CONTROLPLANE_CACHE (default ${XDG_CACHE_HOME:-$HOME/.cache}/lighthouse/controlplane)
-#         /<hash of versions.env, go.mod/go.sum files and this script>/{bin,crds,manifest.json}
+#         /<hash of versions.env, go.mod/go.sum files and cache_layout>/{bin,crds,kwok,manifest.json}
 # A directory is used only once it is complete (marker file .complete), so an
 # interrupted build is resumed, never half-used. Idempotent; safe to run concurrently.
 set -euo pipefail
@@ -15,8 +15,10 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 # shellcheck source=versions.env
 source "$here/versions.env"
 
+# Bump when this script changes what it puts into the cache (flags, files).
+cache_layout=2
 cache_root="${LIGHTHOUSE_CONTROLPLANE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/lighthouse/controlplane}"
-hash="$(cd "$here" && cat versions.env build.sh kube/go.mod kube/go.sum kwok/go.mod kwok/go.sum helm/go.mod helm/go.sum \
+hash="$(cd "$here" && { echo "$cache_layout"; cat versions.env kube/go.mod kube/go.sum kwok/go.mod kwok/go.sum helm/go.mod helm/go.sum; } \
   | sha256sum | cut -c1-16)"
 out="$cache_root/$hash"
 
@@ -49,7 +51,7 @@ flock 9
 if [[ -f "$out/.complete" ]]; then echo "$out"; exit 0; fi   # built by a concurrent run
 
 started=$(date +%s)
-mkdir -p "$out/bin" "$out/crds"
+mkdir -p "$out/bin" "$out/crds" "$out/kwok"
 
 # Version stamps: without them the API server reports v0.0.0 and charts with a
 # kubeVersion constraint refuse to install.
@@ -93,6 +95,17 @@ copy_crds "github.com/cloudnative-pg/plugin-barman-cloud@$BARMAN_CLOUD_PLUGIN_VE
   barmancloud.cnpg.io_objectstores.yaml
 copy_crds "github.com/prometheus-operator/prometheus-operator@$PROMETHEUS_OPERATOR_VERSION" example/prometheus-operator-crd \
   monitoring.coreos.com_servicemonitors.yaml monitoring.coreos.com_prometheusrules.yaml
+
+# kwok's binary has no built-in behaviour: Stages (from its module, the same
+# defaults kwokctl uses) make fake nodes Ready and their pods Running/Ready.
+kwok_dir="$(cd "$here/kwok" && go list -m -f '{{.Dir}}' sigs.k8s.io/kwok)"
+{
+  for f in stage/node/fast/node-initialize.yaml stage/node/heartbeat-with-lease/node-heartbeat-with-lease.yaml \
+           stage/pod/fast/pod-ready.yaml stage/pod/fast/pod-complete.yaml stage/pod/fast/pod-delete.yaml; do
+    echo "---"; cat "$kwok_dir/kustomize/$f"
+  done
+} > "$out/kwok/stages.yaml"
+log "kwok stages: $out/kwok/stages.yaml"
 
 cat > "$out/manifest.json" <<JSON
 {

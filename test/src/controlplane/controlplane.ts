@@ -126,8 +126,12 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
   const processes: ManagedProcess[] = [];
   let stopped = false;
   const removeWorkDir = () => rmSync(workDir, { recursive: true, force: true });
-  // Exit hooks run in registration order: processes.ts kills the children first.
-  process.on('exit', removeWorkDir);
+  // On any exit (also a failed test run): kill the children, then remove their files.
+  const onExit = () => {
+    for (const p of processes) p.killNow();
+    removeWorkDir();
+  };
+  process.on('exit', onExit);
 
   const stop = async () => {
     if (stopped) return;
@@ -139,7 +143,7 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
     await Promise.all(processes.filter((p) => p.name === 'kube-apiserver').map((p) => p.stop()));
     await Promise.all(processes.filter((p) => p.name === 'etcd').map((p) => p.stop()));
     removeWorkDir();
-    process.removeListener('exit', removeWorkDir);
+    process.removeListener('exit', onExit);
   };
 
   const spawnLogged = (name: string, command: string, args: string[]) => {
@@ -211,6 +215,9 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
       `--etcd-servers=${etcdUrl}`,
       '--bind-address=127.0.0.1',
       '--advertise-address=127.0.0.1',
+      // The endpoint reconciler refuses a loopback address; nothing in the
+      // cluster needs the `kubernetes` Service's endpoints (no real pods run).
+      '--endpoint-reconciler-type=none',
       `--secure-port=${apiserverPort}`,
       `--cert-dir=${path.join(workDir, 'apiserver-certs')}`,
       `--tls-cert-file=${serving.cert}`,

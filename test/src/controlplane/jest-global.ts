@@ -13,6 +13,7 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 
 import { startControlPlane, type ControlPlane } from './controlplane.js';
+import { exitOnSignals } from './processes.js';
 
 export const STATE_ENV = 'LIGHTHOUSE_CONTROLPLANE_STATE';
 
@@ -40,6 +41,8 @@ export async function setupControlPlane(): Promise<void> {
   stateDir = mkdtempSync(path.join(os.tmpdir(), 'lighthouse-controlplane-state-'));
   const stateFile = path.join(stateDir, 'state.json');
   process.env[STATE_ENV] = stateFile;
+  exitOnSignals();
+  process.on('exit', () => stateDir && rmSync(stateDir, { recursive: true, force: true }));
   let state: ControlPlaneState;
   if (process.env.LIGHTHOUSE_CONTROLPLANE === 'off') {
     state = { error: 'control plane disabled by LIGHTHOUSE_CONTROLPLANE=off' };

@@ -120,6 +120,17 @@ export class ManagedProcess {
   }
 }
 
+/**
+ * Makes SIGINT/SIGTERM/SIGHUP end this process through process.exit, so the
+ * exit hooks (which kill the children and remove temporary files) run; Node's
+ * default for these signals skips them.
+ */
+export function exitOnSignals(): void {
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    process.once(signal, () => process.exit(128 + (signal === 'SIGINT' ? 2 : signal === 'SIGTERM' ? 15 : 1)));
+  }
+}
+
 export async function stopAll(processes: ManagedProcess[]): Promise<void> {
   await Promise.all(processes.map((p) => p.stop()));
 }
