@@ -1,0 +1,195 @@
+// The sidecar's in-memory view of the project: a snapshot filled from the
+// bridge on demand and kept fresh by live events. FUSE handlers only call
+// `lookup` and `content`, which answer from memory when they can.
+import { createHash } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
+import { buildTree, putFile, removeFile } from './file-tree.js';
+import type { ProjectSnapshot } from './model.js';
+import type { ProjectApi, ProjectEvent } from './project-api.js';
+import { appendStream, renderContext, renderManifest, renderShadow } from './render.js';
+import { resolve, streamName, type FsNode, type Need } from './resolve.js';
+import { emptySnapshot } from './snapshot.js';
+
+export interface CacheOptions {
+  /** Bytes of file content kept in memory (least recently used evicted). */
+  contentBytes?: number;
+  /** How many change points /history lists. */
+  historyLimit?: number;
+  /** A stream log older than this is refreshed when it is looked up (tail -f polls by size). */
+  streamRefreshMs?: number;
+  now?: () => Date;
+}
+
+export type Resolved = Exclude<FsNode, { kind: 'load' }>;
+
+export class ProjectCache {
+  snapshot: ProjectSnapshot;
+  private readonly content: LRUCache<string, Buffer>;
+  private readonly inflight = new Map<string, Promise<void>>();
+  private readonly streamPositions = new Map<string, { position: string | undefined; refreshedAt: number }>();
+  private readonly historyLimit: number;
+  private readonly streamRefreshMs: number;
+  private readonly now: () => Date;
+
+  constructor(
+    private readonly api: ProjectApi,
+    opts: CacheOptions = {},
+  ) {
+    this.now = opts.now ?? (() => new Date());
+    this.snapshot = emptySnapshot(this.now());
+    this.historyLimit = opts.historyLimit ?? 100;
+    this.streamRefreshMs = opts.streamRefreshMs ?? 500;
+    this.content = new LRUCache({
+      maxSize: opts.contentBytes ?? 256 * 1024 * 1024,
+      sizeCalculation: (b) => Math.max(1, b.length),
+    });
+  }
+
+  /** Loads the current tree, the change points and the context list (again after a lost feed). */
+  async load(): Promise<void> {
+    const [files, points, contexts] = await Promise.all([
+      this.api.tree(),
+      this.api.history(this.historyLimit),
+      this.api.contexts(),
+    ]);
+    const snap = this.snapshot;
+    snap.current = buildTree(files);
+    snap.historyPoints = points;
+    snap.contexts = new Map(contexts.map((c) => [c.id, c]));
+    snap.shadows.clear();
+  }
+
+  /** Resolves a mount path, fetching what the snapshot lacks; null when nothing is there. */
+  async lookup(fsPath: string): Promise<Resolved | null> {
+    const stream = streamOf(fsPath);
+    if (stream !== undefined && this.streamIsStale(stream)) {
+      await this.once(`stream:${stream}`, () => this.loadStream(stream));
+    }
+    // Each round fills one missing piece (a context, then nothing more): two rounds suffice.
+    for (let round = 0; round < 3; round++) {
+      const node = resolve(this.snapshot, fsPath);
+      if (node === null) return null;
+      if (node.kind !== 'load') return node;
+      if (!(await this.fill(node.need))) return null;
+    }
+    return null;
+  }
+
+  /** Bytes of a file node. Project files are content-addressed, so every version is fetched once. */
+  async bytes(node: Resolved): Promise<Buffer | null> {
+    if (node.kind === 'text') return node.file.bytes;
+    if (node.kind !== 'blob') return null;
+    const hit = this.content.get(node.sha256);
+    if (hit) return hit;
+    const bytes = await this.api.file(node.source.path, node.source.at);
+    if (bytes === null) return null;
+    const sha = createHash('sha256').update(bytes).digest('hex');
+    this.content.set(sha, bytes);
+    return bytes;
+  }
+
+  /** Applies one live event; the next lookup sees it. */
+  apply(event: ProjectEvent): void {
+    const snap = this.snapshot;
+    const at = new Date(event.at);
+    const iso = at.toISOString();
+    switch (event.type) {
+      case 'FileChanged':
+        putFile(snap.current, { path: event.path, size: event.size, sha256: event.sha256, mtime: at });
+        if (event.content) this.content.set(event.sha256, event.content);
+        snap.shadows.delete(event.path);
+        this.addPoint(iso);
+        return;
+      case 'FileDeleted':
+        removeFile(snap.current, event.path, at);
+        snap.shadows.delete(event.path);
+        this.addPoint(iso);
+        return;
+      case 'AnnotationAdded':
+        snap.shadows.delete(event.path);
+        return;
+      case 'ContextCreated':
+        snap.contexts.set(event.id, { id: event.id, name: event.name, createdAt: iso });
+        return;
+    }
+  }
+
+  private addPoint(at: string): void {
+    // A tree fetched for a time at or after this change no longer holds.
+    for (const key of this.snapshot.trees.keys()) if (key >= at) this.snapshot.trees.delete(key);
+    const points = this.snapshot.historyPoints;
+    if (points.includes(at)) return;
+    points.unshift(at);
+    if (points.length > this.historyLimit) points.length = this.historyLimit;
+  }
+
+  private streamIsStale(name: string): boolean {
+    const state = this.streamPositions.get(name);
+    return !state || this.now().getTime() - state.refreshedAt >= this.streamRefreshMs;
+  }
+
+  private async loadStream(name: string): Promise<void> {
+    const state = this.streamPositions.get(name);
+    const events = await this.api.streamEvents(name, state?.position);
+    const last = events.at(-1);
+    this.streamPositions.set(name, {
+      position: last ? last.position : state?.position,
+      refreshedAt: this.now().getTime(),
+    });
+    const existing = this.snapshot.streams.get(name);
+    if (events.length > 0 || existing) this.snapshot.streams.set(name, appendStream(existing, events));
+  }
+
+  /** Fetches what a `load` node needs; false when the bridge has nothing there. */
+  private async fill(need: Need): Promise<boolean> {
+    const snap = this.snapshot;
+    switch (need.what) {
+      case 'tree':
+        await this.once(`tree:${need.at}`, async () => {
+          snap.trees.set(need.at, buildTree(await this.api.tree(need.at)));
+        });
+        return snap.trees.has(need.at);
+      case 'shadow':
+        await this.once(`shadow:${need.path}`, async () => {
+          const [annotations, changes] = await Promise.all([
+            this.api.annotations(need.path),
+            this.api.fileHistory(need.path),
+          ]);
+          snap.shadows.set(need.path, renderShadow(need.path, annotations, changes));
+        });
+        return snap.shadows.has(need.path);
+      case 'context':
+        await this.once(`context:${need.id}`, async () => {
+          const pkg = await this.api.context(need.id);
+          if (!pkg) return;
+          const mtime = new Date(pkg.createdAt);
+          const tree = buildTree(pkg.files.map((f) => ({ ...f, mtime })));
+          snap.packages.set(need.id, {
+            pkg,
+            tree,
+            manifest: renderManifest(pkg),
+            context: renderContext(pkg),
+          });
+        });
+        return snap.packages.has(need.id);
+      case 'stream':
+        // lookup() loaded it already; still absent means the stream has no events.
+        return snap.streams.has(need.name);
+    }
+  }
+
+  /** Runs one fetch per key at a time; concurrent lookups share it. */
+  private once(key: string, run: () => Promise<void>): Promise<void> {
+    let p = this.inflight.get(key);
+    if (!p) {
+      p = run().finally(() => this.inflight.delete(key));
+      this.inflight.set(key, p);
+    }
+    return p;
+  }
+}
+
+function streamOf(fsPath: string): string | undefined {
+  const m = /^\/streams\/([^/]+)$/.exec(fsPath);
+  return m?.[1] === undefined ? undefined : streamName(m[1]);
+}

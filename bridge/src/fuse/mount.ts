@@ -1,0 +1,87 @@
+// The mount's life cycle: clear a stale mount left by a crash, mount
+// read-only, report readiness, and unmount on SIGTERM/SIGINT (fusermount -u,
+// then the lazy -uz when something still holds the mount).
+import { execFile } from 'node:child_process';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { promisify } from 'node:util';
+import Fuse, { type Operations } from 'fuse-native';
+
+const run = promisify(execFile);
+
+export class MountError extends Error {
+  override name = 'MountError';
+}
+
+/** Whether `dir` is a mount point, from /proc/self/mountinfo (field 5, octal escapes for spaces etc.). */
+export async function isMounted(dir: string): Promise<boolean> {
+  const info = await readFile('/proc/self/mountinfo', 'utf8');
+  return info.split('\n').some((line) => unescapeMountPath(line.split(' ')[4] ?? '') === dir);
+}
+
+export function unescapeMountPath(field: string): string {
+  return field.replace(/\\([0-7]{3})/g, (_, oct: string) => String.fromCharCode(parseInt(oct, 8)));
+}
+
+/** A FUSE mount whose server died answers ENOTCONN (or ENXIO after an abort). */
+function isStale(dir: string): boolean {
+  try {
+    statSync(dir);
+    return false;
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    return code === 'ENOTCONN' || code === 'ENXIO' || code === 'ECONNABORTED';
+  }
+}
+
+export async function fusermount(args: string[], dir: string): Promise<void> {
+  await run('fusermount', [...args, dir]);
+}
+
+/** Clears a mount left behind by a crashed sidecar; returns whether there was one. */
+export async function clearStaleMount(dir: string): Promise<boolean> {
+  if (!isStale(dir)) return false;
+  await fusermount(['-uz'], dir);
+  if (isStale(dir)) throw new MountError(`stale mount at ${dir} could not be cleared`);
+  return true;
+}
+
+export function checkFuseDevice(): void {
+  if (!existsSync('/dev/fuse')) {
+    throw new MountError('/dev/fuse is missing: FUSE needs the fuse kernel module (a privileged container)');
+  }
+}
+
+export interface Mounted {
+  dir: string;
+  unmount(): Promise<'clean' | 'lazy'>;
+}
+
+/** Mounts `ops` at `dir` (created when missing) read-only. */
+export async function mount(dir: string, ops: Operations): Promise<Mounted> {
+  checkFuseDevice();
+  if (!existsSync(dir)) mkdirSync(dir, { recursive: true });
+  // fuse-native has no option for `ro`; its fsname value is passed through
+  // to `-o`, so a comma adds the kernel's read-only flag as well.
+  const fuse = new Fuse(dir, ops, { fsname: 'lighthouse,ro', subtype: 'lighthouse', timeout: 30_000 });
+  await new Promise<void>((resolve, reject) =>
+    fuse.mount((err) => (err ? reject(new MountError(`mount at ${dir} failed: ${err.message}`)) : resolve())),
+  );
+  let unmounted: Promise<'clean' | 'lazy'> | undefined;
+  return {
+    dir: fuse.mnt,
+    unmount() {
+      unmounted ??= (async () => {
+        try {
+          await fusermount(['-u'], fuse.mnt);
+          return 'clean' as const;
+        } catch {
+          // Busy (a reader holds a file open): detach now, the kernel finishes when it closes.
+          await fusermount(['-uz'], fuse.mnt);
+          return 'lazy' as const;
+        }
+      })();
+      return unmounted;
+    },
+  };
+}

@@ -1,0 +1,123 @@
+import { describe, expect, test } from '@jest/globals';
+import { createHash } from 'node:crypto';
+import type { Operations } from 'fuse-native';
+import { ProjectCache } from './cache.js';
+import type { FileMeta } from './model.js';
+import { createOperations, EBADF, EISDIR, ENOENT, ENOTDIR, EROFS } from './operations.js';
+import type { ProjectApi } from './project-api.js';
+
+const bytes = new Map([
+  ['README.md', Buffer.from('hello world\n')],
+  ['src/a.ts', Buffer.from('export const a = 1;\n')],
+]);
+const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+const T = new Date('2026-02-03T04:05:06.000Z');
+
+function api(): ProjectApi & { fetched: string[] } {
+  const fetched: string[] = [];
+  return {
+    fetched,
+    tree: async (): Promise<FileMeta[]> =>
+      [...bytes].map(([path, b]) => ({ path, size: b.length, sha256: sha(b), mtime: T })),
+    file: async (path) => (fetched.push(path), bytes.get(path) ?? null),
+    fileHistory: async () => [],
+    history: async () => [],
+    annotations: async () => [],
+    contexts: async () => [],
+    context: async () => null,
+    streamEvents: async () => [],
+  };
+}
+
+const log = { warn: () => undefined };
+
+async function setup() {
+  const source = api();
+  const cache = new ProjectCache(source);
+  await cache.load();
+  return { source, ops: createOperations(cache, { uid: 1234, gid: 5678 }, log) };
+}
+
+// Calls a callback-style op and returns what it passed to its callback.
+function call<K extends keyof Operations>(ops: Operations, name: K, ...args: unknown[]): Promise<unknown[]> {
+  return new Promise((resolve) => {
+    const fn = ops[name] as (...a: unknown[]) => void;
+    fn(...args, (...result: unknown[]) => resolve(result));
+  });
+}
+
+describe('fuse operations', () => {
+  test('getattr: files 0444 with size and mtime from the tree, directories 0555, the configured owner', async () => {
+    const { ops } = await setup();
+    const [err, st] = (await call(ops, 'getattr', '/current/README.md')) as [number, Record<string, unknown>];
+    expect(err).toBe(0);
+    expect(st).toMatchObject({ mode: 0o100444, size: 12, mtime: T, uid: 1234, gid: 5678 });
+    const [, dir] = (await call(ops, 'getattr', '/current/src')) as [number, Record<string, unknown>];
+    expect(dir).toMatchObject({ mode: 0o040555 });
+    expect(await call(ops, 'getattr', '/current/missing')).toEqual([ENOENT]);
+  });
+
+  test('readdir lists names; files are not directories', async () => {
+    const { ops } = await setup();
+    expect(await call(ops, 'readdir', '/current')).toEqual([0, ['.', '..', 'README.md', 'src']]);
+    expect(await call(ops, 'readdir', '/current/README.md')).toEqual([ENOTDIR]);
+    expect(await call(ops, 'readdir', '/nope')).toEqual([ENOENT]);
+  });
+
+  test('open + read honour offsets and lengths; reads past the end return 0', async () => {
+    const { ops, source } = await setup();
+    const [err, fd] = (await call(ops, 'open', '/current/README.md', 0)) as [number, number];
+    expect(err).toBe(0);
+    const buf = Buffer.alloc(5);
+    expect(await call(ops, 'read', '/current/README.md', fd, buf, 5, 6)).toEqual([5]);
+    expect(buf.toString()).toBe('world');
+    expect(await call(ops, 'read', '/current/README.md', fd, buf, 5, 100)).toEqual([0]);
+    // A second open is served from the content cache.
+    await call(ops, 'open', '/current/README.md', 0);
+    expect(source.fetched).toEqual(['README.md']);
+    expect(await call(ops, 'release', '/current/README.md', fd)).toEqual([0]);
+    expect(await call(ops, 'read', '/current/README.md', fd, buf, 5, 0)).toEqual([EBADF]);
+  });
+
+  test('open refuses directories, unknown paths and write access', async () => {
+    const { ops } = await setup();
+    expect(await call(ops, 'open', '/current/src', 0)).toEqual([EISDIR]);
+    expect(await call(ops, 'open', '/current/nope', 0)).toEqual([ENOENT]);
+    expect(await call(ops, 'open', '/current/README.md', 1 /* O_WRONLY */)).toEqual([EROFS]);
+    expect(await call(ops, 'open', '/current/README.md', 2 /* O_RDWR */)).toEqual([EROFS]);
+    expect(await call(ops, 'access', '/current/README.md', 2 /* W_OK */)).toEqual([EROFS]);
+    expect(await call(ops, 'access', '/current/README.md', 4 /* R_OK */)).toEqual([0]);
+  });
+
+  test('every write-type operation answers EROFS', async () => {
+    const { ops } = await setup();
+    const p = '/current/README.md';
+    const cases: [keyof Operations, unknown[]][] = [
+      ['write', [p, 1, Buffer.from('x'), 1, 0]],
+      ['create', [p, 0o644]],
+      ['mknod', [p, 0o644, 0]],
+      ['mkdir', ['/current/d', 0o755]],
+      ['unlink', [p]],
+      ['rmdir', ['/current/src']],
+      ['rename', [p, '/current/b']],
+      ['link', [p, '/current/b']],
+      ['symlink', [p, '/current/b']],
+      ['truncate', [p, 0]],
+      ['ftruncate', [p, 1, 0]],
+      ['chmod', [p, 0o777]],
+      ['chown', [p, 0, 0]],
+      ['utimens', [p, 0, 0]],
+      ['setxattr', [p, 'user.x', Buffer.from('1'), 0, 0]],
+      ['removexattr', [p, 'user.x']],
+    ];
+    for (const [name, args] of cases) expect([name, await call(ops, name, ...args)]).toEqual([name, [EROFS]]);
+  });
+
+  test('statfs reports a read-only filesystem', async () => {
+    const { ops } = await setup();
+    const [err, st] = (await call(ops, 'statfs', '/')) as [number, Record<string, number>];
+    expect(err).toBe(0);
+    expect(st.flag).toBe(1);
+    expect(st.files).toBe(2);
+  });
+});

@@ -1,0 +1,157 @@
+// The fuse-native handlers: answers from the cache, never blocks the main
+// thread on the mount itself, and refuses every write-type operation with EROFS.
+import type { Operations, Stat, Statfs } from 'fuse-native';
+import type { ProjectCache, Resolved } from './cache.js';
+
+// Linux errno values, negated as fuse-native expects.
+export const ENOENT = -2;
+export const EIO = -5;
+export const EBADF = -9;
+export const ENOTDIR = -20;
+export const EISDIR = -21;
+export const EROFS = -30;
+
+const S_IFDIR = 0o040000;
+const S_IFREG = 0o100000;
+// Write access bits of access(2)'s mode.
+const W_OK = 2;
+// O_ACCMODE bits of open(2)'s flags: anything but O_RDONLY writes.
+const O_ACCMODE = 3;
+
+export interface Owner {
+  uid: number;
+  gid: number;
+}
+
+export interface OperationsLog {
+  warn(message: string, meta: Record<string, unknown>): void;
+}
+
+export function statOf(node: Resolved, owner: Owner): Stat {
+  const isDir = node.kind === 'dir';
+  const size = node.kind === 'dir' ? 4096 : node.kind === 'blob' ? node.size : node.file.bytes.length;
+  const mtime = node.kind === 'text' ? node.file.mtime : node.mtime;
+  return {
+    mode: isDir ? S_IFDIR | 0o555 : S_IFREG | 0o444,
+    uid: owner.uid,
+    gid: owner.gid,
+    size,
+    nlink: isDir ? 2 : 1,
+    mtime,
+    atime: mtime,
+    ctime: mtime,
+    blksize: 4096,
+    blocks: Math.ceil(size / 512),
+  };
+}
+
+/** The bytes an open file handle reads: fixed at open so one reader never sees a mix of versions. */
+class OpenFiles {
+  private next = 1;
+  private readonly files = new Map<number, Buffer>();
+  add(bytes: Buffer): number {
+    const fd = this.next++;
+    this.files.set(fd, bytes);
+    return fd;
+  }
+  get(fd: number): Buffer | undefined {
+    return this.files.get(fd);
+  }
+  delete(fd: number): void {
+    this.files.delete(fd);
+  }
+}
+
+export function createOperations(cache: ProjectCache, owner: Owner, log: OperationsLog): Operations {
+  const open = new OpenFiles();
+  const failed = (op: string, path: string, err: unknown): number => {
+    log.warn('fuse operation failed', { op, path, err: err instanceof Error ? err.message : String(err) });
+    return EIO;
+  };
+  const refuse = (...args: unknown[]) => {
+    const cb = args.at(-1) as (err: number) => void;
+    cb(EROFS);
+  };
+
+  return {
+    getattr(path, cb) {
+      cache.lookup(path).then(
+        (node) => (node ? cb(0, statOf(node, owner)) : cb(ENOENT)),
+        (err) => cb(failed('getattr', path, err)),
+      );
+    },
+    readdir(path, cb) {
+      cache.lookup(path).then(
+        (node) => {
+          if (!node) return cb(ENOENT);
+          if (node.kind !== 'dir') return cb(ENOTDIR);
+          cb(0, ['.', '..', ...node.names]);
+        },
+        (err) => cb(failed('readdir', path, err)),
+      );
+    },
+    access(path, mode, cb) {
+      if (mode & W_OK) return cb(EROFS);
+      cache.lookup(path).then(
+        (node) => cb(node ? 0 : ENOENT),
+        (err) => cb(failed('access', path, err)),
+      );
+    },
+    open(path, flags, cb) {
+      if ((flags & O_ACCMODE) !== 0) return cb(EROFS);
+      cache
+        .lookup(path)
+        .then(async (node) => {
+          if (!node) return cb(ENOENT);
+          if (node.kind === 'dir') return cb(EISDIR);
+          const bytes = await cache.bytes(node);
+          if (!bytes) return cb(ENOENT);
+          cb(0, open.add(bytes));
+        })
+        .catch((err: unknown) => cb(failed('open', path, err)));
+    },
+    read(_path, fd, buf, len, pos, cb) {
+      const bytes = open.get(fd);
+      if (!bytes) return cb(EBADF);
+      if (pos >= bytes.length) return cb(0);
+      cb(bytes.copy(buf, 0, pos, Math.min(bytes.length, pos + len)));
+    },
+    release(_path, fd, cb) {
+      open.delete(fd);
+      cb(0);
+    },
+    statfs(_path, cb) {
+      const snap = cache.snapshot;
+      const statfs: Statfs = {
+        bsize: 4096,
+        frsize: 4096,
+        blocks: Math.ceil([...snap.current.files.values()].reduce((n, f) => n + f.size, 0) / 4096),
+        bfree: 0,
+        bavail: 0,
+        files: snap.current.files.size,
+        ffree: 0,
+        favail: 0,
+        fsid: 0,
+        flag: 1 /* ST_RDONLY */,
+        namemax: 255,
+      };
+      cb(0, statfs);
+    },
+    write: (_p, _fd, _b, _l, _pos, cb) => cb(EROFS),
+    create: refuse,
+    mknod: refuse,
+    mkdir: refuse,
+    unlink: refuse,
+    rmdir: refuse,
+    rename: refuse,
+    link: refuse,
+    symlink: refuse,
+    truncate: refuse,
+    ftruncate: refuse,
+    chmod: refuse,
+    chown: refuse,
+    utimens: refuse,
+    setxattr: refuse,
+    removexattr: refuse,
+  };
+}
