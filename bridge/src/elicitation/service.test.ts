@@ -1,0 +1,155 @@
+import { afterAll, describe, expect, it } from '@jest/globals';
+import { Registry } from 'prom-client';
+import { openEventStore, type EventStore } from '../events/index.js';
+import { DRIVERS, testTarget, type TestTarget } from '../storage/test-databases.js';
+import { ElicitationMetrics } from './metrics.js';
+import { ElicitationError, ElicitationService } from './service.js';
+
+const schema = { type: 'object', properties: { port: { type: 'integer', minimum: 1 } }, required: ['port'] };
+const ask = { to: 'bob', message: 'Which port?', requestedSchema: schema, timeoutSeconds: 60 };
+
+const cleanup: (() => Promise<void>)[] = [];
+afterAll(async () => {
+  for (const c of cleanup.reverse()) await c();
+});
+
+async function open(target: TestTarget, opts: ConstructorParameters<typeof ElicitationService>[1] = {}) {
+  const store: EventStore = await openEventStore({
+    ...target.location,
+    subscription: { pollIntervalMs: 200 },
+  });
+  const service = new ElicitationService(store, { sweepIntervalMs: 100_000, ...opts });
+  await service.start();
+  const close = async () => {
+    await service.close();
+    await store.close();
+  };
+  return { store, service, close };
+}
+
+const refusal = async (p: Promise<unknown>) => {
+  try {
+    await p;
+  } catch (err) {
+    if (err instanceof ElicitationError) return { status: err.status, code: err.code, details: err.details };
+    throw err;
+  }
+  throw new Error('expected a refusal');
+};
+
+describe.each(DRIVERS)('ElicitationService on %s', (driver) => {
+  it('create → long-poll → accept delivers the content to the requester, and survives a restart', async () => {
+    const target = await testTarget(driver);
+    cleanup.push(() => target.dispose());
+    const registry = new Registry();
+    const a = await open(target, { metrics: new ElicitationMetrics(registry) });
+    const e = await a.service.create('alice', ask);
+    expect(e).toMatchObject({ status: 'pending', from: 'alice', to: 'bob' });
+    expect(a.service.list('bob', 'target', 'pending').map((x) => x.id)).toEqual([e.id]);
+
+    const waiting = a.service.wait(e.id, 'alice', 10);
+    expect(
+      await refusal(a.service.command(e.id, { kind: 'accept', actor: 'bob', content: { port: 0 } })),
+    ).toMatchObject({
+      status: 422,
+      code: 'invalid_content',
+    });
+    expect(a.service.get(e.id, 'alice').status).toBe('pending');
+    await a.service.command(e.id, { kind: 'accept', actor: 'bob', content: { port: 8080 } });
+    expect(await waiting).toMatchObject({ status: 'accepted', content: { port: 8080 } });
+    expect(await registry.getSingleMetricAsString('lighthouse_bridge_elicitations_total')).toMatch(
+      /lighthouse_bridge_elicitations_total\{outcome="accepted"\} 1/,
+    );
+    await a.close();
+
+    const b = await open(target); // a restarted bridge rebuilds from the store
+    expect(b.service.get(e.id, 'bob')).toMatchObject({
+      status: 'accepted',
+      content: { port: 8080 },
+      version: 2,
+    });
+    expect(await refusal(b.service.command(e.id, { kind: 'cancel', actor: 'alice' }))).toMatchObject({
+      status: 409,
+    });
+    await b.close();
+  });
+});
+
+// The rest is driver-independent logic; PGlite's start-up is slow, so it runs on the server only.
+describe('ElicitationService', () => {
+  const driver = 'pg' as const;
+
+  it('refuses bad requests with the offending path, storing nothing', async () => {
+    const target = await testTarget(driver);
+    cleanup.push(() => target.dispose());
+    const a = await open(target);
+    const bad = { ...ask, requestedSchema: { type: 'object', properties: { x: { type: 'array' } } } };
+    expect(await refusal(a.service.create('alice', bad))).toMatchObject({
+      status: 400,
+      code: 'invalid_schema',
+      details: { problems: [{ path: '/requestedSchema/properties/x/type' }] },
+    });
+    expect(await refusal(a.service.create('alice', { ...ask, to: '../x' }))).toMatchObject({ status: 400 });
+    expect(await refusal(a.service.create('alice', { ...ask, timeoutSeconds: -1 }))).toMatchObject({
+      status: 400,
+    });
+    expect((await a.store.readAll({ types: ['ElicitationRequested'] })).events).toEqual([]);
+    await a.close();
+  });
+
+  it('expires past the deadline and only the participants may see or act', async () => {
+    const target = await testTarget(driver);
+    cleanup.push(() => target.dispose());
+    let now = new Date('2026-03-01T00:00:00Z');
+    const a = await open(target, { now: () => now });
+    const e = await a.service.create('alice', { ...ask, timeoutSeconds: 5 });
+    expect(await refusal(a.service.command(e.id, { kind: 'decline', actor: 'alice' }))).toMatchObject({
+      status: 403,
+    });
+    expect(await refusal(a.service.command(e.id, { kind: 'cancel', actor: 'bob' }))).toMatchObject({
+      status: 403,
+    });
+    expect(() => a.service.get(e.id, 'eve')).toThrow(ElicitationError);
+    expect(await a.service.expireDue()).toBe(0);
+    now = new Date('2026-03-01T00:00:06Z');
+    expect(await a.service.expireDue()).toBe(1);
+    expect(a.service.get(e.id, 'alice').status).toBe('expired');
+    await a.close();
+  });
+
+  it('is disabled by its feature flag', async () => {
+    const target = await testTarget(driver);
+    cleanup.push(() => target.dispose());
+    const a = await open(target, { enabled: (agent) => agent !== 'alice' });
+    expect(await refusal(a.service.create('alice', ask))).toMatchObject({
+      status: 403,
+      code: 'feature_disabled',
+    });
+    expect((await a.service.create('carol', ask)).status).toBe('pending');
+    await a.close();
+  });
+});
+
+describe('two replicas on one PostgreSQL database', () => {
+  it('see the same elicitations, and exactly one answer wins a race', async () => {
+    const target = await testTarget('pg');
+    cleanup.push(() => target.dispose());
+    const r1 = await open(target);
+    const r2 = await open(target);
+    const e = await r1.service.create('alice', ask);
+    // The requester long-polls on replica 2 while the target answers on replica 1.
+    const waiting = r2.service.wait(e.id, 'alice', 10);
+    const results = await Promise.allSettled([
+      r1.service.command(e.id, { kind: 'accept', actor: 'bob', content: { port: 1 } }),
+      r2.service.command(e.id, { kind: 'decline', actor: 'bob' }),
+    ]);
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+    const final = await waiting;
+    expect(['accepted', 'declined']).toContain(final.status);
+    const rejected = results.find((r) => r.status === 'rejected') as PromiseRejectedResult;
+    expect(rejected.reason).toMatchObject({ status: 409, code: 'not_pending' });
+    expect((await r1.store.readStream(`elicitation:${e.id}`)).map((x) => x.type)).toHaveLength(2);
+    await r1.close();
+    await r2.close();
+  });
+});
