@@ -15,3 +15,24 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ [name]: value })).toThrow(message);
   });
 });
+
+describe('bridge settings', () => {
+  it('defaults to the embedded store and a 30 s escalation timeout', () => {
+    expect(loadConfig({})).toMatchObject({
+      databaseUrl: undefined,
+      dataDir: './.lighthouse/data',
+      configDir: undefined,
+      escalationTimeoutMs: 30_000,
+      bodyLimitBytes: 1_048_576,
+    });
+  });
+
+  it.each([
+    ['LIGHTHOUSE_DATABASE_URL', 'mysql://x', /expected a postgres:\/\/ URL/],
+    ['LIGHTHOUSE_DATABASE_URL', 'not a url', /expected a postgres:\/\/ URL/],
+    ['LIGHTHOUSE_RATE_VALIDATE_PER_MINUTE', '0', /between 1 and/],
+    ['LIGHTHOUSE_ESCALATION_TIMEOUT_MS', '-1', /expected an integer/],
+  ])('rejects %s=%s', (name, value, message) => {
+    expect(() => loadConfig({ [name]: value })).toThrow(message);
+  });
+});

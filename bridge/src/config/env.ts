@@ -16,6 +16,23 @@ export interface BridgeConfig {
   logLevel: 'error' | 'warn' | 'info' | 'debug';
   /** Grace period for in-flight requests on SIGTERM. */
   shutdownTimeoutMs: number;
+  /** PostgreSQL server URL; when absent the embedded store (PGlite) lives in `dataDir`. */
+  databaseUrl: string | undefined;
+  dataDir: string;
+  /** Mounted ConfigMap directory holding policy.yaml (and flags.yaml); absent → the default policy. */
+  configDir: string | undefined;
+  /** Requests per minute per agent, per budget (a token bucket of that size, refilled continuously). */
+  rateLimits: RateBudgets;
+  escalationTimeoutMs: number;
+  bodyLimitBytes: number;
+  cacheMaxEntries: number;
+  cacheTtlMs: number;
+}
+
+export interface RateBudgets {
+  validate: number;
+  escalations: number;
+  elicitation: number;
 }
 
 type Env = Record<string, string | undefined>;
@@ -38,11 +55,38 @@ export function oneOf<T extends string>(env: Env, name: string, allowed: readonl
   return raw as T;
 }
 
+function postgresUrl(env: Env, name: string): string | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return undefined;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError(name, 'expected a postgres:// URL');
+  }
+  if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') {
+    throw new ConfigError(name, `expected a postgres:// URL, got scheme "${url.protocol}"`);
+  }
+  return raw;
+}
+
 export function loadConfig(env: Env = process.env): BridgeConfig {
   return {
     port: integer(env, 'PORT', 8765, 0, 65535),
     host: env.HOST || '0.0.0.0',
     logLevel: oneOf(env, 'LOG_LEVEL', ['error', 'warn', 'info', 'debug'] as const, 'info'),
     shutdownTimeoutMs: integer(env, 'SHUTDOWN_TIMEOUT_MS', 10_000, 0, 600_000),
+    databaseUrl: postgresUrl(env, 'LIGHTHOUSE_DATABASE_URL'),
+    dataDir: env.LIGHTHOUSE_DATA_DIR || './.lighthouse/data',
+    configDir: env.LIGHTHOUSE_CONFIG_DIR || undefined,
+    rateLimits: {
+      validate: integer(env, 'LIGHTHOUSE_RATE_VALIDATE_PER_MINUTE', 6000, 1, 100_000_000),
+      escalations: integer(env, 'LIGHTHOUSE_RATE_ESCALATIONS_PER_MINUTE', 60, 1, 100_000_000),
+      elicitation: integer(env, 'LIGHTHOUSE_RATE_ELICITATION_PER_MINUTE', 120, 1, 100_000_000),
+    },
+    escalationTimeoutMs: integer(env, 'LIGHTHOUSE_ESCALATION_TIMEOUT_MS', 30_000, 100, 3_600_000),
+    bodyLimitBytes: integer(env, 'LIGHTHOUSE_BODY_LIMIT_BYTES', 1_048_576, 1024, 64 * 1_048_576),
+    cacheMaxEntries: integer(env, 'LIGHTHOUSE_CACHE_MAX_ENTRIES', 10_000, 1, 10_000_000),
+    cacheTtlMs: integer(env, 'LIGHTHOUSE_CACHE_TTL_MS', 60_000, 1, 86_400_000),
   };
 }

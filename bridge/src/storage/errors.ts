@@ -37,19 +37,22 @@ const MESSAGES = [
 /** True when `err` says the database is unreachable rather than that the statement was wrong. */
 export function isConnectionError(err: unknown): boolean {
   if (err instanceof StoreUnavailableError) return true;
-  if (!(err instanceof Error)) return false;
-  const code = (err as { code?: unknown }).code;
+  // Duck-typed: errors from Node's core (ECONNREFUSED…) may come from another realm (e.g. under jest).
+  if (typeof err !== 'object' || err === null) return false;
+  const { code, message } = err as { code?: unknown; message?: unknown };
   if (typeof code === 'string') {
     if (NETWORK_CODES.has(code) || UNAVAILABLE_SQLSTATES.has(code) || code.startsWith('08')) return true;
   }
-  return MESSAGES.some((m) => err.message.includes(m));
+  return typeof message === 'string' && MESSAGES.some((m) => message.includes(m));
 }
 
 /** Rethrows connection failures as StoreUnavailableError; other errors unchanged. */
 export function classifyError(err: unknown): unknown {
   if (err instanceof StoreUnavailableError) return err;
   if (isConnectionError(err)) {
-    return new StoreUnavailableError(`database unavailable: ${(err as Error).message}`, { cause: err });
+    return new StoreUnavailableError(`database unavailable: ${String((err as Error).message)}`, {
+      cause: err,
+    });
   }
   return err;
 }

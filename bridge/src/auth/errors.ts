@@ -1,0 +1,18 @@
+export type AuthFailureReason =
+  | 'missing_credentials'
+  | 'bad_signature'
+  | 'stale_timestamp'
+  | 'replayed_nonce'
+  | 'unknown_agent'
+  | 'revoked';
+
+/** A request that could not be authenticated: always 401 with a machine-readable reason. */
+export class AuthError extends Error {
+  override name = 'AuthError';
+  constructor(
+    readonly reason: AuthFailureReason,
+    message: string,
+  ) {
+    super(message);
+  }
+}

@@ -1,0 +1,48 @@
+// Revocation is an event (stream `revocations`); every replica keeps the set in
+// memory, learns of new revocations through NOTIFY at once, and re-reads the
+// stream periodically in case a notification was lost with a connection.
+import type { EventStore } from '../events/index.js';
+
+export const REVOCATION_STREAM = 'revocations';
+export const REVOCATION_CHANNEL = 'lighthouse_revocations';
+
+export class RevocationList {
+  private readonly revoked = new Set<string>();
+  private unlisten: (() => Promise<void>) | undefined;
+  private refresher: NodeJS.Timeout | undefined;
+
+  constructor(private readonly store: EventStore) {}
+
+  async start(refreshMs = 5_000, onError: (err: unknown) => void = () => {}): Promise<void> {
+    await this.refresh();
+    this.unlisten = await this.store.db.listen(REVOCATION_CHANNEL, (agentId) => this.revoked.add(agentId));
+    this.refresher = setInterval(() => void this.refresh().catch(onError), refreshMs);
+    this.refresher.unref();
+  }
+
+  isRevoked(agentId: string): boolean {
+    return this.revoked.has(agentId);
+  }
+
+  get size(): number {
+    return this.revoked.size;
+  }
+
+  async revoke(agentId: string, by: string): Promise<void> {
+    await this.store.append(REVOCATION_STREAM, [{ type: 'AgentRevoked', data: { agentId, by } }]);
+    this.revoked.add(agentId);
+    await this.store.db.notify(REVOCATION_CHANNEL, agentId);
+  }
+
+  private async refresh(): Promise<void> {
+    for (const e of await this.store.readStream(REVOCATION_STREAM)) {
+      const data = e.data as { agentId?: unknown };
+      if (e.type === 'AgentRevoked' && typeof data.agentId === 'string') this.revoked.add(data.agentId);
+    }
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.refresher);
+    await this.unlisten?.();
+  }
+}

@@ -1,0 +1,74 @@
+// A small client for the bridge API that signs every request. The CLI, the
+// tests, the benchmarks and the FUSE sidecar all talk to the bridge through it.
+import { parseCredential, type Credential } from '../auth/credentials.js';
+import { signedHeaders } from './signed-headers.js';
+
+export interface BridgeResponse<T = unknown> {
+  status: number;
+  headers: Headers;
+  body: T;
+}
+
+export interface BridgeClientOptions {
+  /** e.g. http://127.0.0.1:8765 */
+  url: string;
+  /** `lh1.<agent>.<key>` or an already parsed credential. */
+  credential: string | Credential;
+  /** Per-request timeout. */
+  timeoutMs?: number;
+}
+
+export class BridgeClient {
+  readonly credential: Credential;
+  private readonly base: string;
+  private readonly timeoutMs: number;
+
+  constructor(opts: BridgeClientOptions) {
+    this.credential =
+      typeof opts.credential === 'string' ? parseCredential(opts.credential) : opts.credential;
+    this.base = opts.url.replace(/\/+$/, '');
+    this.timeoutMs = opts.timeoutMs ?? 60_000;
+  }
+
+  get agentId(): string {
+    return this.credential.agentId;
+  }
+
+  /** Sends a signed request; JSON bodies are parsed, anything else is returned as text. */
+  async request<T = unknown>(
+    method: string,
+    path: string,
+    body?: unknown,
+    signal?: AbortSignal,
+  ): Promise<BridgeResponse<T>> {
+    const res = await this.fetch(method, path, body, signal);
+    const text = await res.text();
+    const isJson = (res.headers.get('content-type') ?? '').includes('application/json');
+    return {
+      status: res.status,
+      headers: res.headers,
+      body: (isJson && text ? JSON.parse(text) : text) as T,
+    };
+  }
+
+  /** The raw fetch Response (for streams such as SSE). */
+  async fetch(method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<Response> {
+    const payload = body === undefined ? '' : typeof body === 'string' ? body : JSON.stringify(body);
+    const headers: Record<string, string> = signedHeaders(this.credential, method, path, payload);
+    if (payload) headers['content-type'] = 'application/json';
+    return fetch(this.base + path, {
+      method,
+      headers,
+      body: payload || undefined,
+      signal: signal ?? AbortSignal.timeout(this.timeoutMs),
+    });
+  }
+
+  get<T = unknown>(path: string): Promise<BridgeResponse<T>> {
+    return this.request<T>('GET', path);
+  }
+
+  post<T = unknown>(path: string, body: unknown): Promise<BridgeResponse<T>> {
+    return this.request<T>('POST', path, body);
+  }
+}

@@ -1,0 +1,82 @@
+// Every metric the bridge exports, on one registry. Each is updated by the code
+// path it counts; nothing here is computed or simulated.
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+export class BridgeMetrics {
+  readonly registry = new Registry();
+  readonly validations = new Counter({
+    name: 'lighthouse_bridge_validations_total',
+    help: 'Tool-call validations by decision and the tier that decided',
+    labelNames: ['decision', 'tier'] as const,
+    registers: [this.registry],
+  });
+  readonly validationDuration = new Histogram({
+    name: 'lighthouse_bridge_validation_duration_seconds',
+    help: 'Time to decide a tool call, event append included',
+    labelNames: ['tier'] as const,
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 1, 5, 30],
+    registers: [this.registry],
+  });
+  readonly cacheHits = new Counter({
+    name: 'lighthouse_bridge_cache_hits_total',
+    help: 'Decision cache hits',
+    registers: [this.registry],
+  });
+  readonly cacheMisses = new Counter({
+    name: 'lighthouse_bridge_cache_misses_total',
+    help: 'Decision cache misses',
+    registers: [this.registry],
+  });
+  readonly authFailures = new Counter({
+    name: 'lighthouse_bridge_auth_failures_total',
+    help: 'Requests refused by authentication, by reason',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+  readonly rateLimited = new Counter({
+    name: 'lighthouse_bridge_rate_limited_total',
+    help: 'Requests refused by a rate limit',
+    labelNames: ['budget'] as const,
+    registers: [this.registry],
+  });
+  readonly escalationsPending = new Gauge({
+    name: 'lighthouse_bridge_escalations_pending',
+    help: 'Escalations waiting for an expert on this replica',
+    registers: [this.registry],
+  });
+  readonly expertsConnected = new Gauge({
+    name: 'lighthouse_bridge_experts_connected',
+    help: 'Experts with an open stream or long poll on this replica',
+    registers: [this.registry],
+  });
+  readonly eventsAppended = new Counter({
+    name: 'lighthouse_bridge_events_appended_total',
+    help: 'Events appended to the store by this replica',
+    registers: [this.registry],
+  });
+  readonly eventAppendDuration = new Histogram({
+    name: 'lighthouse_bridge_event_append_duration_seconds',
+    help: 'Time for an append to become durable',
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 1, 5],
+    registers: [this.registry],
+  });
+  readonly httpRequests = new Counter({
+    name: 'lighthouse_bridge_http_requests_total',
+    help: 'HTTP requests by route and status code',
+    labelNames: ['route', 'status'] as const,
+    registers: [this.registry],
+  });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry });
+  }
+
+  /** Times an append and counts its events. */
+  async timeAppend<T>(count: number, append: () => Promise<T>): Promise<T> {
+    const end = this.eventAppendDuration.startTimer();
+    const result = await append();
+    end();
+    this.eventsAppended.inc(count);
+    return result;
+  }
+}
