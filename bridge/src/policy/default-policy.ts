@@ -1,0 +1,517 @@
+// The default policy, embedded so the compiled bridge needs no data files. The same
+// text lives in default-policy.yaml for people to read and copy; a test keeps them equal.
+import { parsePolicy } from './parse.js';
+import type { Policy } from './types.js';
+
+let parsed: Policy | undefined;
+
+export function defaultPolicy(): Policy {
+  parsed ??= parsePolicy(DEFAULT_POLICY_YAML);
+  return parsed;
+}
+
+export const DEFAULT_POLICY_YAML = `# Lighthouse default policy. Rules are data: the highest priority enforce-mode hit
+# decides; warn/dryrun hits are only logged. Calls no rule decides go to the
+# heuristic risk score. Paths are canonical (.., ., // resolved against cwd, ~ kept).
+version: 1
+
+definitions:
+  # Where a recursive delete, chmod or chown is a disaster.
+  critical: &critical ['/', '~', '/home', '/home/*', '/root', '/Users', '/Users/*']
+  # Operating-system locations an agent never writes.
+  system: &system
+    - /etc/**
+    - /usr/**
+    - /boot/**
+    - /sys/**
+    - /proc/**
+    - /bin/**
+    - /sbin/**
+    - /lib*/**
+    - /var/lib/**
+    - /root/**
+  devices: &devices
+    - /dev/sd*
+    - /dev/hd*
+    - /dev/vd*
+    - /dev/xvd*
+    - /dev/nvme*
+    - /dev/mmcblk*
+    - /dev/md*
+    - /dev/dm-*
+    - /dev/loop*
+    - /dev/disk/**
+    - /dev/mapper/**
+    - /dev/mem
+    - /dev/kmem
+    - /dev/port
+    - /proc/sysrq-trigger
+  credentials: &credentials
+    - ~/.ssh/**
+    - /home/*/.ssh/**
+    - /root/.ssh/**
+    - ~/.aws/**
+    - ~/.gnupg/**
+    - ~/.kube/config
+    - ~/.docker/config.json
+    - ~/.netrc
+  secrets: &secrets
+    - ~/.ssh/id_*
+    - /home/*/.ssh/id_*
+    - /root/.ssh/id_*
+    - ~/.aws/credentials
+    - ~/.kube/config
+    - ~/.netrc
+    - ~/.docker/config.json
+    - '**/.env'
+    - '**/.env.*'
+    - '**/*.pem'
+    - '**/*.key'
+  shells: &shells ['sh', 'bash', 'zsh', 'dash', 'ksh', 'ash', 'mksh', 'fish', 'python*', 'perl', 'ruby', 'node', 'php', 'lua']
+  writeTools: &writeTools Write|Edit|MultiEdit|NotebookEdit
+
+rules:
+  # --- script-level findings -------------------------------------------------
+  - id: fork-bomb
+    description: Fork bomb (a function that spawns itself)
+    priority: 1000
+    action: block
+    category: destructive
+    match: { tool: Bash, shell: [fork_bomb] }
+
+  - id: unparseable-command
+    description: Shell command that cannot be parsed (never allowed)
+    priority: 950
+    action: escalate
+    category: shell
+    match: { tool: Bash, shell: [unparseable_command] }
+
+  # --- destruction -------------------------------------------------------------
+  - id: rm-recursive-critical
+    description: Recursive delete of the root, a home or a system directory
+    priority: 900
+    action: block
+    category: destructive
+    match:
+      tool: Bash
+      command:
+        program: [rm]
+        flags: { all: ['r|R|recursive'] }
+        args: { paths: [*critical, *system, *credentials] }
+
+  - id: rm-no-preserve-root
+    description: rm with --no-preserve-root
+    priority: 900
+    action: block
+    category: destructive
+    match: { tool: Bash, command: { program: [rm], flags: { any: [no-preserve-root] } } }
+
+  - id: delete-system-path
+    description: Deleting or moving files in a system directory
+    priority: 890
+    action: block
+    category: destructive
+    match:
+      tool: Bash
+      command: { program: [rm, rmdir, unlink, shred, mv], args: { paths: *system } }
+
+  - id: find-delete-critical
+    description: find -delete over the root, a home or a system directory
+    priority: 890
+    action: block
+    category: destructive
+    match:
+      tool: Bash
+      command:
+        program: [find]
+        flags: { any: ['-delete'] }
+        args: { paths: [*critical, *system], position: first }
+
+  - id: disk-overwrite
+    description: dd writing to a block device
+    priority: 880
+    action: block
+    category: destructive
+    match: { tool: Bash, command: { program: [dd], operands: { of: *devices } } }
+
+  - id: make-filesystem
+    description: Creating a filesystem or wiping signatures
+    priority: 880
+    action: block
+    category: destructive
+    match: { tool: Bash, command: { program: ['mkfs', 'mkfs.*', 'mke2fs', 'mkswap', 'wipefs', 'blkdiscard'] } }
+
+  - id: device-write
+    description: Writing to a block device
+    priority: 880
+    action: block
+    category: destructive
+    match: { tool: Bash, command: { program: [shred, tee, cp, cat, truncate], args: { paths: *devices, position: last } } }
+
+  - id: redirect-to-device
+    description: Redirecting output onto a block device
+    priority: 870
+    action: block
+    category: destructive
+    match: { tool: Bash, redirect: *devices }
+
+  - id: redirect-to-system-path
+    description: Redirecting output into a system path
+    priority: 860
+    action: block
+    category: system
+    match: { tool: Bash, redirect: [*system, *credentials] }
+
+  - id: recursive-permissions-critical
+    description: Recursive chmod/chown/chgrp of the root, a home or a system directory
+    priority: 850
+    action: block
+    category: destructive
+    match:
+      tool: Bash
+      command:
+        program: [chmod, chown, chgrp]
+        flags: { all: ['R|recursive'] }
+        args: { paths: [*critical, *system] }
+
+  - id: copy-into-system-path
+    description: Copying, moving or linking into a system path
+    priority: 840
+    action: block
+    category: system
+    match:
+      tool: Bash
+      command: { program: [cp, mv, install, ln, rsync], args: { paths: [*system, *credentials], position: last } }
+
+  - id: write-system-path-command
+    description: Writing a file in a system path
+    priority: 840
+    action: block
+    category: system
+    match:
+      tool: Bash
+      command: { program: [tee, touch, truncate, mkdir], args: { paths: [*system, *credentials] } }
+
+  - id: in-place-edit-system-path
+    description: Editing a system file in place
+    priority: 840
+    action: block
+    category: system
+    match:
+      tool: Bash
+      command: { program: [sed, perl], flags: { any: ['i|in-place'] }, args: { paths: *system } }
+
+  # --- file tools ----------------------------------------------------------------
+  - id: system-file-write
+    description: File tool writing into a system path
+    priority: 830
+    action: block
+    category: system
+    match: { tool: *writeTools, path: { patterns: [*system, '/dev/**'] } }
+
+  - id: credential-file-write
+    description: File tool writing SSH keys or cloud credentials
+    priority: 825
+    action: block
+    category: secrets
+    match: { tool: *writeTools, path: { patterns: *credentials } }
+
+  - id: os-credential-file-write
+    description: File tool writing an OS account database (also inside chroots, container roots, mounted disks)
+    priority: 828
+    action: block
+    category: secrets
+    match: { tool: *writeTools, path: { patterns: ['**/etc/passwd', '**/etc/shadow', '**/etc/gshadow', '**/etc/group', '**/etc/sudoers', '**/etc/sudoers.d/**'] } }
+
+  - id: git-internals-write
+    description: File tool writing inside .git (hooks run code, refs hold history)
+    priority: 820
+    action: block
+    category: integrity
+    match: { tool: *writeTools, path: { patterns: ['**/.git/**'] } }
+
+  - id: shadow-read
+    description: Reading password hashes or sudoers
+    priority: 815
+    action: block
+    category: secrets
+    match: { path: { patterns: [/etc/shadow, /etc/gshadow, /etc/shadow-, /etc/sudoers, /etc/sudoers.d/**] } }
+
+  - id: secret-read
+    description: Reading private keys, credentials or .env secrets
+    priority: 810
+    action: escalate
+    category: secrets
+    match: { tool: 'Read|Grep|NotebookRead|Glob|LS', path: { patterns: *secrets } }
+
+  - id: secret-read-command
+    description: Printing private keys, credentials or .env secrets
+    priority: 810
+    action: escalate
+    category: secrets
+    match:
+      tool: Bash
+      command:
+        program: [cat, less, more, head, tail, bat, xxd, od, base64, strings, cp, scp, curl]
+        args: { paths: [*secrets, /etc/shadow, /etc/gshadow] }
+
+  - id: shell-startup-write
+    description: File tool writing a shell startup file (persistence)
+    priority: 800
+    action: escalate
+    category: integrity
+    match:
+      tool: *writeTools
+      path: { patterns: ['~/.bashrc', '~/.bash_profile', '~/.profile', '~/.zshrc', '~/.zprofile', '/home/*/.bashrc', '/home/*/.profile', '/home/*/.zshrc'] }
+
+  - id: path-traversal-write
+    description: File tool writing outside the working directory through ..
+    priority: 790
+    action: escalate
+    category: integrity
+    match: { tool: *writeTools, path: { escapesCwd: true } }
+
+  # --- remote code and obfuscation -------------------------------------------
+  - id: download-to-shell
+    description: Downloaded content piped into an interpreter
+    priority: 700
+    action: block
+    category: network
+    match:
+      tool: Bash
+      pipeline:
+        from: { program: [curl, wget, fetch, nc, ncat, netcat, socat, aria2c, http, https, lynx, links] }
+        to: { program: *shells, readsStdin: true }
+
+  - id: decode-to-shell
+    description: Decoded (obfuscated) content piped into an interpreter
+    priority: 700
+    action: block
+    category: obfuscation
+    match:
+      tool: Bash
+      pipeline:
+        from: { program: [base64, base32, basenc, xxd, uudecode, openssl, rev, gunzip, zcat, bunzip2, xz, unxz] }
+        to: { program: *shells, readsStdin: true }
+
+  - id: pipe-to-shell
+    description: Output piped into an interpreter
+    priority: 680
+    action: escalate
+    category: shell
+    match: { tool: Bash, pipeline: { from: { program: ['*'] }, to: { program: *shells, readsStdin: true } } }
+
+  - id: dynamic-program
+    description: Command name or script computed at run time
+    priority: 650
+    action: escalate
+    category: shell
+    match: { tool: Bash, shell: [dynamic_program] }
+
+  # --- privileged operations ------------------------------------------------------
+  - id: privilege-escalation
+    description: Running as another user (sudo, su, doas)
+    priority: 600
+    action: escalate
+    category: privileged
+    match: { tool: Bash, command: { program: [sudo, su, doas, pkexec, runuser] } }
+
+  - id: system-package-install
+    description: Installing or removing system packages
+    priority: 590
+    action: escalate
+    category: privileged
+    match:
+      tool: Bash
+      command:
+        program: [apt, apt-get, aptitude, dpkg, yum, dnf, rpm, zypper, apk, pacman, snap, brew, port]
+        subcommand: [install, reinstall, remove, purge, upgrade, dist-upgrade, full-upgrade, autoremove, erase, add, del]
+
+  - id: low-level-package-install
+    description: Installing or removing packages with dpkg, rpm or pacman
+    priority: 590
+    action: escalate
+    category: privileged
+    match:
+      tool: Bash
+      command: { program: [dpkg, rpm, pacman], flags: { any: ['i|S|R|U|e|install|remove|purge|upgrade|erase'] } }
+
+  - id: global-package-install
+    description: Installing a global npm/yarn/pnpm package
+    priority: 590
+    action: escalate
+    category: privileged
+    match:
+      tool: Bash
+      command: { program: [npm, pnpm, yarn, bun], flags: { any: ['g|global'] } }
+
+  - id: git-force-push
+    description: Force-pushing git history
+    priority: 580
+    action: escalate
+    category: vcs
+    match: { tool: Bash, command: { program: [git], subcommand: [push], flags: { any: ['f|force|mirror|delete'] } } }
+
+  - id: kubernetes-delete
+    description: Deleting or draining Kubernetes resources
+    priority: 570
+    action: escalate
+    category: privileged
+    match:
+      tool: Bash
+      command: { program: [kubectl, oc], subcommand: [delete, drain, replace, patch, scale, cordon] }
+
+  - id: helm-uninstall
+    description: Removing a Helm release
+    priority: 570
+    action: escalate
+    category: privileged
+    match: { tool: Bash, command: { program: [helm], subcommand: [uninstall, delete, rollback] } }
+
+  - id: privileged-container
+    description: Container with host privileges
+    priority: 565
+    action: escalate
+    category: privileged
+    match:
+      tool: Bash
+      command:
+        program: [docker, podman, nerdctl]
+        subcommand: [run, create, exec]
+        flags: { any: [privileged, cap-add, device, pid, ipc, userns] }
+
+  - id: system-administration
+    description: Changing services, users, firewall, mounts or kernel state
+    priority: 560
+    action: escalate
+    category: privileged
+    match:
+      tool: Bash
+      command:
+        program:
+          - shutdown
+          - reboot
+          - halt
+          - poweroff
+          - init
+          - telinit
+          - iptables
+          - ip6tables
+          - nft
+          - ufw
+          - mount
+          - umount
+          - modprobe
+          - insmod
+          - rmmod
+          - sysctl
+          - useradd
+          - userdel
+          - usermod
+          - groupadd
+          - passwd
+          - chpasswd
+          - visudo
+          - setenforce
+          - fdisk
+          - sfdisk
+          - parted
+          - sgdisk
+
+  - id: service-control
+    description: Starting, stopping or changing system services
+    priority: 560
+    action: escalate
+    category: privileged
+    match:
+      tool: Bash
+      command:
+        program: [systemctl, service]
+        subcommand: [start, stop, restart, reload, enable, disable, mask, kill, isolate, daemon-reload, poweroff, reboot]
+
+  - id: crontab-change
+    description: Changing scheduled jobs
+    priority: 560
+    action: escalate
+    category: privileged
+    match: { tool: Bash, command: { program: [crontab], flags: { none: [l] } } }
+
+  # --- known-safe ----------------------------------------------------------------
+  - id: read-only-tools
+    description: Read-only tool
+    priority: 100
+    action: allow
+    category: read-only
+    match: { tool: 'Read|Grep|Glob|LS|NotebookRead|WebSearch|TodoWrite|TodoRead|BashOutput|ExitPlanMode' }
+
+  - id: read-only-commands
+    description: Only read-only commands
+    priority: 100
+    action: allow
+    category: read-only
+    match:
+      tool: Bash
+      command:
+        scope: all
+        program:
+          - ls
+          - cat
+          - head
+          - tail
+          - less
+          - more
+          - grep
+          - egrep
+          - fgrep
+          - rg
+          - ag
+          - find
+          - fd
+          - wc
+          - pwd
+          - echo
+          - printf
+          - which
+          - whoami
+          - id
+          - date
+          - uname
+          - hostname
+          - stat
+          - file
+          - du
+          - df
+          - tree
+          - sort
+          - uniq
+          - cut
+          - diff
+          - jq
+          - 'true'
+          - 'false'
+          - test
+          - '['
+          - basename
+          - dirname
+          - realpath
+          - readlink
+          - sha256sum
+          - md5sum
+          - cd
+          - type
+          - ps
+        flags: { none: ['-delete', '-exec', '-execdir', '-ok', '-fprint', '-fprintf', '-fls'] }
+
+  - id: git-read-only
+    description: Read-only git command
+    priority: 100
+    action: allow
+    category: read-only
+    match:
+      tool: Bash
+      command:
+        scope: all
+        program: [git]
+        subcommand: [status, diff, log, show, branch, rev-parse, ls-files, blame, describe, shortlog]
+        flags: { none: ['D|delete|force|f|m|M|c|C'] }
+`;

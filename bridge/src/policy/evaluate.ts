@@ -1,0 +1,199 @@
+// Rule evaluation: rules in priority order, each either matching (with evidence for the
+// audit log) or not; only enforce-mode hits decide, warn/dryrun hits are observed.
+import { matchesAnyName, nameGlob } from './names.js';
+import { canonicalPath, globTarget, matchesAnyPath } from './paths.js';
+import type { ShellAnalysis, ShellCommand } from './shell.js';
+import { subjectOf, type CallSubject } from './subject.js';
+import type {
+  CommandMatch,
+  Decision,
+  Policy,
+  PolicyResult,
+  Rule,
+  RuleHit,
+  ShellProperty,
+  ToolCall,
+} from './types.js';
+
+const SEVERITY: Record<Decision, number> = { block: 2, escalate: 1, allow: 0 };
+
+/** Highest priority first; on equal priority the stricter action first, then document order. */
+export function orderRules(rules: readonly Rule[]): Rule[] {
+  return rules
+    .map((rule, index) => ({ rule, index }))
+    .sort(
+      (a, b) =>
+        b.rule.priority - a.rule.priority ||
+        SEVERITY[b.rule.action] - SEVERITY[a.rule.action] ||
+        a.index - b.index,
+    )
+    .map(({ rule }) => rule);
+}
+
+const ordered = new WeakMap<Policy, Rule[]>();
+
+function rulesOf(policy: Policy): Rule[] {
+  let rules = ordered.get(policy);
+  if (rules === undefined) {
+    rules = orderRules(policy.rules);
+    ordered.set(policy, rules);
+  }
+  return rules;
+}
+
+/**
+ * Scripts the engine cannot see through are never allowed, whatever the policy says:
+ * when no enforce rule blocks or escalates them, this built-in hit escalates.
+ */
+const GUARDED: ShellProperty[] = ['unparseable_command', 'dynamic_program'];
+
+export function evaluatePolicy(policy: Policy, call: ToolCall): PolicyResult {
+  return evaluateSubject(policy, subjectOf(call));
+}
+
+export function evaluateSubject(policy: Policy, subject: CallSubject): PolicyResult {
+  let decisive: RuleHit | null = null;
+  const observed: RuleHit[] = [];
+  for (const rule of rulesOf(policy)) {
+    if (rule.enforcement === 'enforce' && decisive !== null) continue;
+    const evidence = matchRule(rule, subject);
+    if (evidence === null) continue;
+    const hit: RuleHit = {
+      ruleId: rule.id,
+      action: rule.action,
+      enforcement: rule.enforcement,
+      category: rule.category,
+      reason: `${rule.description}: ${evidence}`,
+    };
+    if (rule.enforcement === 'enforce') decisive = hit;
+    else observed.push(hit);
+  }
+  const guard = GUARDED.find((p) => subject.shell?.properties.has(p));
+  if (guard !== undefined && (decisive === null || decisive.action === 'allow')) {
+    decisive = {
+      ruleId: guard.replace('_', '-'),
+      action: 'escalate',
+      enforcement: 'enforce',
+      category: 'shell',
+      reason: subject.shell?.details.find((d) => d.startsWith(guard)) ?? guard,
+    };
+  }
+  return { decisive, observed };
+}
+
+/** Evidence (what matched, for the reason) or null. All conditions of a rule must hold. */
+function matchRule(rule: Rule, subject: CallSubject): string | null {
+  const m = rule.match;
+  const evidence: string[] = [];
+  if (m.tool !== undefined) {
+    if (!nameGlob(m.tool).test(subject.call.tool)) return null;
+  }
+  const shell = subject.shell;
+  if (
+    m.command !== undefined ||
+    m.pipeline !== undefined ||
+    m.redirect !== undefined ||
+    m.shell !== undefined
+  ) {
+    if (shell === undefined) return null;
+  }
+  if (shell !== undefined) {
+    if (m.shell !== undefined) {
+      const detail = shell.details.find((d) => m.shell?.some((p) => d.startsWith(`${p}:`)));
+      if (detail === undefined) return null;
+      evidence.push(detail);
+    }
+    if (m.command !== undefined) {
+      const found = matchCommands(m.command, shell);
+      if (found === null) return null;
+      evidence.push(found);
+    }
+    if (m.pipeline !== undefined) {
+      const { from, to } = m.pipeline;
+      const found = shell.pipelines.find((stages) =>
+        stages.some(
+          (stage, i) =>
+            stage.some((c) => matchCommand(from, c)) &&
+            stages.slice(i + 1).some((later) => later.some((c) => matchCommand(to, c))),
+        ),
+      );
+      if (found === undefined) return null;
+      evidence.push(found.map((stage) => stage.map(render).join(' ')).join(' | '));
+    }
+    if (m.redirect !== undefined) {
+      const patterns = m.redirect;
+      const found = shell.redirects.find((r) => r.target !== null && matchesAnyPath(r.target, patterns));
+      if (found === undefined) return null;
+      evidence.push(`> ${found.target}`);
+    }
+  }
+  if (m.path !== undefined) {
+    const file = subject.file;
+    if (file === undefined) return null;
+    if (m.path.patterns !== undefined && !matchesAnyPath(file.canonical, m.path.patterns)) return null;
+    if (m.path.escapesCwd === true && !file.escapesCwd) return null;
+    evidence.push(file.canonical);
+  }
+  if (evidence.length === 0) evidence.push(subject.call.tool);
+  return evidence.join('; ');
+}
+
+const HARMLESS_SINKS = ['/dev/null', '/dev/stdout', '/dev/stderr', '/dev/tty', '/dev/fd/*'];
+
+function matchCommands(match: CommandMatch, shell: ShellAnalysis): string | null {
+  if (match.scope === 'all') {
+    if (shell.commands.length === 0 || shell.properties.size > 0) return null;
+    if (!shell.commands.every((c) => matchCommand(match, c))) return null;
+    if (shell.redirects.some((r) => r.target === null || !matchesAnyPath(r.target, HARMLESS_SINKS)))
+      return null;
+    return shell.canonical;
+  }
+  const found = shell.commands.find((c) => matchCommand(match, c));
+  return found === undefined ? null : render(found);
+}
+
+export function matchCommand(match: CommandMatch, c: ShellCommand): boolean {
+  if (c.program === null || !matchesAnyName(c.program, match.program)) return false;
+  if (match.subcommand !== undefined) {
+    const subcommands = match.subcommand;
+    if (!c.positional.slice(0, 3).some((p) => p !== null && matchesAnyName(p, subcommands))) return false;
+  }
+  const flags = match.flags;
+  if (flags !== undefined) {
+    if (flags.all !== undefined && !flags.all.every((entry) => hasFlag(c, entry))) return false;
+    if (flags.any !== undefined && !flags.any.some((entry) => hasFlag(c, entry))) return false;
+    if (flags.none !== undefined && flags.none.some((entry) => hasFlag(c, entry))) return false;
+  }
+  if (match.args !== undefined) {
+    const { paths, position = 'any' } = match.args;
+    const candidates = c.positional.filter((p): p is string => p !== null && !/^[a-z]+=/.test(p));
+    const chosen =
+      position === 'first' ? candidates.slice(0, 1) : position === 'last' ? candidates.slice(-1) : candidates;
+    if (!chosen.some((arg) => matchesAnyPath(targetOf(arg, c.cwd), paths))) return false;
+  }
+  if (match.operands !== undefined) {
+    for (const [name, patterns] of Object.entries(match.operands)) {
+      const value = c.operands.get(name);
+      if (value === undefined || !matchesAnyPath(targetOf(value, c.cwd), patterns)) return false;
+    }
+  }
+  if (match.readsStdin === true) {
+    const script = c.positional.filter((p) => p !== '-');
+    if (script.length > 0 || c.flags.has('c') || c.flags.has('e') || c.flags.has('m')) return false;
+  }
+  return true;
+}
+
+/** The path an argument acts on: canonical, with a trailing glob standing for its directory. */
+export function targetOf(arg: string, cwd: string | undefined): string {
+  return globTarget(canonicalPath(arg, cwd));
+}
+
+function hasFlag(c: ShellCommand, entry: string): boolean {
+  return entry.split('|').some((alt) => (alt.startsWith('-') ? c.args.includes(alt) : c.flags.has(alt)));
+}
+
+export function render(c: ShellCommand): string {
+  const words = [c.program ?? '$(…)', ...c.args.map((a) => a ?? '$(…)')];
+  return [...c.wrappers, ...words].join(' ').slice(0, 200);
+}

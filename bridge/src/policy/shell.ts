@@ -1,0 +1,446 @@
+// Turns a Bash command string into what the policy matches on: every simple command
+// that would run (inside lists, pipelines, substitutions, `bash -c` strings, `eval` and
+// wrappers such as sudo), each with its program basename, flags and positional words;
+// pipelines; writing redirections; and script-level findings (unparseable, computed
+// program names, fork bombs).
+import sh from 'mvdan-sh';
+import type { ShNode, ShParser } from 'mvdan-sh';
+import { canonicalPath } from './paths.js';
+import type { ShellProperty } from './types.js';
+import { wordValue } from './words.js';
+
+const { syntax } = sh;
+
+/** Longer scripts are not parsed (the parser is linear but slow on huge inputs): unparseable. */
+export const MAX_COMMAND_LENGTH = 16 * 1024;
+/** Nested `bash -c` / `eval` levels that are parsed; deeper nesting is unparseable. */
+export const MAX_NESTING = 4;
+
+export interface ShellCommand {
+  /** Basename of the program; null when computed at run time. */
+  program: string | null;
+  /** Argument words after the program; null where a word is computed at run time. */
+  args: (string | null)[];
+  /** Canonical flags: `-rf` → r, f; `--force` → force; `--color=auto` → color. */
+  flags: Set<string>;
+  /** Arguments that are not flags, in order (after `--` everything is positional). */
+  positional: (string | null)[];
+  /** `name=value` positional arguments (dd's `of=/dev/sda`). */
+  operands: Map<string, string>;
+  /** Effective working directory when the command runs, if known. */
+  cwd: string | undefined;
+  /** Wrappers this command runs under, outermost first (`sudo`, `env`, `xargs` …). */
+  wrappers: string[];
+}
+
+export interface Redirection {
+  /** Canonical target path; null when computed at run time. */
+  target: string | null;
+}
+
+export interface ShellAnalysis {
+  commands: ShellCommand[];
+  /** Each pipeline as its stages, each stage as the commands it runs. */
+  pipelines: ShellCommand[][][];
+  /** Writing redirections (`>`, `>>`, `&>`, `&>>`, `>|`, `<>`, `>&file`). */
+  redirects: Redirection[];
+  properties: Set<ShellProperty>;
+  /** Human-readable detail for each property found. */
+  details: string[];
+  /** The script reprinted by the parser: whitespace and layout normalised. */
+  canonical: string;
+}
+
+// Token values of mvdan.cc/sh/v3/syntax (BinCmdOperator, RedirOperator).
+const OP_PIPE = 12;
+const OP_PIPE_ALL = 13;
+const WRITE_REDIRECTS = new Set([
+  54 /* > */, 55 /* >> */, 57 /* <> */, 60 /* >| */, 64 /* &> */, 65 /* &>> */,
+]);
+const OP_DUP_OUT = 59; /* >& */
+
+const SHELLS = new Set(['sh', 'bash', 'zsh', 'dash', 'ksh', 'ash', 'mksh', 'fish', 'busybox']);
+
+/** Options of wrappers that take a separate value word (so the value is not the wrapped program). */
+const WRAPPERS: Record<string, { valued: Set<string>; positionalBefore?: number; assignments?: boolean }> = {
+  sudo: {
+    valued: new Set([
+      'u',
+      'g',
+      'C',
+      'D',
+      'h',
+      'p',
+      'r',
+      't',
+      'U',
+      'T',
+      'user',
+      'group',
+      'chdir',
+      'host',
+      'prompt',
+    ]),
+  },
+  doas: { valued: new Set(['u', 'C']) },
+  env: { valued: new Set(['u', 'C', 'unset', 'chdir']), assignments: true },
+  nice: { valued: new Set(['n', 'adjustment']) },
+  ionice: { valued: new Set(['c', 'n', 'p', 'class', 'classdata']) },
+  nohup: { valued: new Set() },
+  time: { valued: new Set(['f', 'o', 'format', 'output']) },
+  command: { valued: new Set() },
+  builtin: { valued: new Set() },
+  exec: { valued: new Set(['a']) },
+  timeout: { valued: new Set(['s', 'k', 'signal', 'kill-after']), positionalBefore: 1 },
+  stdbuf: { valued: new Set(['i', 'o', 'e', 'input', 'output', 'error']) },
+  xargs: {
+    valued: new Set([
+      'I',
+      'n',
+      'P',
+      'L',
+      's',
+      'd',
+      'E',
+      'a',
+      'max-args',
+      'max-procs',
+      'delimiter',
+      'arg-file',
+      'replace',
+    ]),
+  },
+  chrt: { valued: new Set(), positionalBefore: 1 },
+  taskset: { valued: new Set(), positionalBefore: 1 },
+  watch: { valued: new Set(['n', 'd', 'interval']) },
+  flock: { valued: new Set(['w', 'E', 'timeout', 'conflict-exit-code']), positionalBefore: 1 },
+  chroot: { valued: new Set(['userspec', 'groups']), positionalBefore: 1 },
+};
+
+let parser: ShParser | undefined;
+let printer: { Print(node: ShNode): string } | undefined;
+
+export function analyseShell(src: string, cwd?: string): ShellAnalysis {
+  const result: ShellAnalysis = {
+    commands: [],
+    pipelines: [],
+    redirects: [],
+    properties: new Set(),
+    details: [],
+    canonical: src.trim(),
+  };
+  const root = parseScript(src, result);
+  if (root !== null) {
+    result.canonical = print(root);
+    analyseTree(root, { cwd: cwd === undefined ? undefined : canonicalPath(cwd), depth: 0 }, result);
+  }
+  return result;
+}
+
+function flag(result: ShellAnalysis, property: ShellProperty, detail: string): void {
+  result.properties.add(property);
+  result.details.push(`${property}: ${detail}`);
+}
+
+function parseScript(src: string, result: ShellAnalysis): ShNode | null {
+  if (src.length > MAX_COMMAND_LENGTH) {
+    flag(result, 'unparseable_command', `longer than ${MAX_COMMAND_LENGTH} characters`);
+    return null;
+  }
+  parser ??= syntax.NewParser();
+  try {
+    return parser.Parse(src, 'command');
+  } catch (error) {
+    const err = error as { Error?: () => string };
+    const message = typeof err.Error === 'function' ? err.Error() : String(error);
+    flag(result, 'unparseable_command', message);
+    // GopherJS parsers keep state after a failure; start the next parse from a fresh one.
+    parser = undefined;
+    return null;
+  }
+}
+
+function print(node: ShNode): string {
+  printer ??= (syntax as unknown as { NewPrinter(): { Print(node: ShNode): string } }).NewPrinter();
+  return printer.Print(node).trim();
+}
+
+interface Context {
+  cwd: string | undefined;
+  depth: number;
+}
+
+/** Walks one parsed script in source order; `cd` changes the cwd of later commands. */
+function analyseTree(root: ShNode, ctx: Context, result: ShellAnalysis): void {
+  syntax.Walk(root, (node) => {
+    if (node === null) return true;
+    switch (syntax.NodeType(node)) {
+      case 'CallExpr':
+        for (const command of commandChain(node['Args'] as ShNode[], result, ctx)) {
+          command.cwd = ctx.cwd;
+          result.commands.push(command);
+          if (command.program === 'cd' || command.program === 'pushd')
+            ctx.cwd = changeDirectory(command, ctx.cwd);
+        }
+        break;
+      case 'BinaryCmd': {
+        const op = node['Op'] as number;
+        if (op === OP_PIPE || op === OP_PIPE_ALL) result.pipelines.push(pipelineStages(node, ctx));
+        break;
+      }
+      case 'Redirect':
+        recordRedirect(node, ctx, result);
+        break;
+      case 'FuncDecl':
+        if (isForkBomb(node))
+          flag(result, 'fork_bomb', `function ${(node['Name'] as ShNode)['Value'] as string}`);
+        break;
+    }
+    return true;
+  });
+}
+
+function changeDirectory(command: ShellCommand, cwd: string | undefined): string | undefined {
+  const target = command.positional[0];
+  if (target === undefined) return '~';
+  if (target === null || target === '-') return undefined;
+  return canonicalPath(target, cwd);
+}
+
+function recordRedirect(node: ShNode, ctx: Context, result: ShellAnalysis): void {
+  const op = node['Op'] as number;
+  const word = node['Word'] as ShNode | null;
+  if (word === null) return;
+  const value = wordValue(word);
+  if (op === OP_DUP_OUT) {
+    // `>&2` duplicates a descriptor; `>&file` writes a file.
+    if (value === null || /^(\d+|-)$/.test(value)) return;
+  } else if (!WRITE_REDIRECTS.has(op)) return;
+  result.redirects.push({ target: value === null ? null : canonicalPath(value, ctx.cwd) });
+}
+
+function pipelineStages(node: ShNode, ctx: Context): ShellCommand[][] {
+  const stages: ShellCommand[][] = [];
+  const visit = (stmt: ShNode): void => {
+    const cmd = stmt['Cmd'] as ShNode | null;
+    if (cmd !== null && syntax.NodeType(cmd) === 'BinaryCmd') {
+      const op = cmd['Op'] as number;
+      if (op === OP_PIPE || op === OP_PIPE_ALL) {
+        visit(cmd['X'] as ShNode);
+        visit(cmd['Y'] as ShNode);
+        return;
+      }
+    }
+    const commands: ShellCommand[] = [];
+    const scratch = emptyAnalysis();
+    syntax.Walk(stmt, (n) => {
+      if (n !== null && syntax.NodeType(n) === 'CallExpr') {
+        commands.push(...commandChain(n['Args'] as ShNode[], scratch, { cwd: ctx.cwd, depth: MAX_NESTING }));
+      }
+      return true;
+    });
+    stages.push(commands);
+  };
+  visit(node['X'] as ShNode);
+  visit(node['Y'] as ShNode);
+  return stages;
+}
+
+/** The analysis of something that is not a script at all. */
+export function unparseableShell(detail: string): ShellAnalysis {
+  const result = emptyAnalysis();
+  flag(result, 'unparseable_command', detail);
+  return result;
+}
+
+function emptyAnalysis(): ShellAnalysis {
+  return { commands: [], pipelines: [], redirects: [], properties: new Set(), details: [], canonical: '' };
+}
+
+/** A function whose body runs the function itself in a pipeline or in the background. */
+function isForkBomb(func: ShNode): boolean {
+  const name = (func['Name'] as ShNode)['Value'] as string;
+  let found = false;
+  syntax.Walk(func['Body'] as ShNode, (node) => {
+    if (node === null || found) return !found;
+    const type = syntax.NodeType(node);
+    const spawns =
+      (type === 'Stmt' && node['Background'] === true) ||
+      (type === 'BinaryCmd' && (node['Op'] === OP_PIPE || node['Op'] === OP_PIPE_ALL));
+    if (spawns && callsFunction(node, name)) found = true;
+    return !found;
+  });
+  return found;
+}
+
+function callsFunction(node: ShNode, name: string): boolean {
+  let found = false;
+  syntax.Walk(node, (n) => {
+    if (n !== null && syntax.NodeType(n) === 'CallExpr') {
+      const first = (n['Args'] as ShNode[])[0];
+      if (first !== undefined && wordValue(first) === name) found = true;
+    }
+    return !found;
+  });
+  return found;
+}
+
+/**
+ * The command a CallExpr runs, followed by the commands it wraps (`sudo rm -rf /` gives
+ * `sudo …` then `rm -rf /`) and, parsed recursively, the scripts of `bash -c` and `eval`.
+ */
+function commandChain(words: ShNode[], result: ShellAnalysis, ctx: Context): ShellCommand[] {
+  if (words.length === 0) return []; // assignments only
+  const values = words.map(wordValue);
+  const chain: ShellCommand[] = [];
+  let rest = values;
+  const wrappers: string[] = [];
+  while (rest.length > 0) {
+    const command = describe(rest, wrappers);
+    chain.push(command);
+    if (command.program === null) {
+      flag(result, 'dynamic_program', 'the command name is computed at run time');
+      break;
+    }
+    const program = command.program;
+    if (program === 'eval') {
+      nested(command.args.some((a) => a === null) ? null : command.args.join(' '), program, result, ctx);
+      break;
+    }
+    if (SHELLS.has(program)) {
+      const script = shellScript(command);
+      if (script !== undefined) nested(script, program, result, ctx);
+      break;
+    }
+    if (program === 'su') {
+      const at = rest.findIndex((w) => w === '-c' || w === '--command');
+      if (at !== -1) nested(rest[at + 1] ?? null, program, result, ctx);
+      break;
+    }
+    if (program === 'find') {
+      for (const exec of findExecs(command.args)) chain.push(...commandChain2(exec, [...wrappers, 'find']));
+      break;
+    }
+    const wrapped = unwrap(program, rest.slice(1));
+    if (wrapped === null) break;
+    wrappers.push(program);
+    rest = wrapped;
+  }
+  return chain;
+}
+
+/** find's `-exec cmd … ;` as a command of its own (not parsed further). */
+function commandChain2(words: (string | null)[], wrappers: string[]): ShellCommand[] {
+  return words.length === 0 ? [] : [describe(words, wrappers)];
+}
+
+function findExecs(args: (string | null)[]): (string | null)[][] {
+  const execs: (string | null)[][] = [];
+  for (let i = 0; i < args.length; i++) {
+    if (args[i] === '-exec' || args[i] === '-execdir' || args[i] === '-ok' || args[i] === '-okdir') {
+      let j = i + 1;
+      while (j < args.length && args[j] !== ';' && args[j] !== '+') j++;
+      execs.push(args.slice(i + 1, j));
+      i = j;
+    }
+  }
+  return execs;
+}
+
+/** The script given to a shell with `-c` (clustered like `-lc` too); undefined without `-c`. */
+function shellScript(command: ShellCommand): string | null | undefined {
+  for (const [i, arg] of command.args.entries()) {
+    if (arg === null || arg === '--') return undefined;
+    if (!arg.startsWith('-') || arg.startsWith('--')) {
+      if (arg.startsWith('--')) continue;
+      return undefined;
+    }
+    if (arg.slice(1).includes('c')) return command.args[i + 1] ?? null;
+  }
+  return undefined;
+}
+
+function nested(script: string | null, via: string, result: ShellAnalysis, ctx: Context): void {
+  if (script === null) {
+    flag(result, 'dynamic_program', `the script given to ${via} is computed at run time`);
+    return;
+  }
+  if (ctx.depth + 1 >= MAX_NESTING) {
+    flag(result, 'unparseable_command', `more than ${MAX_NESTING} nested shells`);
+    return;
+  }
+  const root = parseScript(script, result);
+  if (root !== null) analyseTree(root, { cwd: ctx.cwd, depth: ctx.depth + 1 }, result);
+}
+
+/** Arguments after a wrapper's own options: the wrapped command's words, or null if none. */
+function unwrap(program: string, args: (string | null)[]): (string | null)[] | null {
+  const spec = WRAPPERS[program];
+  if (spec === undefined) return null;
+  let i = 0;
+  let positional = spec.positionalBefore ?? 0;
+  while (i < args.length) {
+    const arg = args[i] as string | null;
+    if (arg === null) return args.slice(i);
+    if (arg === '--') {
+      i++;
+      break;
+    }
+    if (spec.assignments && /^[A-Za-z_][A-Za-z0-9_]*=/.test(arg)) {
+      i++;
+      continue;
+    }
+    if (arg.startsWith('-') && arg.length > 1) {
+      const name = arg.startsWith('--') ? (arg.slice(2).split('=')[0] as string) : arg.slice(-1);
+      const takesValue =
+        spec.valued.has(name) && !arg.includes('=') && (arg.startsWith('--') || arg.length === 2);
+      i += takesValue ? 2 : 1;
+      continue;
+    }
+    if (positional > 0) {
+      positional--;
+      i++;
+      continue;
+    }
+    break;
+  }
+  const rest = args.slice(i);
+  return rest.length === 0 ? null : rest;
+}
+
+/** Program, flags and positional arguments of one command's words. */
+function describe(words: (string | null)[], wrappers: string[]): ShellCommand {
+  const [first, ...args] = words;
+  const program = first === null || first === undefined || /[*?[{]/.test(first) ? null : basename(first);
+  const flags = new Set<string>();
+  const positional: (string | null)[] = [];
+  const operands = new Map<string, string>();
+  let endOfFlags = false;
+  for (const arg of args) {
+    if (arg === null) {
+      positional.push(null);
+      continue;
+    }
+    if (!endOfFlags && arg === '--') {
+      endOfFlags = true;
+      continue;
+    }
+    if (!endOfFlags && arg.startsWith('--') && arg.length > 2) {
+      flags.add(arg.slice(2).split('=')[0] as string);
+      continue;
+    }
+    if (!endOfFlags && arg.startsWith('-') && arg.length > 1 && !/^-\d+$/.test(arg)) {
+      for (const c of arg.slice(1)) flags.add(c);
+      continue;
+    }
+    positional.push(arg);
+    const operand = /^([a-z]+)=(.*)$/.exec(arg);
+    if (operand) operands.set(operand[1] as string, operand[2] as string);
+  }
+  return { program, args, flags, positional, operands, cwd: undefined, wrappers: [...wrappers] };
+}
+
+function basename(word: string): string {
+  const trimmed = word.replace(/\/+$/, '');
+  return trimmed.slice(trimmed.lastIndexOf('/') + 1) || word;
+}

@@ -1,0 +1,39 @@
+// What a tool call offers to the rules: the parsed script of a Bash call, or the
+// canonical path of a file tool. Computed once per evaluation.
+import { canonicalPath, escapesCwd } from './paths.js';
+import { analyseShell, unparseableShell, type ShellAnalysis } from './shell.js';
+import type { ToolCall } from './types.js';
+
+/** Input fields that name the file a tool acts on (Claude Code's Write/Edit/Read/NotebookEdit, LS/Grep/Glob). */
+export const PATH_FIELDS = ['file_path', 'notebook_path', 'path'] as const;
+
+export interface FileTarget {
+  raw: string;
+  canonical: string;
+  escapesCwd: boolean;
+}
+
+export interface CallSubject {
+  call: ToolCall;
+  /** Present when the call carries a shell command (`input.command`). */
+  shell: ShellAnalysis | undefined;
+  file: FileTarget | undefined;
+}
+
+export function subjectOf(call: ToolCall): CallSubject {
+  const command = call.input['command'];
+  let shell: ShellAnalysis | undefined;
+  if (typeof command === 'string') shell = analyseShell(command, call.cwd);
+  else if (call.tool === 'Bash') shell = unparseableShell('input.command is not a string');
+  return { call, shell, file: fileTarget(call) };
+}
+
+function fileTarget(call: ToolCall): FileTarget | undefined {
+  for (const field of PATH_FIELDS) {
+    const raw = call.input[field];
+    if (typeof raw === 'string' && raw !== '') {
+      return { raw, canonical: canonicalPath(raw, call.cwd), escapesCwd: escapesCwd(raw, call.cwd) };
+    }
+  }
+  return undefined;
+}
