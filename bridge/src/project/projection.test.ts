@@ -109,7 +109,20 @@ describe('ProjectProjection time travel', () => {
       at: at(1).toISOString(),
     };
     p.apply({ type: 'AnnotationAdded', version: 1, createdAt: at(50), data: a });
-    expect(p.annotations('a.txt')).toEqual([a]);
+    expect(p.annotations('a.txt')).toEqual([{ ...a, at: at(50).toISOString() }]);
     expect(p.annotations('b.txt')).toEqual([]);
+  });
+});
+
+describe('ProjectProjection idempotence', () => {
+  it('ignores an event it has already applied', () => {
+    const p = new ProjectProjection();
+    const e = changed('x.txt', 'one', 1, 1);
+    p.apply(e);
+    p.apply(e);
+    p.apply(changed('x.txt', 'stale', 1, 2));
+    expect(p.history('x.txt')).toHaveLength(1);
+    expect(p.fileAt('x.txt')?.content?.toString()).toBe('one');
+    expect(p.historyPoints(10)).toHaveLength(1);
   });
 });

@@ -72,7 +72,15 @@ export class ProjectProjection {
   /** Change times, oldest first. */
   private readonly changeTimes: Date[] = [];
 
+  /**
+   * Folds one event in. Idempotent: the writer applies its own event at once
+   * (read-your-writes) and the subscription delivers it again later.
+   */
   apply(event: ProjectEvent): void {
+    if (event.type === 'FileChanged' || event.type === 'FileDeleted') {
+      const last = this.files.get((event.data as { path: string }).path)?.at(-1);
+      if (last && last.version >= event.version) return;
+    }
     switch (event.type) {
       case 'FileChanged': {
         const d = event.data as FileChangedData;
@@ -88,7 +96,7 @@ export class ProjectProjection {
           sessionId: d.sessionId ?? null,
           content: Buffer.from(d.contentBase64, 'base64'),
         });
-        this.changeTimes.push(event.createdAt);
+        this.noteChange(event.createdAt);
         break;
       }
       case 'FileDeleted': {
@@ -103,22 +111,31 @@ export class ProjectProjection {
           sessionId: d.sessionId ?? null,
           content: null,
         });
-        this.changeTimes.push(event.createdAt);
+        this.noteChange(event.createdAt);
         break;
       }
       case 'AnnotationAdded': {
-        const a = event.data as Annotation;
+        // The store's clock, not the writer's: one time base for files, annotations and contexts.
+        const a = { ...(event.data as Annotation), at: event.createdAt.toISOString() };
         const list = this.annotationsByPath.get(a.path) ?? [];
+        if (list.some((x) => x.id === a.id)) return;
         list.push(a);
         this.annotationsByPath.set(a.path, list);
         break;
       }
       case 'ContextCreated': {
-        const c = event.data as ContextPackage;
+        const c = { ...(event.data as ContextPackage), createdAt: event.createdAt.toISOString() };
         this.contexts.set(c.id, c);
         break;
       }
     }
+  }
+
+  private noteChange(at: Date): void {
+    // Kept sorted: events of different files can arrive slightly out of time order.
+    let i = this.changeTimes.length;
+    while (i > 0 && this.changeTimes[i - 1]! > at) i--;
+    this.changeTimes.splice(i, 0, at);
   }
 
   private versionsOf(path: string): FileVersion[] {

@@ -1,0 +1,160 @@
+import { afterAll, describe, expect, it } from '@jest/globals';
+import { openEventStore, type EventStore } from '../events/index.js';
+import { DRIVERS, testTarget } from '../storage/test-databases.js';
+import { ProjectError, ProjectService } from './service.js';
+
+const cleanup: (() => Promise<void>)[] = [];
+afterAll(async () => {
+  for (const c of cleanup.reverse()) await c();
+});
+
+async function open(driver: 'pg' | 'pglite') {
+  const target = await testTarget(driver);
+  const stores: EventStore[] = [];
+  const services: ProjectService[] = [];
+  cleanup.push(async () => {
+    for (const s of services) await s.close();
+    for (const s of stores) await s.close();
+    await target.dispose();
+  });
+  return async () => {
+    const store = await openEventStore({ ...target.location, subscription: { pollIntervalMs: 200 } });
+    const service = new ProjectService(store);
+    await service.start();
+    stores.push(store);
+    services.push(service);
+    return { store, service };
+  };
+}
+
+const pause = () => new Promise((r) => setTimeout(r, 5));
+const text = (s: ProjectService, p: string, at?: string) =>
+  s.projection.fileAt(p, at ? new Date(at) : undefined)?.content?.toString();
+
+const code = async (p: Promise<unknown>) => {
+  try {
+    await p;
+  } catch (err) {
+    if (err instanceof ProjectError) return `${err.status} ${err.code}`;
+    throw err;
+  }
+  return 'ok';
+};
+
+describe.each(DRIVERS)('ProjectService on %s', (driver) => {
+  it('time travel: write, overwrite, delete, recreate, read at each time, also after a restart', async () => {
+    const replica = await open(driver);
+    const { service } = await replica();
+    const w1 = await service.writeFile('alice', { path: './src/a.ts', content: 'one\n', sessionId: 's1' });
+    await pause();
+    const w2 = await service.writeFile('bob', { path: 'src/a.ts', diff: '@@ -1 +1,2 @@\n one\n+two\n' });
+    await pause();
+    const w3 = await service.writeFile('alice', { path: 'src/a.ts', deleted: true });
+    await pause();
+    const w4 = await service.writeFile('alice', {
+      path: 'src/a.ts',
+      contentBase64: Buffer.from('three').toString('base64'),
+    });
+    expect([w1, w2, w3, w4].map((w) => [w.path, w.version])).toEqual([
+      ['src/a.ts', 1],
+      ['src/a.ts', 2],
+      ['src/a.ts', 3],
+      ['src/a.ts', 4],
+    ]);
+    const check = (s: ProjectService) => {
+      expect(text(s, 'src/a.ts', new Date(Date.parse(w1.at) - 1).toISOString())).toBeUndefined();
+      expect(text(s, 'src/a.ts', w1.at)).toBe('one\n');
+      expect(text(s, 'src/a.ts', w2.at)).toBe('one\ntwo\n');
+      expect(text(s, 'src/a.ts', w3.at)).toBeUndefined();
+      expect(s.projection.tree(new Date(w3.at))).toEqual([]);
+      expect(text(s, 'src/a.ts', w4.at)).toBe('three');
+      expect(text(s, 'src/a.ts')).toBe('three');
+      expect(s.projection.history('src/a.ts').map((h) => [h.kind, h.agentId])).toEqual([
+        ['created', 'alice'],
+        ['modified', 'bob'],
+        ['deleted', 'alice'],
+        ['created', 'alice'],
+      ]);
+    };
+    check(service);
+    const restarted = await replica();
+    check(restarted.service);
+  });
+});
+
+describe('ProjectService', () => {
+  it('refuses bad input with a clear code and stores nothing', async () => {
+    const replica = await open('pg');
+    const { service, store } = await replica();
+    await service.writeFile('a', { path: 'f.txt', content: 'x\n' });
+    const before = (await store.readAll()).events.length;
+    expect(await code(service.writeFile('a', { path: '../etc/passwd', content: 'x' }))).toBe(
+      '400 invalid_path',
+    );
+    expect(await code(service.writeFile('a', { path: '/etc/passwd', content: 'x' }))).toBe(
+      '400 invalid_path',
+    );
+    expect(await code(service.writeFile('a', { path: 'a\0b', content: 'x' }))).toBe('400 invalid_path');
+    expect(await code(service.writeFile('a', { path: 'n'.repeat(256), content: 'x' }))).toBe(
+      '400 invalid_path',
+    );
+    expect(await code(service.writeFile('a', { path: 'f.txt' }))).toBe('400 invalid_request');
+    expect(await code(service.writeFile('a', { path: 'f.txt', content: 'x', deleted: true }))).toBe(
+      '400 invalid_request',
+    );
+    expect(await code(service.writeFile('a', { path: 'f.txt', contentBase64: '!!' }))).toBe(
+      '400 invalid_request',
+    );
+    expect(await code(service.writeFile('a', { path: 'f.txt', diff: 'junk' }))).toBe('400 invalid_diff');
+    expect(await code(service.writeFile('a', { path: 'f.txt', diff: '@@ -1 +1 @@\n-nope\n+y\n' }))).toBe(
+      '409 diff_does_not_apply',
+    );
+    expect(await code(service.writeFile('a', { path: 'g.txt', deleted: true }))).toBe('404 not_found');
+    expect(await code(service.writeFile('a', { path: 'big', content: 'x'.repeat(600_000) }))).toBe(
+      '413 file_too_large',
+    );
+    expect(await code(service.annotate('a', { path: '../x', text: 'hi' }))).toBe('400 invalid_path');
+    expect(await code(service.annotate('a', { path: 'f.txt', text: 'hi', severity: 'fatal' }))).toBe(
+      '400 invalid_request',
+    );
+    expect(await code(service.annotate('a', { path: 'f.txt', text: 'hi', line: 0 }))).toBe(
+      '400 invalid_request',
+    );
+    expect(await code(service.createContext('a', { name: 'c', files: ['../x'] }))).toBe('400 invalid_path');
+    expect(await code(service.createContext('a', { name: '', files: [] }))).toBe('400 invalid_request');
+    expect((await store.readAll()).events.length).toBe(before);
+    expect(text(service, 'f.txt')).toBe('x\n');
+  });
+
+  it('annotations and context packages; a second replica sees them', async () => {
+    const replica = await open('pg');
+    const r1 = (await replica()).service;
+    const r2 = (await replica()).service;
+    const w = await r1.writeFile('alice', { path: 'lib/x.ts', content: 'v1' });
+    const a = await r1.annotate('expert', {
+      path: 'lib/x.ts',
+      text: 'unsafe cast',
+      severity: 'warning',
+      line: 3,
+    });
+    expect(a).toMatchObject({ path: 'lib/x.ts', severity: 'warning', line: 3, agentId: 'expert' });
+    const c = await r1.createContext('alice', {
+      name: 'review',
+      files: ['lib/x.ts', 'missing.ts'],
+      note: 'check',
+    });
+    await pause();
+    await r1.writeFile('alice', { path: 'lib/x.ts', content: 'v2' });
+    const resolved = r1.projection.context(c.id)!;
+    expect(resolved.resolved).toEqual([
+      { path: 'lib/x.ts', size: 2, sha256: r1.projection.fileAt('lib/x.ts', new Date(w.at))!.sha256 },
+    ]);
+    expect(r1.projection.fileAt('lib/x.ts', new Date(resolved.createdAt))?.content?.toString()).toBe('v1');
+    for (let i = 0; i < 50 && r2.projection.annotations('lib/x.ts').length === 0; i++)
+      await new Promise((r) => setTimeout(r, 50));
+    expect(r2.projection.annotations('lib/x.ts')).toEqual([a]);
+    for (let i = 0; i < 50 && text(r2, 'lib/x.ts') !== 'v2'; i++) await new Promise((r) => setTimeout(r, 50));
+    expect(text(r2, 'lib/x.ts')).toBe('v2');
+    expect(r2.projection.listContexts().map((x) => x.id)).toEqual([c.id]);
+  });
+});

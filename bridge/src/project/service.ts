@@ -1,0 +1,268 @@
+// Project state over the event store: file changes, annotations and context
+// packages are appended as events; reads come from the projection, which
+// follows the store on every replica (and applies this replica's own writes
+// at once, so a writer reads what it wrote).
+import { createHash, randomUUID } from 'node:crypto';
+import {
+  ConcurrencyError,
+  type Checkpoint,
+  type EventStore,
+  type StoredEvent,
+  type Subscription,
+} from '../events/index.js';
+import { applyUnifiedDiff, DiffError } from './diff.js';
+import { fileStream, InvalidPathError, normalisePath } from './path.js';
+import {
+  PROJECT_EVENT_TYPES,
+  ProjectProjection,
+  type Annotation,
+  type ContextPackage,
+  type Severity,
+} from './projection.js';
+
+/** Raw file size limit: the event (base64 + metadata) must stay under the store's 1 MiB. */
+export const MAX_FILE_BYTES = 512 * 1024;
+const MAX_TEXT = 10_000;
+const MAX_CONTEXT_FILES = 1000;
+const SEVERITIES: Severity[] = ['info', 'warning', 'error'];
+const ANNOTATIONS_STREAM = 'annotations';
+
+export class ProjectError extends Error {
+  override name = 'ProjectError';
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface FileWrite {
+  path?: unknown;
+  content?: unknown;
+  contentBase64?: unknown;
+  diff?: unknown;
+  deleted?: unknown;
+  sessionId?: unknown;
+}
+
+export interface WriteResult {
+  path: string;
+  version: number;
+  at: string;
+}
+
+const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+
+function path(input: unknown): string {
+  try {
+    return normalisePath(input);
+  } catch (err) {
+    if (err instanceof InvalidPathError) throw new ProjectError(400, 'invalid_path', err.message);
+    throw err;
+  }
+}
+
+function optionalSession(v: unknown): string | null {
+  if (v === undefined || v === null) return null;
+  if (typeof v !== 'string' || v.length > 200)
+    throw new ProjectError(400, 'invalid_request', 'sessionId must be a string of at most 200 characters');
+  return v;
+}
+
+export class ProjectService {
+  readonly projection = new ProjectProjection();
+  private subscription: Subscription | undefined;
+
+  constructor(private readonly store: EventStore) {}
+
+  async start(): Promise<void> {
+    const types = [...PROJECT_EVENT_TYPES];
+    let after: Checkpoint | undefined;
+    for (;;) {
+      const page = await this.store.readAll({ after, types, limit: 1000 });
+      for (const e of page.events) this.projection.apply(e);
+      after = page.checkpoint;
+      if (page.events.length < 1000) break;
+    }
+    this.subscription = this.store.subscribe({ from: after, types }, (e) => this.projection.apply(e));
+  }
+
+  async close(): Promise<void> {
+    await this.subscription?.close();
+  }
+
+  private async appendAndApply(
+    stream: string,
+    type: string,
+    data: unknown,
+    expectedVersion: number | 'no_stream' | 'any',
+  ) {
+    const r = await this.store.append(stream, [{ type, data }], { expectedVersion });
+    const [stored] = await this.store.readStream(stream, { fromVersion: r.version, limit: 1 });
+    this.projection.apply(stored!);
+    return stored!;
+  }
+
+  async writeFile(agentId: string, body: FileWrite): Promise<WriteResult> {
+    const p = path(body.path);
+    const sessionId = optionalSession(body.sessionId);
+    const given = (['content', 'contentBase64', 'diff', 'deleted'] as const).filter(
+      (k) => body[k] !== undefined,
+    );
+    if (given.length !== 1) {
+      throw new ProjectError(
+        400,
+        'invalid_request',
+        'give exactly one of content, contentBase64, diff, deleted',
+      );
+    }
+    const kind = given[0]!;
+    if (kind === 'content' && typeof body.content !== 'string')
+      throw new ProjectError(400, 'invalid_request', 'content must be a string');
+    if (
+      kind === 'contentBase64' &&
+      (typeof body.contentBase64 !== 'string' || !/^[A-Za-z0-9+/]*={0,2}$/.test(body.contentBase64))
+    ) {
+      throw new ProjectError(400, 'invalid_request', 'contentBase64 must be base64');
+    }
+    if (kind === 'diff' && typeof body.diff !== 'string')
+      throw new ProjectError(400, 'invalid_request', 'diff must be a string');
+    if (kind === 'deleted' && body.deleted !== true)
+      throw new ProjectError(400, 'invalid_request', 'deleted must be true');
+
+    const stream = fileStream(p);
+    for (let attempt = 0; ; attempt++) {
+      const [last] = await this.latest(stream, p);
+      const version = last?.version ?? 0;
+      const exists = last?.type === 'FileChanged';
+      let event: { type: string; data: unknown };
+      if (kind === 'deleted') {
+        if (!exists) throw new ProjectError(404, 'not_found', `${p} does not exist`);
+        event = { type: 'FileDeleted', data: { path: p, agentId, sessionId } };
+      } else {
+        let bytes: Buffer;
+        if (kind === 'content') bytes = Buffer.from(body.content as string, 'utf8');
+        else if (kind === 'contentBase64') bytes = Buffer.from(body.contentBase64 as string, 'base64');
+        else {
+          const current = exists
+            ? Buffer.from((last!.data as { contentBase64: string }).contentBase64, 'base64').toString('utf8')
+            : '';
+          try {
+            bytes = Buffer.from(applyUnifiedDiff(current, body.diff as string), 'utf8');
+          } catch (err) {
+            if (err instanceof DiffError)
+              throw new ProjectError(err.code === 'invalid_diff' ? 400 : 409, err.code, err.message);
+            throw err;
+          }
+        }
+        if (bytes.length > MAX_FILE_BYTES)
+          throw new ProjectError(413, 'file_too_large', `files are limited to ${MAX_FILE_BYTES} bytes`);
+        event = {
+          type: 'FileChanged',
+          data: {
+            path: p,
+            contentBase64: bytes.toString('base64'),
+            sha256: sha256(bytes),
+            size: bytes.length,
+            agentId,
+            sessionId,
+          },
+        };
+      }
+      try {
+        const stored = await this.appendAndApply(
+          stream,
+          event.type,
+          event.data,
+          version === 0 ? 'no_stream' : version,
+        );
+        return { path: p, version: stored.version, at: stored.createdAt.toISOString() };
+      } catch (err) {
+        // A diff was computed against a content that changed meanwhile: the caller must rebase.
+        if (err instanceof ConcurrencyError && kind !== 'diff' && attempt < 3) continue;
+        throw err;
+      }
+    }
+  }
+
+  /** The stream's last event, read from the version the projection knows (usually one row). */
+  private async latest(stream: string, p: string): Promise<StoredEvent[]> {
+    const known = this.projection.history(p).at(-1)?.version ?? 1;
+    const tail = await this.store.readStream(stream, { fromVersion: known });
+    const all = tail.length ? tail : await this.store.readStream(stream);
+    return all.length ? [all.at(-1)!] : [];
+  }
+
+  async annotate(
+    agentId: string,
+    body: { path?: unknown; text?: unknown; severity?: unknown; line?: unknown },
+  ): Promise<Annotation> {
+    const p = path(body.path);
+    if (typeof body.text !== 'string' || body.text.length === 0 || body.text.length > MAX_TEXT) {
+      throw new ProjectError(400, 'invalid_request', `text must be a string of 1-${MAX_TEXT} characters`);
+    }
+    const severity = body.severity ?? 'info';
+    if (!SEVERITIES.includes(severity as Severity))
+      throw new ProjectError(400, 'invalid_request', `severity must be one of ${SEVERITIES.join(', ')}`);
+    const line = body.line ?? null;
+    if (line !== null && !(Number.isInteger(line) && (line as number) >= 1)) {
+      throw new ProjectError(400, 'invalid_request', 'line must be a positive integer');
+    }
+    const annotation: Annotation = {
+      id: randomUUID(),
+      path: p,
+      text: body.text,
+      severity: severity as Severity,
+      line: line as number | null,
+      agentId,
+      at: new Date().toISOString(),
+    };
+    await this.appendAndApply(ANNOTATIONS_STREAM, 'AnnotationAdded', annotation, 'any');
+    return this.projection.annotations(p).find((a) => a.id === annotation.id)!;
+  }
+
+  async createContext(
+    agentId: string,
+    body: { name?: unknown; files?: unknown; note?: unknown },
+  ): Promise<ContextPackage> {
+    if (typeof body.name !== 'string' || body.name.length === 0 || body.name.length > 200) {
+      throw new ProjectError(400, 'invalid_request', 'name must be a string of 1-200 characters');
+    }
+    if (!Array.isArray(body.files) || body.files.length > MAX_CONTEXT_FILES) {
+      throw new ProjectError(
+        400,
+        'invalid_request',
+        `files must be a list of at most ${MAX_CONTEXT_FILES} paths`,
+      );
+    }
+    const files = [...new Set(body.files.map(path))];
+    const note = body.note ?? '';
+    if (typeof note !== 'string' || note.length > MAX_TEXT)
+      throw new ProjectError(
+        400,
+        'invalid_request',
+        `note must be a string of at most ${MAX_TEXT} characters`,
+      );
+    const id = randomUUID();
+    const context: ContextPackage = {
+      id,
+      name: body.name,
+      note,
+      files,
+      agentId,
+      createdAt: new Date().toISOString(),
+    };
+    await this.appendAndApply(`context:${id}`, 'ContextCreated', context, 'no_stream');
+    return this.projection.context(id)!;
+  }
+}
+
+/** `?at=` as a Date; absent = now. */
+export function parseAt(at: unknown): Date | undefined {
+  if (at === undefined || at === '') return undefined;
+  const d = typeof at === 'string' && /^\d{4}-\d{2}-\d{2}/.test(at) ? new Date(at) : new Date(NaN);
+  if (Number.isNaN(d.getTime())) throw new ProjectError(400, 'invalid_time', '"at" must be an ISO-8601 time');
+  return d;
+}
