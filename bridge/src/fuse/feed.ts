@@ -1,6 +1,6 @@
 // Keeps the cache fresh from the bridge's event stream (SSE). After a lost
 // connection it reconnects with backoff and resumes after the last checkpoint
-// it saw; when it has none, it reloads the tree so nothing in the gap is missed.
+// it applied, so nothing in the gap is missed and nothing is reloaded.
 import { toProjectEvent, type SignedFetch } from './bridge-api.js';
 import type { ProjectCache } from './cache.js';
 import { SseParser } from './sse.js';
@@ -31,7 +31,7 @@ export class EventFeed {
     private readonly opts: FeedOptions = {},
   ) {}
 
-  /** Resolves once the first connection is open (the cache is loaded before it returns). */
+  /** Resolves once the cache is loaded and the first connection is open. */
   start(): Promise<void> {
     let opened!: () => void;
     const first = new Promise<void>((resolve) => (opened = resolve));
@@ -44,44 +44,56 @@ export class EventFeed {
     await this.running;
   }
 
+  /**
+   * The event store's current head for our types: a query for events from a
+   * future time finds none and answers with the checkpoint it reached.
+   */
+  private async head(signal: AbortSignal): Promise<string> {
+    const future = new Date(Date.now() + 86_400_000).toISOString();
+    const res = await this.client.fetch(
+      'GET',
+      `/v1/events?types=${TYPES}&from=${future}&limit=1`,
+      undefined,
+      signal,
+    );
+    const text = await res.text();
+    if (res.status !== 200) throw new Error(`GET /v1/events answered ${res.status}: ${text.slice(0, 200)}`);
+    const checkpoint = (JSON.parse(text) as { checkpoint?: unknown }).checkpoint;
+    if (typeof checkpoint !== 'string') throw new Error('GET /v1/events answered without a checkpoint');
+    return checkpoint;
+  }
+
   private async run(opened: () => void): Promise<void> {
     let delay = this.opts.backoffMs ?? 250;
     const maxDelay = this.opts.maxBackoffMs ?? 5000;
-    let reload = true;
     while (!this.abort.signal.aborted) {
       // One connection per attempt, closed whatever ends the attempt.
       const connection = new AbortController();
       const signal = AbortSignal.any([this.abort.signal, connection.signal]);
       try {
-        const after = this.checkpoint ? `&after=${encodeURIComponent(this.checkpoint)}` : '';
+        if (this.checkpoint === undefined) {
+          // Head first, then the tree: events in between are replayed by the stream (applying twice is harmless).
+          const head = await this.head(signal);
+          await this.cache.load();
+          this.checkpoint = head;
+        }
+        const after = encodeURIComponent(this.checkpoint);
         const res = await this.client.fetch(
           'GET',
-          `/v1/events/stream?types=${TYPES}${after}`,
+          `/v1/events/stream?types=${TYPES}&after=${after}`,
           undefined,
           signal,
         );
         if (res.status !== 200 || !res.body) {
           throw new Error(`event stream answered ${res.status}: ${(await res.text()).slice(0, 200)}`);
         }
-        // Subscribed before loading: events during the load are applied after it, none lost.
-        const pending: unknown[] = [];
-        let loaded = !reload;
-        const consume = this.consume(res.body, (raw, id) => {
-          if (!loaded) pending.push(raw);
-          else this.apply(raw);
-          if (id) this.checkpoint = id;
-        });
-        consume.catch(() => undefined); // awaited below; a failure during the load is not unhandled
-        if (reload) {
-          await this.cache.load();
-          for (const raw of pending.splice(0)) this.apply(raw);
-          loaded = true;
-          reload = false;
-        }
-        this.log.info('event stream connected', { after: this.checkpoint ?? null });
+        this.log.info('event stream connected', { after: this.checkpoint });
         opened();
         delay = this.opts.backoffMs ?? 250;
-        await consume;
+        await this.consume(res.body, (raw, id) => {
+          this.apply(raw);
+          if (id) this.checkpoint = id;
+        });
         if (!this.abort.signal.aborted) this.log.warn('event stream ended; reconnecting', {});
       } catch (err) {
         if (this.abort.signal.aborted) return;
@@ -92,8 +104,6 @@ export class EventFeed {
       } finally {
         connection.abort();
       }
-      // Without a checkpoint there is no position to resume from: reload the tree on reconnect.
-      if (this.checkpoint === undefined) reload = true;
       await sleep(delay, this.abort.signal);
       delay = Math.min(delay * 2, maxDelay);
     }
