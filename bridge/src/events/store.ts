@@ -67,7 +67,7 @@ class PostgresEventStore implements EventStore {
     return this.writer.append(stream, prepared, expected);
   }
 
-  readStream(stream: string, opts?: { fromVersion?: number; limit?: number }): Promise<StoredEvent[]> {
+  async readStream(stream: string, opts?: { fromVersion?: number; limit?: number }): Promise<StoredEvent[]> {
     checkStreamName(stream);
     return readStream(this.db, stream, opts);
   }
