@@ -1,0 +1,40 @@
+import { describe, expect, it } from '@jest/globals';
+
+import { firstDifference, quantityValue } from './compare.js';
+
+describe('firstDifference', () => {
+  it('accepts a live object that adds server defaults around our fields', () => {
+    const desired = { spec: { ports: [{ name: 'http', port: 8765 }], selector: { a: '1' } } };
+    const live = {
+      metadata: { uid: 'u' },
+      spec: {
+        ports: [{ name: 'http', port: 8765, protocol: 'TCP' }],
+        selector: { a: '1' },
+        clusterIP: '10.0.0.5',
+      },
+    };
+    expect(firstDifference(desired, live)).toBeUndefined();
+  });
+
+  it('names the first field that differs or is missing', () => {
+    expect(firstDifference({ spec: { replicas: 2 } }, { spec: { replicas: 3 } })).toBe('.spec.replicas');
+    expect(firstDifference({ a: { b: 'x' } }, { a: {} })).toBe('.a.b');
+    expect(firstDifference({ l: [1, 2] }, { l: [1] })).toBe('.l');
+    expect(firstDifference({ l: [{ n: 'a' }] }, { l: [{ n: 'b' }] })).toBe('.l[0].n');
+    expect(firstDifference({ o: { k: 1 } }, { o: 'str' })).toBe('.o');
+  });
+
+  it('compares quantities by value and int-or-string by text', () => {
+    expect(firstDifference({ cpu: '0.5' }, { cpu: '500m' })).toBeUndefined();
+    expect(firstDifference({ mem: '1Gi' }, { mem: '1024Mi' })).toBeUndefined();
+    expect(firstDifference({ mem: '1Gi' }, { mem: '1G' })).toBe('.mem');
+    expect(firstDifference({ port: 8765 }, { port: '8765' })).toBeUndefined();
+    expect(firstDifference({ name: 'http' }, { name: 'https' })).toBe('.name');
+  });
+
+  it('parses Kubernetes quantities', () => {
+    expect(quantityValue('250m')).toBe(0.25);
+    expect(quantityValue('2Ki')).toBe(2048);
+    expect(quantityValue('abc')).toBeUndefined();
+  });
+});

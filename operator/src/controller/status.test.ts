@@ -1,0 +1,151 @@
+import { describe, expect, it } from '@jest/globals';
+import type { V1Deployment } from '@kubernetes/client-node';
+
+import { sampleBridge } from '../api/fixture.js';
+import type { LighthouseBridge } from '../api/types.js';
+import { REVISION_ANNOTATION } from '../specs/revision.js';
+import { conditionOf } from './conditions.js';
+import { computeStatus } from './status.js';
+
+const dbReady = { ready: true, reason: 'SecretFound', message: 'ok' };
+const dbWaiting = { ready: false, reason: 'SecretNotFound', message: 'waiting for key uri of Secret pg' };
+
+function deployment(rev: string, ready: number, extra: Partial<V1Deployment['status']> = {}): V1Deployment {
+  return {
+    metadata: { generation: 2 },
+    spec: {
+      replicas: 2,
+      selector: {},
+      template: { metadata: { annotations: { [REVISION_ANNOTATION]: rev } } },
+    },
+    status: {
+      observedGeneration: 2,
+      replicas: 2,
+      updatedReplicas: 2,
+      readyReplicas: ready,
+      availableReplicas: ready,
+      ...extra,
+    },
+  };
+}
+
+const withStatus = (lhb: LighthouseBridge, status: LighthouseBridge['status']) => ({ ...lhb, status });
+
+describe('computeStatus', () => {
+  it('a new resource is Ready=False (Reconciling) from the first reconcile, phase Pending while the database waits', () => {
+    const s = computeStatus({ lhb: sampleBridge(), now: 't0', revision: 'r1', database: dbWaiting });
+    expect(s.phase).toBe('Pending');
+    expect(conditionOf(s.conditions, 'Ready')).toMatchObject({ status: 'False', reason: 'DatabaseNotReady' });
+    expect(conditionOf(s.conditions, 'Reconciling')).toMatchObject({ status: 'True' });
+    expect(conditionOf(s.conditions, 'Stalled')).toMatchObject({ status: 'False' });
+    expect(s.observedGeneration).toBe(1);
+    expect(s.endpoint).toBe('demo-bridge.team-a.svc:8765');
+    expect(s.database).toEqual({ mode: 'external', ready: false });
+    expect(s.lastRollout).toEqual({ revision: 'r1', startedAt: 't0', result: 'Progressing' });
+  });
+
+  it('becomes Ready and Running when the database is ready and every bridge is available on the revision', () => {
+    const s = computeStatus({
+      lhb: sampleBridge(),
+      now: 't1',
+      revision: 'r1',
+      database: dbReady,
+      deployment: deployment('r1', 2),
+    });
+    expect(s.phase).toBe('Running');
+    expect(conditionOf(s.conditions, 'Ready')).toMatchObject({ status: 'True', reason: 'Ready' });
+    expect(conditionOf(s.conditions, 'Reconciling')).toMatchObject({ status: 'False' });
+    expect(conditionOf(s.conditions, 'BridgeAvailable')).toMatchObject({ status: 'True' });
+    expect(s).toMatchObject({ readyReplicas: 2, replicas: 2, currentRevision: 'r1', lastGoodRevision: 'r1' });
+    expect(s.lastRollout).toMatchObject({ result: 'Succeeded', finishedAt: 't1' });
+  });
+
+  it('is deterministic: recomputing from the same observations gives the same status at a later time', () => {
+    const inputs = { revision: 'r1', database: dbReady, deployment: deployment('r1', 2) };
+    const first = computeStatus({ lhb: sampleBridge(), now: 't1', ...inputs });
+    const second = computeStatus({ lhb: withStatus(sampleBridge(), first), now: 't9', ...inputs });
+    expect(second).toEqual(first);
+  });
+
+  it('is not available while the Deployment runs another template or has unready pods', () => {
+    const old = computeStatus({
+      lhb: sampleBridge(),
+      now: 't',
+      revision: 'r2',
+      database: dbReady,
+      deployment: deployment('r1', 2),
+    });
+    expect(conditionOf(old.conditions, 'BridgeAvailable')).toMatchObject({
+      status: 'False',
+      reason: 'TemplateOutdated',
+    });
+    expect(old.phase).toBe('Provisioning');
+    const unready = computeStatus({
+      lhb: sampleBridge(),
+      now: 't',
+      revision: 'r1',
+      database: dbReady,
+      deployment: deployment('r1', 1),
+    });
+    expect(conditionOf(unready.conditions, 'Ready')).toMatchObject({
+      status: 'False',
+      reason: 'BridgeNotAvailable',
+    });
+  });
+
+  it('a failed rollout is Degraded and Stalled', () => {
+    const d = deployment('r1', 1, {
+      updatedReplicas: 1,
+      conditions: [
+        { type: 'Progressing', status: 'False', reason: 'ProgressDeadlineExceeded', message: 'too slow' },
+      ],
+    });
+    const s = computeStatus({
+      lhb: sampleBridge(),
+      now: 't',
+      revision: 'r1',
+      database: dbReady,
+      deployment: d,
+    });
+    expect(s.phase).toBe('Degraded');
+    expect(conditionOf(s.conditions, 'Degraded')).toMatchObject({
+      status: 'True',
+      reason: 'ProgressDeadlineExceeded',
+    });
+    expect(conditionOf(s.conditions, 'Stalled')).toMatchObject({ status: 'True' });
+    expect(s.lastRollout).toMatchObject({ result: 'Failed' });
+  });
+
+  it('an apply error is a reconcile error; a terminal one stalls the resource (phase Failed)', () => {
+    const s = computeStatus({
+      lhb: sampleBridge(),
+      now: 't',
+      revision: 'r1',
+      database: dbReady,
+      applyError: { message: 'Deployment is invalid', terminal: true },
+    });
+    expect(s.phase).toBe('Failed');
+    expect(conditionOf(s.conditions, 'Ready')).toMatchObject({ status: 'False', reason: 'ReconcileError' });
+    expect(conditionOf(s.conditions, 'Stalled')).toMatchObject({ status: 'True', reason: 'ApplyFailed' });
+  });
+
+  it('says Paused when spec.paused is set', () => {
+    const s = computeStatus({
+      lhb: sampleBridge({ paused: true }),
+      now: 't',
+      revision: 'r1',
+      database: dbReady,
+    });
+    expect(s.phase).toBe('Paused');
+    expect(conditionOf(s.conditions, 'Reconciling')).toMatchObject({ status: 'False', reason: 'Paused' });
+  });
+
+  it('names the CNPG cluster in managed mode', () => {
+    const lhb = sampleBridge({ database: { managed: { instances: 3, storage: { size: '1Gi' } } } });
+    expect(computeStatus({ lhb, now: 't', revision: 'r', database: dbWaiting }).database).toEqual({
+      mode: 'managed',
+      cluster: 'demo-db',
+      ready: false,
+    });
+  });
+});

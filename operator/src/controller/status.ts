@@ -1,0 +1,202 @@
+// The status of a LighthouseBridge from what the operator observed. Pure and
+// deterministic: the same observations give the same status (so an unchanged
+// resource gets no status write); `now` only lands where something changed.
+import type { V1Deployment } from '@kubernetes/client-node';
+
+import {
+  databaseMode,
+  type LighthouseBridge,
+  type LighthouseBridgeStatus,
+  type Phase,
+} from '../api/types.js';
+import { childNames } from '../specs/labels.js';
+import { endpointOf } from '../specs/service.js';
+import { REVISION_ANNOTATION } from '../specs/revision.js';
+import { setConditions, type ConditionInput } from './conditions.js';
+import type { DatabaseStatus } from './database-status.js';
+
+export interface StatusInputs {
+  lhb: LighthouseBridge;
+  now: string;
+  /** Revision of the pod template we apply. */
+  revision: string;
+  database: DatabaseStatus;
+  /** The live bridge Deployment, if any. */
+  deployment?: V1Deployment;
+  /** Applying children failed; terminal errors (invalid, forbidden) stall the resource. */
+  applyError?: { message: string; terminal: boolean };
+}
+
+interface Availability {
+  available: boolean;
+  reason: string;
+  message: string;
+  deadlineExceeded: boolean;
+  ready: number;
+  replicas: number;
+}
+
+export function bridgeAvailability(d: V1Deployment | undefined, revision: string): Availability {
+  if (!d) {
+    return {
+      available: false,
+      reason: 'DeploymentMissing',
+      message: 'the bridge Deployment does not exist yet',
+      deadlineExceeded: false,
+      ready: 0,
+      replicas: 0,
+    };
+  }
+  const s = d.status ?? {};
+  const want = d.spec?.replicas ?? 1;
+  const ready = s.readyReplicas ?? 0;
+  const progressing = s.conditions?.find((c) => c.type === 'Progressing');
+  const deadlineExceeded =
+    progressing?.status === 'False' && progressing.reason === 'ProgressDeadlineExceeded';
+  const base = { deadlineExceeded, ready, replicas: s.replicas ?? 0 };
+  if (d.spec?.template.metadata?.annotations?.[REVISION_ANNOTATION] !== revision) {
+    return {
+      ...base,
+      available: false,
+      reason: 'TemplateOutdated',
+      message: `revision ${revision} not applied yet`,
+    };
+  }
+  const observed = (s.observedGeneration ?? 0) >= (d.metadata?.generation ?? 0);
+  const updated = s.updatedReplicas ?? 0;
+  const available = s.availableReplicas ?? 0;
+  const total = s.replicas ?? 0;
+  if (observed && updated === want && available >= want && total === want) {
+    return {
+      ...base,
+      available: true,
+      reason: 'MinimumReplicasAvailable',
+      message: `${ready}/${want} bridges ready`,
+    };
+  }
+  if (deadlineExceeded) {
+    return {
+      ...base,
+      available: false,
+      reason: 'ProgressDeadlineExceeded',
+      message: progressing?.message ?? '',
+    };
+  }
+  return {
+    ...base,
+    available: false,
+    reason: updated < want || total > want ? 'RolloutInProgress' : 'ReplicasNotReady',
+    message: `${available}/${want} bridges available, ${updated} on revision ${revision}`,
+  };
+}
+
+export function computeStatus(i: StatusInputs): LighthouseBridgeStatus {
+  const { lhb, now, revision, database } = i;
+  const prev = lhb.status ?? {};
+  const bridge = bridgeAvailability(i.deployment, revision);
+  const paused = lhb.spec.paused;
+  const stalledReason = i.applyError?.terminal
+    ? { reason: 'ApplyFailed', message: i.applyError.message }
+    : bridge.deadlineExceeded
+      ? { reason: 'ProgressDeadlineExceeded', message: bridge.message }
+      : undefined;
+  const ready = database.ready && bridge.available && !i.applyError;
+
+  let readyCond: ConditionInput;
+  if (ready)
+    readyCond = {
+      type: 'Ready',
+      status: 'True',
+      reason: 'Ready',
+      message: `bridge serving at ${endpointOf(lhb)}`,
+    };
+  else if (i.applyError)
+    readyCond = { type: 'Ready', status: 'False', reason: 'ReconcileError', message: i.applyError.message };
+  else if (!database.ready)
+    readyCond = { type: 'Ready', status: 'False', reason: 'DatabaseNotReady', message: database.message };
+  else readyCond = { type: 'Ready', status: 'False', reason: 'BridgeNotAvailable', message: bridge.message };
+
+  const conditions = setConditions(
+    prev.conditions,
+    [
+      readyCond,
+      paused
+        ? {
+            type: 'Reconciling',
+            status: 'False',
+            reason: 'Paused',
+            message: 'spec.paused is true: children are not reconciled',
+          }
+        : ready || stalledReason
+          ? { type: 'Reconciling', status: 'False', reason: ready ? 'Reconciled' : 'Stalled', message: '' }
+          : { type: 'Reconciling', status: 'True', reason: readyCond.reason, message: readyCond.message },
+      stalledReason
+        ? { type: 'Stalled', status: 'True', ...stalledReason }
+        : { type: 'Stalled', status: 'False', reason: 'Progressing', message: '' },
+      {
+        type: 'DatabaseReady',
+        status: database.ready ? 'True' : 'False',
+        reason: database.reason,
+        message: database.message,
+      },
+      {
+        type: 'BridgeAvailable',
+        status: bridge.available ? 'True' : 'False',
+        reason: bridge.reason,
+        message: bridge.message,
+      },
+      bridge.deadlineExceeded
+        ? { type: 'Degraded', status: 'True', reason: 'ProgressDeadlineExceeded', message: bridge.message }
+        : { type: 'Degraded', status: 'False', reason: 'AsExpected', message: '' },
+    ],
+    lhb.metadata.generation,
+    now,
+  );
+
+  let phase: Phase;
+  if (paused) phase = 'Paused';
+  else if (stalledReason && !bridge.deadlineExceeded) phase = 'Failed';
+  else if (bridge.deadlineExceeded) phase = 'Degraded';
+  else if (ready) phase = 'Running';
+  else if (!database.ready) phase = 'Pending';
+  else phase = 'Provisioning';
+
+  const mode = databaseMode(lhb.spec);
+  const rollout = nextRollout(prev, revision, bridge, now);
+  return {
+    ...(lhb.metadata.generation !== undefined ? { observedGeneration: lhb.metadata.generation } : {}),
+    phase,
+    conditions,
+    replicas: bridge.replicas,
+    readyReplicas: bridge.ready,
+    endpoint: endpointOf(lhb),
+    database: {
+      mode,
+      ...(mode === 'managed' ? { cluster: childNames(lhb.metadata.name).database } : {}),
+      ready: database.ready,
+    },
+    currentRevision: revision,
+    ...(bridge.available
+      ? { lastGoodRevision: revision }
+      : prev.lastGoodRevision
+        ? { lastGoodRevision: prev.lastGoodRevision }
+        : {}),
+    lastRollout: rollout,
+  };
+}
+
+/** A new revision starts a rollout; availability or the progress deadline ends it. */
+function nextRollout(
+  prev: LighthouseBridgeStatus,
+  revision: string,
+  bridge: Availability,
+  now: string,
+): NonNullable<LighthouseBridgeStatus['lastRollout']> {
+  const last = prev.lastRollout;
+  const current =
+    last && last.revision === revision ? last : { revision, startedAt: now, result: 'Progressing' as const };
+  if (current.result !== 'Progressing') return current;
+  if (bridge.available) return { ...current, finishedAt: now, result: 'Succeeded' };
+  if (bridge.deadlineExceeded) return { ...current, finishedAt: now, result: 'Failed' };
+  return current;
+}
