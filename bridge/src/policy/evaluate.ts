@@ -156,7 +156,7 @@ export function matchCommand(match: CommandMatch, c: ShellCommand): boolean {
   if (c.program === null || !matchesAnyName(c.program, match.program)) return false;
   if (match.subcommand !== undefined) {
     const subcommands = match.subcommand;
-    if (!c.positional.slice(0, 3).some((p) => p !== null && matchesAnyName(p, subcommands))) return false;
+    if (!c.leading.some((p) => matchesAnyName(p, subcommands))) return false;
   }
   const flags = match.flags;
   if (flags !== undefined) {

@@ -25,6 +25,11 @@ export interface ShellCommand {
   flags: Set<string>;
   /** Arguments that are not flags, in order (after `--` everything is positional). */
   positional: (string | null)[];
+  /**
+   * Candidates for the subcommand: the first positional argument, plus any earlier ones
+   * that directly follow an option and may be its value (`kubectl -n prod delete` → prod, delete).
+   */
+  leading: string[];
   /** `name=value` positional arguments (dd's `of=/dev/sda`). */
   operands: Map<string, string>;
   /** Effective working directory when the command runs, if known. */
@@ -58,11 +63,15 @@ const WRITE_REDIRECTS = new Set([
   54 /* > */, 55 /* >> */, 57 /* <> */, 60 /* >| */, 64 /* &> */, 65 /* &>> */,
 ]);
 const OP_DUP_OUT = 59; /* >& */
+const OP_HEREDOC = 61; /* << */
+const OP_HEREDOC_DASH = 62; /* <<- */
+const OP_HERESTRING = 63; /* <<< */
 
-const SHELLS = new Set(['sh', 'bash', 'zsh', 'dash', 'ksh', 'ash', 'mksh', 'fish', 'busybox']);
+const SHELLS = new Set(['sh', 'bash', 'zsh', 'dash', 'ksh', 'ash', 'mksh', 'fish']);
 
 /** Options of wrappers that take a separate value word (so the value is not the wrapped program). */
 const WRAPPERS: Record<string, { valued: Set<string>; positionalBefore?: number; assignments?: boolean }> = {
+  busybox: { valued: new Set() },
   sudo: {
     valued: new Set([
       'u',
@@ -175,8 +184,11 @@ function analyseTree(root: ShNode, ctx: Context, result: ShellAnalysis): void {
   syntax.Walk(root, (node) => {
     if (node === null) return true;
     switch (syntax.NodeType(node)) {
+      case 'Stmt':
+        scriptOnStdin(node, ctx, result);
+        break;
       case 'CallExpr':
-        for (const command of commandChain(node['Args'] as ShNode[], result, ctx)) {
+        for (const command of commandChain(argValues(node), result, ctx)) {
           command.cwd = ctx.cwd;
           result.commands.push(command);
           if (command.program === 'cd' || command.program === 'pushd')
@@ -198,6 +210,22 @@ function analyseTree(root: ShNode, ctx: Context, result: ShellAnalysis): void {
     }
     return true;
   });
+}
+
+function argValues(call: ShNode): (string | null)[] {
+  return (call['Args'] as ShNode[]).map(wordValue);
+}
+
+/** `bash <<EOF … EOF` and `sh <<< "…"` run the here-document as a script. */
+function scriptOnStdin(stmt: ShNode, ctx: Context, result: ShellAnalysis): void {
+  const cmd = stmt['Cmd'] as ShNode | null;
+  const redirects = stmt['Redirs'] as ShNode[];
+  if (cmd === null || redirects.length === 0 || syntax.NodeType(cmd) !== 'CallExpr') return;
+  const text = stdinText(redirects);
+  if (text === undefined) return;
+  const inner = commandChain(argValues(cmd), null, ctx).at(-1);
+  if (inner !== undefined && readsScriptFromStdin(inner))
+    nested(text, `${inner.program} on stdin`, result, ctx);
 }
 
 function changeDirectory(command: ShellCommand, cwd: string | undefined): string | undefined {
@@ -232,11 +260,9 @@ function pipelineStages(node: ShNode, ctx: Context): ShellCommand[][] {
       }
     }
     const commands: ShellCommand[] = [];
-    const scratch = emptyAnalysis();
     syntax.Walk(stmt, (n) => {
-      if (n !== null && syntax.NodeType(n) === 'CallExpr') {
-        commands.push(...commandChain(n['Args'] as ShNode[], scratch, { cwd: ctx.cwd, depth: MAX_NESTING }));
-      }
+      if (n !== null && syntax.NodeType(n) === 'CallExpr')
+        commands.push(...commandChain(argValues(n), null, ctx));
       return true;
     });
     stages.push(commands);
@@ -287,38 +313,47 @@ function callsFunction(node: ShNode, name: string): boolean {
 
 /**
  * The command a CallExpr runs, followed by the commands it wraps (`sudo rm -rf /` gives
- * `sudo …` then `rm -rf /`) and, parsed recursively, the scripts of `bash -c` and `eval`.
+ * `sudo …` then `rm -rf /`, find's `-exec` too). With a result to report into, the scripts
+ * of `bash -c`, `su -c` and `eval` are parsed recursively and computed names are flagged.
  */
-function commandChain(words: ShNode[], result: ShellAnalysis, ctx: Context): ShellCommand[] {
-  if (words.length === 0) return []; // assignments only
-  const values = words.map(wordValue);
+function commandChain(
+  values: (string | null)[],
+  result: ShellAnalysis | null,
+  ctx: Context,
+  outer: string[] = [],
+): ShellCommand[] {
   const chain: ShellCommand[] = [];
   let rest = values;
-  const wrappers: string[] = [];
+  const wrappers = [...outer];
   while (rest.length > 0) {
     const command = describe(rest, wrappers);
     chain.push(command);
-    if (command.program === null) {
-      flag(result, 'dynamic_program', 'the command name is computed at run time');
-      break;
-    }
     const program = command.program;
-    if (program === 'eval') {
-      nested(command.args.some((a) => a === null) ? null : command.args.join(' '), program, result, ctx);
+    if (program === null) {
+      if (result !== null) flag(result, 'dynamic_program', 'the command name is computed at run time');
       break;
     }
-    if (SHELLS.has(program)) {
-      const script = shellScript(command);
-      if (script !== undefined) nested(script, program, result, ctx);
+    if (program === 'eval') {
+      if (result !== null)
+        nested(command.args.some((a) => a === null) ? null : command.args.join(' '), program, result, ctx);
+      break;
+    }
+    if (SHELLS.has(program) || program === 'source' || program === '.') {
+      const script = SHELLS.has(program) ? shellScript(command) : undefined;
+      if (result !== null && script !== undefined) nested(script, program, result, ctx);
+      else if (result !== null && command.positional[0] === null) {
+        flag(result, 'dynamic_program', `the script file given to ${program} is computed at run time`);
+      }
       break;
     }
     if (program === 'su') {
       const at = rest.findIndex((w) => w === '-c' || w === '--command');
-      if (at !== -1) nested(rest[at + 1] ?? null, program, result, ctx);
+      if (result !== null && at !== -1) nested(rest[at + 1] ?? null, program, result, ctx);
       break;
     }
     if (program === 'find') {
-      for (const exec of findExecs(command.args)) chain.push(...commandChain2(exec, [...wrappers, 'find']));
+      for (const exec of findExecs(command.args))
+        chain.push(...commandChain(exec, result, ctx, [...wrappers, 'find']));
       break;
     }
     const wrapped = unwrap(program, rest.slice(1));
@@ -329,9 +364,28 @@ function commandChain(words: ShNode[], result: ShellAnalysis, ctx: Context): She
   return chain;
 }
 
-/** find's `-exec cmd … ;` as a command of its own (not parsed further). */
-function commandChain2(words: (string | null)[], wrappers: string[]): ShellCommand[] {
-  return words.length === 0 ? [] : [describe(words, wrappers)];
+/** A shell reading its script from stdin: no `-c` script and no script file. */
+function readsScriptFromStdin(command: ShellCommand): boolean {
+  return (
+    command.program !== null &&
+    SHELLS.has(command.program) &&
+    shellScript(command) === undefined &&
+    command.positional.length === 0
+  );
+}
+
+/** The here-document or here-string a statement feeds to stdin; null when it has expansions. */
+function stdinText(redirects: ShNode[]): string | null | undefined {
+  for (const r of redirects) {
+    const op = r['Op'] as number;
+    if (op === OP_HEREDOC || op === OP_HEREDOC_DASH) {
+      const parts = ((r['Hdoc'] as ShNode | null)?.['Parts'] as ShNode[] | undefined) ?? [];
+      if (parts.some((p) => syntax.NodeType(p) !== 'Lit')) return null;
+      return parts.map((p) => p['Value'] as string).join('');
+    }
+    if (op === OP_HERESTRING) return wordValue(r['Word'] as ShNode);
+  }
+  return undefined;
 }
 
 function findExecs(args: (string | null)[]): (string | null)[][] {
@@ -415,10 +469,16 @@ function describe(words: (string | null)[], wrappers: string[]): ShellCommand {
   const flags = new Set<string>();
   const positional: (string | null)[] = [];
   const operands = new Map<string, string>();
+  const leading: string[] = [];
+  let leadingDone = false;
+  let afterOption = false;
   let endOfFlags = false;
   for (const arg of args) {
+    const wasAfterOption = afterOption;
+    afterOption = false;
     if (arg === null) {
       positional.push(null);
+      leadingDone ||= !wasAfterOption;
       continue;
     }
     if (!endOfFlags && arg === '--') {
@@ -427,17 +487,21 @@ function describe(words: (string | null)[], wrappers: string[]): ShellCommand {
     }
     if (!endOfFlags && arg.startsWith('--') && arg.length > 2) {
       flags.add(arg.slice(2).split('=')[0] as string);
+      afterOption = !arg.includes('=');
       continue;
     }
     if (!endOfFlags && arg.startsWith('-') && arg.length > 1 && !/^-\d+$/.test(arg)) {
       for (const c of arg.slice(1)) flags.add(c);
+      afterOption = arg.length === 2;
       continue;
     }
     positional.push(arg);
+    if (!leadingDone) leading.push(arg);
+    leadingDone ||= !wasAfterOption;
     const operand = /^([a-z]+)=(.*)$/.exec(arg);
     if (operand) operands.set(operand[1] as string, operand[2] as string);
   }
-  return { program, args, flags, positional, operands, cwd: undefined, wrappers: [...wrappers] };
+  return { program, args, flags, positional, leading, operands, cwd: undefined, wrappers: [...wrappers] };
 }
 
 function basename(word: string): string {

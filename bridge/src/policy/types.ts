@@ -62,7 +62,10 @@ export type ShellProperty =
 export interface CommandMatch {
   /** Program basename globs (`rm`, `mkfs.*`); `/bin/rm` is `rm`. */
   program: string[];
-  /** First positional argument, e.g. `push` for git, `install` for apt-get. */
+  /**
+   * First positional argument, e.g. `push` for git, `install` for apt-get; positional words
+   * right after an option (`git -C repo push`) may be that option's value, so they count too.
+   */
   subcommand?: string[];
   /**
    * Flag conditions. Each entry is a set of alternatives joined by `|`: `r|R|recursive`

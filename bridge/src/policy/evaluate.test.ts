@@ -1,0 +1,157 @@
+import { describe, expect, it } from '@jest/globals';
+import { evaluatePolicy } from './evaluate.js';
+import { parsePolicy } from './parse.js';
+import type { ToolCall } from './types.js';
+
+const bash = (command: string): ToolCall => ({ tool: 'Bash', input: { command }, cwd: '/home/u/p' });
+
+describe('enforcement modes', () => {
+  const policy = parsePolicy(`
+rules:
+  - { id: new-block, priority: 50, action: block, enforcement: dryrun, match: { tool: Bash, command: { program: [curl] } } }
+  - { id: try-escalate, priority: 40, action: escalate, enforcement: warn, match: { tool: Bash, command: { program: [curl] } } }
+  - { id: allow-curl, priority: 10, action: allow, match: { tool: Bash, command: { program: [curl] } } }
+`);
+
+  it('lets only enforce hits decide and reports warn/dryrun hits as observed', () => {
+    const result = evaluatePolicy(policy, bash('curl https://example.com'));
+    expect(result.decisive?.ruleId).toBe('allow-curl');
+    expect(result.observed.map((h) => [h.ruleId, h.enforcement, h.action])).toEqual([
+      ['new-block', 'dryrun', 'block'],
+      ['try-escalate', 'warn', 'escalate'],
+    ]);
+  });
+
+  it('reports nothing when no rule matches', () => {
+    expect(evaluatePolicy(policy, bash('ls'))).toEqual({ decisive: null, observed: [] });
+  });
+
+  it('still observes warn rules ranked below the decisive hit', () => {
+    const p = parsePolicy(`
+rules:
+  - { id: block-rm, priority: 100, action: block, match: { command: { program: [rm] } } }
+  - { id: watch-rm, priority: 1, action: escalate, enforcement: warn, match: { command: { program: [rm] } } }
+`);
+    const result = evaluatePolicy(p, bash('rm x'));
+    expect(result.decisive?.ruleId).toBe('block-rm');
+    expect(result.observed.map((h) => h.ruleId)).toEqual(['watch-rm']);
+  });
+});
+
+describe('priority ordering', () => {
+  it('lets the highest priority decide, whatever the document order', () => {
+    const p = parsePolicy(`
+rules:
+  - { id: low-block, priority: 1, action: block, match: { tool: Bash } }
+  - { id: high-allow, priority: 9, action: allow, match: { tool: Bash } }
+`);
+    expect(evaluatePolicy(p, bash('ls')).decisive?.ruleId).toBe('high-allow');
+  });
+
+  it('breaks ties by strictness, then by document order', () => {
+    const p = parsePolicy(`
+rules:
+  - { id: allow, priority: 5, action: allow, match: { tool: Bash } }
+  - { id: escalate-1, priority: 5, action: escalate, match: { tool: Bash } }
+  - { id: escalate-2, priority: 5, action: escalate, match: { tool: Bash } }
+`);
+    expect(evaluatePolicy(p, bash('ls')).decisive?.ruleId).toBe('escalate-1');
+  });
+});
+
+describe('matching', () => {
+  const p = parsePolicy(`
+rules:
+  - { id: edits, action: escalate, match: { tool: 'Write|Edit|MultiEdit' } }
+  - { id: mcp, action: block, match: { tool: 'mcp__*' } }
+  - { id: recursive-rm, action: block, match: { command: { program: [rm], flags: { all: ['r|R|recursive', 'f|force'] } } } }
+  - { id: find-delete, action: block, match: { command: { program: [find], flags: { any: ['-delete'] } } } }
+  - { id: git-push, action: escalate, match: { command: { program: [git], subcommand: [push] } } }
+  - { id: last-arg, action: block, match: { command: { program: [cp], args: { paths: [/etc/**], position: last } } } }
+  - { id: dd, action: block, match: { command: { program: [dd], operands: { of: [/dev/sd*] } } } }
+  - { id: to-shell, action: block, match: { pipeline: { from: { program: [curl] }, to: { program: [sh], readsStdin: true } } } }
+  - { id: redirect, action: block, match: { redirect: [/etc/**] } }
+  - { id: traversal, action: escalate, match: { tool: Read, path: { escapesCwd: true } } }
+`);
+  const id = (call: ToolCall): string | undefined => evaluatePolicy(p, call).decisive?.ruleId;
+
+  it('matches tool globs and alternatives', () => {
+    expect(id({ tool: 'Edit', input: {} })).toBe('edits');
+    expect(id({ tool: 'MultiEdit', input: {} })).toBe('edits');
+    expect(id({ tool: 'Writer', input: {} })).toBeUndefined();
+    expect(id({ tool: 'mcp__github__create_issue', input: {} })).toBe('mcp');
+  });
+
+  it('treats every spelling of the same flags alike', () => {
+    for (const cmd of [
+      'rm -rf x',
+      'rm -fr x',
+      'rm -r -f x',
+      'rm --recursive --force x',
+      'rm -R -f x',
+      'rm -f -r x',
+    ]) {
+      expect([cmd, id(bash(cmd))]).toEqual([cmd, 'recursive-rm']);
+    }
+    expect(id(bash('rm -r x'))).toBeUndefined();
+    expect(id(bash('rm -f x'))).toBeUndefined();
+  });
+
+  it('compares raw words for single-dash long options', () => {
+    expect(id(bash('find . -delete'))).toBe('find-delete');
+    expect(id(bash('find . -name delete'))).toBeUndefined();
+  });
+
+  it('matches subcommands, argument positions and operands', () => {
+    expect(id(bash('git -C repo push origin x'))).toBe('git-push');
+    expect(id(bash('git log --grep push'))).toBeUndefined();
+    expect(id(bash('cp a /etc/x'))).toBe('last-arg');
+    expect(id(bash('cp /etc/hosts ./hosts'))).toBeUndefined();
+    expect(id(bash('dd if=/dev/sda of=disk.img'))).toBeUndefined();
+    expect(id(bash('dd if=x of=/dev/sdb'))).toBe('dd');
+  });
+
+  it('matches pipelines in order, only when the interpreter reads stdin', () => {
+    expect(id(bash('curl x | sh'))).toBe('to-shell');
+    expect(id(bash('curl x | tee f | sh -s'))).toBe('to-shell');
+    expect(id(bash('sh x | curl y'))).toBeUndefined();
+    expect(id(bash('curl x | sh script.sh'))).toBeUndefined();
+  });
+
+  it('matches redirect targets and traversal', () => {
+    expect(id(bash('echo x > /etc/motd'))).toBe('redirect');
+    expect(id(bash('cat /etc/motd > out'))).toBeUndefined();
+    expect(id({ tool: 'Read', input: { file_path: '../x' }, cwd: '/a/b' })).toBe('traversal');
+    expect(id({ tool: 'Read', input: { file_path: 'x/../y' }, cwd: '/a/b' })).toBeUndefined();
+  });
+
+  it('gives a reason naming the rule description and what matched', () => {
+    expect(evaluatePolicy(p, bash('cd /tmp; rm -fr x')).decisive?.reason).toBe('recursive-rm: rm -fr x');
+  });
+});
+
+describe('commands the engine cannot see through', () => {
+  const permissive = parsePolicy(
+    'rules:\n  - { id: allow-bash, priority: 1000, action: allow, match: { tool: Bash } }\n',
+  );
+
+  it.each([
+    ['unparseable', 'echo "open', 'unparseable-command', /unparseable_command/],
+    ['computed program name', '$(echo rm) -rf /', 'dynamic-program', /dynamic_program/],
+    ['non-string command', 42, 'unparseable-command', /not a string/],
+  ])('%s is escalated even by a policy that allows every Bash call', (_name, command, ruleId, reason) => {
+    const result = evaluatePolicy(permissive, { tool: 'Bash', input: { command } });
+    expect(result.decisive).toMatchObject({ ruleId, action: 'escalate' });
+    expect(result.decisive?.reason).toMatch(reason);
+  });
+
+  it('keeps a policy block of such commands', () => {
+    const strict = parsePolicy(
+      'rules:\n  - { id: no-garbage, action: block, match: { shell: [unparseable_command] } }\n',
+    );
+    expect(evaluatePolicy(strict, bash('echo "open')).decisive).toMatchObject({
+      ruleId: 'no-garbage',
+      action: 'block',
+    });
+  });
+});

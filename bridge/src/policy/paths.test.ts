@@ -1,0 +1,76 @@
+import { describe, expect, it } from '@jest/globals';
+import { canonicalPath, escapesCwd, globTarget, matchesAnyPath } from './paths.js';
+
+describe('canonicalPath', () => {
+  it.each([
+    ['/etc//passwd', undefined, '/etc/passwd'],
+    ['/etc/./nginx/../passwd', undefined, '/etc/passwd'],
+    ['/../../etc', undefined, '/etc'],
+    ['/', undefined, '/'],
+    ['//', undefined, '/'],
+    ['src/a.ts', '/home/u/p', '/home/u/p/src/a.ts'],
+    ['./src/../b.ts', '/home/u/p/', '/home/u/p/b.ts'],
+    ['../../etc/shadow', '/home/u/p', '/home/etc/shadow'],
+    ['../../../../../etc', '/home/u/p', '/etc'],
+    ['~', undefined, '~'],
+    ['~/', '/home/u/p', '~'],
+    ['~/.ssh/../.ssh/id_rsa', undefined, '~/.ssh/id_rsa'],
+    ['~bob/x', undefined, '~bob/x'],
+    ['a/b', '~/p', '~/p/a/b'],
+    ['a/../../b', undefined, '../b'],
+    ['.', undefined, '.'],
+    ['src', 'relative/cwd', 'src'],
+  ])('%s against %s is %s', (raw, cwd, expected) => {
+    expect(canonicalPath(raw, cwd)).toBe(expected);
+  });
+});
+
+describe('escapesCwd', () => {
+  it('flags .. that leaves the working directory', () => {
+    expect(escapesCwd('../x', '/home/u/p')).toBe(true);
+    expect(escapesCwd('a/../../x', '/home/u/p')).toBe(true);
+  });
+  it('does not flag .. that stays inside, absolute paths, or an unknown cwd', () => {
+    expect(escapesCwd('a/../b', '/home/u/p')).toBe(false);
+    expect(escapesCwd('/etc/passwd', '/home/u/p')).toBe(false);
+    expect(escapesCwd('../x', undefined)).toBe(false);
+  });
+  it('flags an absolute path that climbs out through ..', () => {
+    expect(escapesCwd('/home/u/p/../q', '/home/u/p')).toBe(true);
+  });
+});
+
+describe('globTarget', () => {
+  it.each([
+    ['/*', '/'],
+    ['/etc/*', '/etc'],
+    ['~/*', '~'],
+    ['*', '.'],
+    ['/home/u/.*', '/home/u'],
+    ['/etc/passwd', '/etc/passwd'],
+  ])('%s targets %s', (path, target) => {
+    expect(globTarget(path)).toBe(target);
+  });
+});
+
+describe('path globs', () => {
+  it.each([
+    ['/etc', ['/etc/**'], true],
+    ['/etc/ssh/sshd_config', ['/etc/**'], true],
+    ['/etcetera', ['/etc/**'], false],
+    ['/lib64/x.so', ['/lib*/**'], true],
+    ['/library', ['/lib*/**'], true],
+    ['/home/u/p/.git/HEAD', ['**/.git/**'], true],
+    ['.git/hooks/pre-commit', ['**/.git/**'], true],
+    ['/home/u/p/.gitignore', ['**/.git/**'], false],
+    ['/home/u/p/.env', ['**/.env'], true],
+    ['/home/u/p/.env.local', ['**/.env.*'], true],
+    ['/home/u/p/env.ts', ['**/.env'], false],
+    ['/dev/sda1', ['/dev/sd*'], true],
+    ['/dev/null', ['/dev/sd*'], false],
+    ['/home/u', ['/home/*'], true],
+    ['/home/u/p', ['/home/*'], false],
+  ])('%s against %j → %s', (path, patterns, expected) => {
+    expect(matchesAnyPath(path, patterns)).toBe(expected);
+  });
+});
