@@ -41,12 +41,15 @@ describe('preToolUse', () => {
     ['HTTP 401 (even with allow)', answer(401, { error: { code: 'bad_signature' } }), 'allow', 2],
     ['no decision in the answer', answer(200, { ok: true }), 'allow', 2],
     ['garbage on stdin', answer(200, {}), 'allow', 2],
-  ] as const)('%s → exit %#', async (name, post, mode, code) => {
-    const stdin = name.startsWith('garbage') ? 'nope' : pre;
-    const r = await preToolUse(stdin, post, mode);
-    expect(r.exitCode).toBe(code);
-    if (code === 2) expect(r.stderr).toMatch(/blocked/);
-  });
+  ] as Array<[string, Post, 'allow' | 'deny' | 'ask', 0 | 2]>)(
+    '%s → exit %#',
+    async (name, post, mode, code) => {
+      const stdin = name.startsWith('garbage') ? 'nope' : pre;
+      const r = await preToolUse(stdin, post, mode);
+      expect(r.exitCode).toBe(code);
+      if (code === 2) expect(r.stderr).toMatch(/blocked/);
+    },
+  );
 });
 
 describe('postToolUse', () => {
