@@ -6,6 +6,7 @@ import {
   parseHookInput,
   readDecision,
   unreachableResult,
+  validationRequest,
   type HookInput,
 } from './protocol.js';
 
@@ -62,13 +63,32 @@ describe('hook protocol', () => {
     );
   });
 
-  it('reads a decision from the bridge answer, and nothing from a malformed one', () => {
-    expect(
-      readDecision({ hookSpecificOutput: { permissionDecision: 'ask', permissionDecisionReason: 'r' } }),
-    ).toEqual({ decision: 'ask', reason: 'r' });
-    expect(readDecision({ hookSpecificOutput: { permissionDecision: 'maybe' } })).toBeUndefined();
+  it.each([
+    [{ decision: 'allow', reason: 'ok', tier: 'policy' }, 'allow'],
+    [{ decision: 'block', reason: 'rm -rf /', ruleId: 'rm-recursive-critical', tier: 'policy' }, 'deny'],
+    [{ decision: 'escalate', reason: 'risky', tier: 'risk' }, 'ask'],
+    [{ decision: 'block', reason: 'escalation_timeout', tier: 'escalation' }, 'ask'],
+    [{ decision: 'block', reason: 'expert said no', tier: 'escalation' }, 'deny'],
+  ])('maps the validation %j to %s', (answer, decision) => {
+    expect(readDecision({ ...answer, decisionId: 'd1' })?.decision).toBe(decision);
+  });
+
+  it('names the rule and decision in the reason, and reads nothing from a malformed answer', () => {
+    expect(readDecision({ decision: 'block', reason: 'no', ruleId: 'r1', decisionId: 'd1' })?.reason).toBe(
+      'Lighthouse: no (rule r1) [decision d1]',
+    );
+    expect(readDecision({ decision: 'maybe', reason: 'x' })).toBeUndefined();
     expect(readDecision({ decision: 'allow' })).toBeUndefined();
     expect(readDecision(null)).toBeUndefined();
+  });
+
+  it('builds the validation request from the hook input', () => {
+    expect(validationRequest(parseHookInput(JSON.stringify(bash), 'PreToolUse'))).toEqual({
+      tool: 'Bash',
+      input: { command: 'ls', description: 'list' },
+      sessionId: 'abc',
+      cwd: '/work/p',
+    });
   });
 
   it('finds the project-relative path of Write/Edit/MultiEdit, inside the root only', () => {

@@ -71,17 +71,42 @@ export function unreachableResult(mode: UnreachableMode, reason: string): HookRe
   return { ...result, stderr: `${text}\n` };
 }
 
-const PERMISSION_DECISIONS: readonly string[] = ['allow', 'deny', 'ask'];
+interface ValidationAnswer {
+  decision?: unknown;
+  reason?: unknown;
+  ruleId?: unknown;
+  tier?: unknown;
+  decisionId?: unknown;
+}
 
 /**
- * The decision inside the bridge's answer to a PreToolUse hook, or undefined
- * when the answer is not a hook output (then the caller fails closed).
+ * The permission decision for the bridge's answer to POST /v1/validate, the
+ * same mapping as the bridge's own HTTP hook endpoint: an escalation nobody
+ * answered in time becomes `ask`, handing the call to the person at the
+ * prompt. Undefined when the answer is not a validation result (fail closed).
  */
 export function readDecision(body: unknown): { decision: PermissionDecision; reason: string } | undefined {
-  const out = (body as { hookSpecificOutput?: Record<string, unknown> } | null)?.hookSpecificOutput;
-  if (!out || !PERMISSION_DECISIONS.includes(out.permissionDecision as string)) return undefined;
-  const reason = typeof out.permissionDecisionReason === 'string' ? out.permissionDecisionReason : '';
-  return { decision: out.permissionDecision as PermissionDecision, reason };
+  const v = (body ?? {}) as ValidationAnswer;
+  if (typeof v.reason !== 'string') return undefined;
+  let decision: PermissionDecision;
+  if (v.decision === 'allow') decision = 'allow';
+  else if (v.decision === 'escalate') decision = 'ask';
+  else if (v.decision === 'block') {
+    decision = v.tier === 'escalation' && v.reason === 'escalation_timeout' ? 'ask' : 'deny';
+  } else return undefined;
+  const rule = typeof v.ruleId === 'string' ? ` (rule ${v.ruleId})` : '';
+  const id = typeof v.decisionId === 'string' ? ` [decision ${v.decisionId}]` : '';
+  return { decision, reason: `Lighthouse: ${v.reason}${rule}${id}` };
+}
+
+/** The body of POST /v1/validate for a PreToolUse call. */
+export function validationRequest(input: HookInput): Record<string, unknown> {
+  return {
+    tool: input.tool_name,
+    input: input.tool_input,
+    ...(typeof input.session_id === 'string' ? { sessionId: input.session_id } : {}),
+    ...(typeof input.cwd === 'string' ? { cwd: input.cwd } : {}),
+  };
 }
 
 export const FILE_TOOLS = ['Write', 'Edit', 'MultiEdit'];

@@ -21,17 +21,19 @@ const down: Post = async () => {
 };
 
 describe('preToolUse', () => {
-  it('prints the bridge decision', async () => {
-    const body = {
-      hookSpecificOutput: {
-        hookEventName: 'PreToolUse',
-        permissionDecision: 'deny',
-        permissionDecisionReason: 'no',
-      },
-    };
-    const r = await preToolUse(pre, answer(200, body), 'deny');
+  it('asks /v1/validate and prints the decision as hook output', async () => {
+    const calls: [string, unknown][] = [];
+    const body = { decision: 'block', reason: 'no', ruleId: 'r', tier: 'policy', decisionId: 'd' };
+    const r = await preToolUse(pre, async (p, b) => (calls.push([p, b]), { status: 200, body }), 'deny');
+    expect(calls).toEqual([
+      ['/v1/validate', { tool: 'Bash', input: { command: 'ls' }, sessionId: 's1', cwd: '/p' }],
+    ]);
     expect(r.exitCode).toBe(0);
-    expect(JSON.parse(r.stdout)).toEqual(body);
+    expect(JSON.parse(r.stdout).hookSpecificOutput).toEqual({
+      hookEventName: 'PreToolUse',
+      permissionDecision: 'deny',
+      permissionDecisionReason: 'Lighthouse: no (rule r) [decision d]',
+    });
   });
 
   it.each([
@@ -77,7 +79,7 @@ describe('postToolUse', () => {
       undefined,
     );
     expect(r.exitCode).toBe(0);
-    expect(calls[1]).toEqual([
+    expect(calls[0]).toEqual([
       '/v1/files',
       { path: 'a.txt', contentBase64: Buffer.from('hello').toString('base64'), sessionId: 's2' },
     ]);
@@ -93,13 +95,13 @@ describe('postToolUse', () => {
       },
       root,
     );
-    expect(calls[1]![1]).toMatchObject({ path: 'gone.txt', deleted: true });
+    expect(calls[0]![1]).toMatchObject({ path: 'gone.txt', deleted: true });
   });
 
   it('does not report Read, and an unreachable bridge is a non-blocking error', async () => {
     const calls: string[] = [];
     await postToolUse(post('Read', 'a.txt'), async (p) => (calls.push(p), { status: 200, body: {} }), root);
-    expect(calls).toEqual(['/v1/hooks/claude-code']);
+    expect(calls).toEqual([]);
     const r = await postToolUse(post('Write', 'a.txt'), down, root);
     expect(r.exitCode).toBe(1);
     expect(r.stderr).toMatch(/unreachable/);

@@ -10,6 +10,7 @@ import {
   parseHookInput,
   readDecision,
   unreachableResult,
+  validationRequest,
   type HookResult,
   type UnreachableMode,
 } from './protocol.js';
@@ -17,7 +18,7 @@ import { UnreachableError, type PostResult } from './transport.js';
 
 export type Post = (path: string, body: unknown) => Promise<PostResult>;
 
-export const HOOK_ENDPOINT = '/v1/hooks/claude-code';
+export const VALIDATE_ENDPOINT = '/v1/validate';
 
 const blocked = (reason: string): HookResult => ({
   exitCode: 2,
@@ -42,7 +43,7 @@ export async function preToolUse(
   }
   let res: PostResult;
   try {
-    res = await post(HOOK_ENDPOINT, input);
+    res = await post(VALIDATE_ENDPOINT, validationRequest(input));
   } catch (err) {
     if (err instanceof UnreachableError) return unreachableResult(onUnreachable, err.message);
     throw err;
@@ -58,9 +59,9 @@ export async function preToolUse(
 }
 
 /**
- * Forwards the PostToolUse call and, for Write/Edit/MultiEdit, reports the
- * file as it now is on disk. The tool has already run, so failures are
- * reported (exit 1, a non-blocking error in Claude Code), not blocked.
+ * For Write/Edit/MultiEdit, reports the file as it now is on disk (or its
+ * deletion). The tool has already run, so failures are reported (exit 1, a
+ * non-blocking error in Claude Code), never blocked.
  */
 export async function postToolUse(
   stdin: string,
@@ -76,32 +77,26 @@ export async function postToolUse(
     throw err;
   }
   const root = projectRoot || input.cwd || process.cwd();
-  const problems: string[] = [];
-  let stdout = '';
+  const file = changedFile(input, root);
+  if (!file) return { exitCode: 0, stdout: '', stderr: '' };
+  let change: Record<string, unknown>;
   try {
-    const res = await post(HOOK_ENDPOINT, input);
-    if (res.status === 200 && res.body && typeof res.body === 'object' && Object.keys(res.body).length > 0) {
-      stdout = JSON.stringify(res.body) + '\n';
-    } else if (res.status !== 200 && res.status !== 404) {
-      problems.push(`hook report: HTTP ${res.status} ${errorCode(res.body)}`);
-    }
-    const file = changedFile(input, root);
-    if (file) {
-      let change: Record<string, unknown>;
-      try {
-        const bytes = await readFile(path.join(root, file));
-        change = { path: file, contentBase64: bytes.toString('base64') };
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-        change = { path: file, deleted: true };
-      }
-      const r = await post('/v1/files', { ...change, sessionId: input.session_id });
-      if (r.status !== 201) problems.push(`file report for ${file}: HTTP ${r.status} ${errorCode(r.body)}`);
-    }
+    const bytes = await readFile(path.join(root, file));
+    change = { path: file, contentBase64: bytes.toString('base64') };
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    change = { path: file, deleted: true };
+  }
+  if (typeof input.session_id === 'string') change.sessionId = input.session_id;
+  let problem: string | undefined;
+  try {
+    const r = await post('/v1/files', change);
+    if (r.status !== 201) problem = `file report for ${file}: HTTP ${r.status} ${errorCode(r.body)}`;
   } catch (err) {
     if (!(err instanceof UnreachableError)) throw err;
-    problems.push(`bridge unreachable (${err.message})`);
+    problem = `file report for ${file}: bridge unreachable (${err.message})`;
   }
-  if (problems.length === 0) return { exitCode: 0, stdout, stderr: '' };
-  return { exitCode: 1, stdout, stderr: problems.map((p) => `lighthouse: ${p}\n`).join('') };
+  return problem
+    ? { exitCode: 1, stdout: '', stderr: `lighthouse: ${problem}\n` }
+    : { exitCode: 0, stdout: '', stderr: '' };
 }
