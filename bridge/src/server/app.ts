@@ -1,19 +1,71 @@
-import express, { type Express } from 'express';
+// The Express app: request ids, body parsing that keeps the raw bytes for
+// signatures, public operational routes, then the API routers behind their
+// authentication, and one error handler.
+import { randomUUID } from 'node:crypto';
+import express, { type Express, type Request } from 'express';
+import { bearerRouters, signedRouters } from '../api/index.js';
+import { openApiDocument } from '../openapi/document.js';
+import { errorHandler, notFound } from './errors.js';
+import type { BridgeServices } from './services.js';
 
-export interface AppDependencies {
-  /** Resolves when the process can serve traffic (store reachable, migrations done). */
-  ready: () => Promise<boolean>;
-}
+const REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
 
-export function createApp(deps: AppDependencies): Express {
+export function createApp(s: BridgeServices): Express {
   const app = express();
   app.disable('x-powered-by');
+  app.set('etag', false);
+
+  app.use((req, res, next) => {
+    const incoming = req.get('x-request-id');
+    const id = incoming && REQUEST_ID.test(incoming) ? incoming : randomUUID();
+    res.locals.requestId = id;
+    res.set('x-request-id', id);
+    const started = performance.now();
+    res.on('finish', () => {
+      const route = (req.route as { path?: string } | undefined)?.path ?? 'unmatched';
+      s.metrics.httpRequests.inc({ route, status: String(res.statusCode) });
+      s.logger.debug('request', {
+        requestId: id,
+        method: req.method,
+        path: req.path,
+        status: res.statusCode,
+        agentId: res.locals.agentId,
+        ms: Math.round(performance.now() - started),
+      });
+    });
+    next();
+  });
+
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
   app.get('/readyz', async (_req, res) => {
-    const ok = await deps.ready().catch(() => false);
+    const ok = await s.ready().catch(() => false);
     res.status(ok ? 200 : 503).json({ status: ok ? 'ready' : 'not_ready' });
   });
+  app.get('/metrics', async (_req, res) => {
+    res.set('content-type', s.metrics.registry.contentType).send(await s.metrics.registry.metrics());
+  });
+  app.get('/v1/openapi.json', (_req, res) => {
+    res.json(openApiDocument);
+  });
+
+  // Every body is JSON; the exact bytes are kept because signatures cover them.
+  app.use(
+    express.json({
+      limit: s.config.bodyLimitBytes,
+      type: () => true,
+      verify: (req, _res, buf) => {
+        (req as Request & { rawBody?: Buffer }).rawBody = buf;
+      },
+    }),
+  );
+
+  for (const make of bearerRouters) app.use(make(s));
+  app.use('/v1', s.auth.signed());
+  for (const make of signedRouters) app.use(make(s));
+
+  app.use(notFound);
+  app.use(errorHandler(s.logger));
   return app;
 }

@@ -1,0 +1,81 @@
+// POST /v1/hooks/claude-code: Claude Code's hook JSON as it is sent (an `http`
+// hook cannot sign, so it carries a bearer credential). PreToolUse is validated
+// and answered in the hook output format; PostToolUse is recorded. An expert's
+// answer maps to allow/deny; an escalation nobody answered in time becomes
+// `ask`, handing the call to the person at the Claude Code prompt.
+import { Router } from 'express';
+import { agentOf } from '../auth/middleware.js';
+import { rateLimit } from '../ratelimit/middleware.js';
+import type { BridgeServices } from '../server/services.js';
+import type { ValidationResult } from '../validation/validator.js';
+
+interface HookInput {
+  session_id?: string;
+  cwd?: string;
+  hook_event_name: string;
+  tool_name: string;
+  tool_input?: Record<string, unknown>;
+  tool_use_id?: string;
+  tool_response?: unknown;
+}
+
+export type PermissionDecision = 'allow' | 'deny' | 'ask';
+
+export function permissionFor(
+  result: Pick<ValidationResult, 'decision' | 'tier' | 'reason'>,
+): PermissionDecision {
+  if (result.decision === 'allow') return 'allow';
+  if (result.decision === 'escalate') return 'ask';
+  if (result.tier === 'escalation' && result.reason === 'escalation_timeout') return 'ask';
+  return 'deny';
+}
+
+export function claudeCodeHookRouter(s: BridgeServices): Router {
+  const r = Router();
+  r.post(
+    '/v1/hooks/claude-code',
+    s.auth.bearer(),
+    s.requests.body('claudeCodeHook'),
+    rateLimit(s.rateLimiter, 'validate', (b) => s.metrics.rateLimited.inc({ budget: b })),
+    async (req, res) => {
+      const agentId = agentOf(res);
+      const hook = req.body as HookInput;
+      const input = hook.tool_input ?? {};
+      if (hook.hook_event_name === 'PreToolUse') {
+        const result = await s.validator.validate({
+          agentId,
+          sessionId: hook.session_id,
+          call: { tool: hook.tool_name, input, ...(hook.cwd !== undefined ? { cwd: hook.cwd } : {}) },
+        });
+        const why = result.ruleId ? `${result.reason} (rule ${result.ruleId})` : result.reason;
+        res.json({
+          hookSpecificOutput: {
+            hookEventName: 'PreToolUse',
+            permissionDecision: permissionFor(result),
+            permissionDecisionReason: `Lighthouse: ${why} [decision ${result.decisionId}]`,
+          },
+        });
+        return;
+      }
+      if (hook.hook_event_name === 'PostToolUse') {
+        await s.metrics.timeAppend(1, () =>
+          s.store.append(`agent:${agentId}`, [
+            {
+              type: 'ToolCallCompleted',
+              data: {
+                tool: hook.tool_name,
+                input,
+                toolUseId: hook.tool_use_id ?? null,
+                sessionId: hook.session_id ?? null,
+              },
+              metadata: { agentId },
+            },
+          ]),
+        );
+      }
+      // Other hook events carry no decision: an empty object lets Claude Code carry on.
+      res.json({});
+    },
+  );
+  return r;
+}

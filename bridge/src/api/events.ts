@@ -1,0 +1,140 @@
+// The events API: append (with expected version), query, and an SSE stream
+// from a checkpoint. Streams the bridge itself writes are reserved: an agent
+// cannot forge a decision, a revocation or an expert's answer through it.
+import { Router, type Request } from 'express';
+import { agentOf, isAdmin } from '../auth/middleware.js';
+import type { Checkpoint, ExpectedVersion, NewEvent, StoredEvent } from '../events/index.js';
+import { HttpError } from '../server/errors.js';
+import type { BridgeServices } from '../server/services.js';
+
+const RESERVED = [/^decisions$/, /^revocations$/, /^escalation:/, /^expert:/];
+const HEARTBEAT_MS = 15_000;
+
+export function eventView(e: StoredEvent) {
+  return {
+    id: e.id,
+    stream: e.stream,
+    version: e.version,
+    type: e.type,
+    data: e.data,
+    metadata: e.metadata,
+    position: e.position.toString(),
+    checkpoint: formatCheckpoint(e),
+    createdAt: e.createdAt.toISOString(),
+  };
+}
+
+export function formatCheckpoint(c: Checkpoint): string {
+  return `${c.txid}.${c.position}`;
+}
+
+export function parseCheckpoint(raw: unknown, name = 'after'): Checkpoint | undefined {
+  if (raw === undefined || raw === '') return undefined;
+  const m = typeof raw === 'string' ? /^(\d{1,19})\.(\d{1,19})$/.exec(raw) : null;
+  if (!m) throw new HttpError(400, 'invalid_request', `${name} must be a checkpoint <txid>.<position>`);
+  return { txid: BigInt(m[1] as string), position: BigInt(m[2] as string) };
+}
+
+function stringParam(req: Request, name: string): string | undefined {
+  const v = req.query[name];
+  if (v === undefined) return undefined;
+  if (typeof v !== 'string') throw new HttpError(400, 'invalid_request', `${name} must be given once`);
+  return v;
+}
+
+function intParam(req: Request, name: string, min: number, max: number): number | undefined {
+  const v = stringParam(req, name);
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!/^\d+$/.test(v) || n < min || n > max) {
+    throw new HttpError(400, 'invalid_request', `${name} must be an integer between ${min} and ${max}`);
+  }
+  return n;
+}
+
+function dateParam(req: Request, name: string): Date | undefined {
+  const v = stringParam(req, name);
+  if (v === undefined) return undefined;
+  const d = new Date(v);
+  if (Number.isNaN(d.getTime()))
+    throw new HttpError(400, 'invalid_request', `${name} must be an ISO-8601 time`);
+  return d;
+}
+
+function typesParam(req: Request): string[] | undefined {
+  const v = stringParam(req, 'types');
+  return v ? v.split(',').filter(Boolean) : undefined;
+}
+
+export function eventsRouter(s: BridgeServices): Router {
+  const r = Router();
+
+  r.post('/v1/events', s.requests.body('appendEvents'), async (req, res) => {
+    const agentId = agentOf(res);
+    const body = req.body as { stream: string; expectedVersion?: ExpectedVersion; events: NewEvent[] };
+    if (!isAdmin(res) && RESERVED.some((re) => re.test(body.stream))) {
+      throw new HttpError(403, 'reserved_stream', `stream ${body.stream} is written by the bridge only`);
+    }
+    const events = body.events.map((e) => ({ ...e, metadata: { ...e.metadata, agentId } }));
+    const opts = body.expectedVersion === undefined ? {} : { expectedVersion: body.expectedVersion };
+    const result = await s.metrics.timeAppend(events.length, () => s.store.append(body.stream, events, opts));
+    res
+      .status(201)
+      .json({ stream: result.stream, version: result.version, positions: result.positions.map(String) });
+  });
+
+  r.get('/v1/events', async (req, res) => {
+    const stream = stringParam(req, 'stream');
+    const limit = intParam(req, 'limit', 1, 1000) ?? 100;
+    if (stream !== undefined) {
+      const fromVersion = intParam(req, 'fromVersion', 1, Number.MAX_SAFE_INTEGER);
+      const events = await s.store.readStream(stream, { limit, ...(fromVersion ? { fromVersion } : {}) });
+      res.json({ events: events.map(eventView) });
+      return;
+    }
+    const after = parseCheckpoint(stringParam(req, 'after'));
+    const types = typesParam(req);
+    const streamPrefix = stringParam(req, 'streamPrefix');
+    const from = dateParam(req, 'from');
+    const to = dateParam(req, 'to');
+    const page = await s.store.readAll({
+      limit,
+      ...(after ? { after } : {}),
+      ...(types ? { types } : {}),
+      ...(streamPrefix ? { streamPrefix } : {}),
+      ...(from ? { from } : {}),
+      ...(to ? { to } : {}),
+    });
+    res.json({ events: page.events.map(eventView), checkpoint: formatCheckpoint(page.checkpoint) });
+  });
+
+  r.get('/v1/events/stream', (req, res) => {
+    const after = parseCheckpoint(req.get('last-event-id') ?? stringParam(req, 'after'), 'Last-Event-ID');
+    const types = typesParam(req);
+    const streamPrefix = stringParam(req, 'streamPrefix');
+    res.writeHead(200, {
+      'content-type': 'text/event-stream',
+      'cache-control': 'no-cache',
+      connection: 'keep-alive',
+    });
+    res.flushHeaders();
+    const sub = s.store.subscribe(
+      {
+        from: after ?? 'end',
+        ...(types ? { types } : {}),
+        ...(streamPrefix ? { streamPrefix } : {}),
+        onError: (err) => s.logger.warn('event stream subscription error', { err }),
+      },
+      (e) => {
+        res.write(`event: ${e.type}\nid: ${formatCheckpoint(e)}\ndata: ${JSON.stringify(eventView(e))}\n\n`);
+      },
+    );
+    const heartbeat = setInterval(() => res.write(': ping\n\n'), HEARTBEAT_MS);
+    res.on('close', () => {
+      clearInterval(heartbeat);
+      void sub.close();
+    });
+  });
+
+  return r;
+}

@@ -1,0 +1,110 @@
+// Experts: register with capabilities, receive escalations by SSE or long
+// poll, answer them.
+import { Router, type Response } from 'express';
+import { agentOf } from '../auth/middleware.js';
+import type { Escalation } from '../escalation/broker.js';
+import { rateLimit } from '../ratelimit/middleware.js';
+import { HttpError } from '../server/errors.js';
+import type { BridgeServices } from '../server/services.js';
+
+const MAX_WAIT_SECONDS = 60;
+const HEARTBEAT_MS = 15_000;
+
+function view(e: Escalation) {
+  return {
+    id: e.id,
+    agentId: e.agentId,
+    sessionId: e.sessionId ?? null,
+    tool: e.call.tool,
+    input: e.call.input,
+    cwd: e.call.cwd ?? null,
+    reason: e.reason,
+    ruleId: e.ruleId,
+    category: e.category,
+    routedTo: e.routedTo,
+    createdAt: e.createdAt,
+    deadline: e.deadline,
+  };
+}
+
+export function expertsRouter(s: BridgeServices): Router {
+  const r = Router();
+  const limited = rateLimit(s.rateLimiter, 'escalations', (b) => s.metrics.rateLimited.inc({ budget: b }));
+
+  const registered = (res: Response): string => {
+    const id = agentOf(res);
+    if (!s.experts.get(id))
+      throw new HttpError(409, 'not_registered', 'register with POST /v1/experts first');
+    return id;
+  };
+
+  r.post('/v1/experts', s.requests.body('registerExpert'), async (req, res) => {
+    const id = agentOf(res);
+    const body = req.body as { capabilities: string[]; agentId?: string };
+    if (body.agentId !== undefined && body.agentId !== id) {
+      throw new HttpError(403, 'agent_mismatch', 'agentId in the body is not the authenticated agent');
+    }
+    const capabilities = [...new Set(body.capabilities)].sort();
+    await s.escalations.registerExpert(id, capabilities);
+    res.status(201).json({ expertId: id, capabilities });
+  });
+
+  r.get('/v1/escalations', async (req, res) => {
+    const id = registered(res);
+    const raw = req.query.wait;
+    const wait = raw === undefined ? 0 : Number(raw);
+    if (!Number.isInteger(wait) || wait < 0 || wait > MAX_WAIT_SECONDS) {
+      throw new HttpError(
+        400,
+        'invalid_request',
+        `wait must be an integer between 0 and ${MAX_WAIT_SECONDS}`,
+      );
+    }
+    const now = s.escalations.pendingFor(id);
+    if (now.length > 0 || wait === 0) {
+      res.json({ escalations: now.map(view) });
+      return;
+    }
+    await new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        disconnect();
+        res.off('close', done);
+        resolve();
+      };
+      const disconnect = s.escalations.connect(id, () => setImmediate(done));
+      const timer = setTimeout(done, wait * 1000);
+      res.on('close', done);
+    });
+    if (!res.writableEnded && !res.destroyed)
+      res.json({ escalations: s.escalations.pendingFor(id).map(view) });
+  });
+
+  r.get('/v1/escalations/stream', (_req, res) => {
+    const id = registered(res);
+    res.writeHead(200, {
+      'content-type': 'text/event-stream',
+      'cache-control': 'no-cache',
+      connection: 'keep-alive',
+    });
+    res.flushHeaders();
+    const send = (e: Escalation) =>
+      res.write(`event: escalation\nid: ${e.id}\ndata: ${JSON.stringify(view(e))}\n\n`);
+    for (const e of s.escalations.pendingFor(id)) send(e);
+    const disconnect = s.escalations.connect(id, send);
+    const heartbeat = setInterval(() => res.write(': ping\n\n'), HEARTBEAT_MS);
+    res.on('close', () => {
+      clearInterval(heartbeat);
+      disconnect();
+    });
+  });
+
+  r.post('/v1/escalations/:id/decision', limited, s.requests.body('decideEscalation'), async (req, res) => {
+    const expertId = registered(res);
+    const body = req.body as { decision: 'allow' | 'block'; reason?: string };
+    await s.escalations.decide(expertId, String(req.params.id), body.decision, body.reason ?? '');
+    res.json({ id: req.params.id, decision: body.decision, expertId });
+  });
+
+  return r;
+}

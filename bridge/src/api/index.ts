@@ -1,0 +1,25 @@
+// The API's routers, in mount order. A router factory takes the services and
+// returns an Express Router with absolute /v1 paths. Signed routers sit behind
+// request-signature authentication; add new feature routers to `signedRouters`.
+import type { Router } from 'express';
+import type { BridgeServices } from '../server/services.js';
+import { agentsRouter } from './agents.js';
+import { claudeCodeHookRouter } from './claude-code-hook.js';
+import { eventsRouter } from './events.js';
+import { expertsRouter } from './experts.js';
+import { statusRouter } from './status.js';
+import { validateRouter } from './validate.js';
+
+export type RouterFactory = (s: BridgeServices) => Router;
+
+/** Authenticated by bearer credential (Claude Code HTTP hooks cannot sign). */
+export const bearerRouters: RouterFactory[] = [claudeCodeHookRouter];
+
+/** Authenticated by request signature. */
+export const signedRouters: RouterFactory[] = [
+  validateRouter,
+  expertsRouter,
+  eventsRouter,
+  agentsRouter,
+  statusRouter,
+];

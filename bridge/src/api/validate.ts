@@ -1,0 +1,39 @@
+// POST /v1/validate: the decision for one tool call.
+import { Router } from 'express';
+import { agentOf } from '../auth/middleware.js';
+import { rateLimit } from '../ratelimit/middleware.js';
+import { HttpError } from '../server/errors.js';
+import type { BridgeServices } from '../server/services.js';
+
+interface ValidateBody {
+  tool: string;
+  input: Record<string, unknown>;
+  sessionId?: string;
+  cwd?: string;
+  agentId?: string;
+  wait?: boolean;
+}
+
+export function validateRouter(s: BridgeServices): Router {
+  const r = Router();
+  r.post(
+    '/v1/validate',
+    s.requests.body('validate'),
+    rateLimit(s.rateLimiter, 'validate', (b) => s.metrics.rateLimited.inc({ budget: b })),
+    async (req, res) => {
+      const agentId = agentOf(res);
+      const body = req.body as ValidateBody;
+      if (body.agentId !== undefined && body.agentId !== agentId) {
+        throw new HttpError(403, 'agent_mismatch', 'agentId in the body is not the authenticated agent');
+      }
+      const result = await s.validator.validate({
+        agentId,
+        sessionId: body.sessionId,
+        call: { tool: body.tool, input: body.input, ...(body.cwd !== undefined ? { cwd: body.cwd } : {}) },
+        waitForExpert: body.wait !== false,
+      });
+      res.json(result);
+    },
+  );
+  return r;
+}

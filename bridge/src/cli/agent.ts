@@ -1,0 +1,68 @@
+// `lighthouse agent issue|revoke <id>`: credentials are derived from the master
+// key (environment, mounted file, or the local key of `lighthouse run`).
+import { existsSync } from 'node:fs';
+import { ADMIN_AGENT, CredentialFormatError, deriveAgentKey, issueCredential } from '../auth/credentials.js';
+import { BridgeClient } from '../client/bridge-client.js';
+import { ConfigError, loadConfig } from '../config/env.js';
+import { loadMasterKey } from '../config/master-key.js';
+import { loadOrCreateLocalKey, localKeyPath } from './local-key.js';
+
+const usage = `usage: lighthouse agent <issue|revoke> <agent-id>
+
+  issue <id>    print the credential lh1.<id>.<key> for an agent (admin: needs the master key)
+  revoke <id>   revoke an agent on every replica (calls the bridge at LIGHTHOUSE_URL with the admin credential)
+
+The master key comes from LIGHTHOUSE_MASTER_KEY, LIGHTHOUSE_MASTER_KEY_FILE, or the
+key \`lighthouse run\` generated next to LIGHTHOUSE_DATA_DIR (default ./.lighthouse/data).
+`;
+
+function masterKey(): Buffer {
+  const env = process.env;
+  if (env.LIGHTHOUSE_MASTER_KEY || env.LIGHTHOUSE_MASTER_KEY_FILE) return loadMasterKey(env);
+  const dataDir = loadConfig(env).dataDir;
+  if (existsSync(localKeyPath(dataDir))) return loadOrCreateLocalKey(dataDir).key;
+  return loadMasterKey(env);
+}
+
+export async function agentCommand(args: string[]): Promise<number> {
+  const [action, id] = args;
+  if (action === '--help' || action === '-h' || action === undefined) {
+    process.stdout.write(usage);
+    return action === undefined ? 2 : 0;
+  }
+  if ((action !== 'issue' && action !== 'revoke') || !id) {
+    process.stderr.write(`lighthouse agent: expected issue|revoke <agent-id>\n${usage}`);
+    return 2;
+  }
+  try {
+    const master = masterKey();
+    if (action === 'issue') {
+      process.stdout.write(`${issueCredential(master, id)}\n`);
+      return 0;
+    }
+    const client = new BridgeClient({
+      url: process.env.LIGHTHOUSE_URL || 'http://127.0.0.1:8765',
+      credential: { agentId: ADMIN_AGENT, key: deriveAgentKey(master, ADMIN_AGENT) },
+      timeoutMs: 10_000,
+    });
+    const res = await client.post<{ error?: { code: string; message: string } }>(
+      `/v1/agents/${encodeURIComponent(id)}/revoke`,
+      {},
+    );
+    if (res.status !== 200) {
+      process.stderr.write(
+        `lighthouse agent revoke: ${res.status} ${res.body.error?.code ?? ''} ${res.body.error?.message ?? ''}\n`,
+      );
+      return 1;
+    }
+    process.stdout.write(`revoked ${id}\n`);
+    return 0;
+  } catch (err) {
+    if (err instanceof ConfigError || err instanceof CredentialFormatError) {
+      process.stderr.write(`lighthouse agent: ${err.message}\n`);
+      return 2;
+    }
+    process.stderr.write(`lighthouse agent: ${(err as Error).message}\n`);
+    return 1;
+  }
+}

@@ -1,0 +1,79 @@
+// The policy in force: policy.yaml from the mounted ConfigMap directory, or the
+// shipped default when there is none. The file is re-read when it changes
+// (ConfigMap updates swap a symlink, so the content is polled and compared);
+// a bad document is logged and the previous policy stays in force.
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { Logger } from '../logging/logger.js';
+import type { Policy } from '../policy/types.js';
+
+export interface PolicySourceOptions {
+  configDir: string | undefined;
+  parse: (yamlText: string) => Policy;
+  fallback: () => Policy;
+  logger: Logger;
+  onChange: (policy: Policy) => void;
+  pollMs?: number;
+}
+
+export class PolicySource {
+  private policy: Policy;
+  private digest = '';
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly opts: PolicySourceOptions) {
+    this.policy = opts.fallback();
+  }
+
+  get current(): Policy {
+    return this.policy;
+  }
+
+  /** Loads once (a bad document at start is an error), then watches. */
+  async start(): Promise<void> {
+    await this.reload(true);
+    if (!this.opts.configDir) return;
+    this.timer = setInterval(() => void this.reload(false), this.opts.pollMs ?? 1_000);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+  }
+
+  private async reload(strict: boolean): Promise<void> {
+    if (!this.opts.configDir) return;
+    const file = path.join(this.opts.configDir, 'policy.yaml');
+    let text: string | undefined;
+    try {
+      text = await readFile(file, 'utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') {
+        this.opts.logger.error('policy file unreadable; keeping the current policy', { file, err });
+        return;
+      }
+    }
+    const digest = text === undefined ? 'absent' : createHash('sha256').update(text).digest('hex');
+    if (digest === this.digest) return;
+    let next: Policy;
+    try {
+      next = text === undefined ? this.opts.fallback() : this.opts.parse(text);
+    } catch (err) {
+      if (strict) throw err;
+      this.opts.logger.error('policy file invalid; keeping the current policy', {
+        file,
+        error: (err as Error).message,
+      });
+      this.digest = digest;
+      return;
+    }
+    this.digest = digest;
+    const changed = next.revision !== this.policy.revision;
+    this.policy = next;
+    if (changed) {
+      this.opts.logger.info('policy loaded', { revision: next.revision, rules: next.rules.length });
+      this.opts.onChange(next);
+    }
+  }
+}

@@ -1,0 +1,351 @@
+// Tier 4: a call no rule could settle waits for an expert. The escalation is an
+// event (stream `escalation:<id>`: Requested, then exactly one of Decided or
+// Expired, enforced by expected version 1), replicas learn of it through NOTIFY,
+// experts connected to any replica receive it, and the answer — posted to any
+// replica — wakes the request waiting on the replica that raised it.
+import { randomUUID } from 'node:crypto';
+import type { Logger } from '../logging/logger.js';
+import type { EventStore } from '../events/index.js';
+import { ConcurrencyError } from '../events/errors.js';
+import type { ToolCall } from '../policy/types.js';
+import type { ExpertRegistry } from '../experts/registry.js';
+
+export const ESCALATION_CHANNEL = 'lighthouse_escalations';
+
+export interface EscalationRequest {
+  decisionId: string;
+  agentId: string;
+  sessionId?: string;
+  call: ToolCall;
+  reason: string;
+  ruleId: string | null;
+  category: string;
+}
+
+export interface Escalation extends EscalationRequest {
+  id: string;
+  routedTo: string | null;
+  createdAt: string;
+  deadline: string;
+}
+
+export interface EscalationOutcome {
+  decision: 'allow' | 'block';
+  reason: string;
+  expertId: string | null;
+  timedOut: boolean;
+}
+
+export class EscalationError extends Error {
+  override name = 'EscalationError';
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+type Listener = (e: Escalation) => void;
+
+type Notice =
+  | { kind: 'requested'; id: string }
+  | { kind: 'resolved'; id: string; decision: 'allow' | 'block'; reason: string; expertId: string | null }
+  | { kind: 'expert'; id: string; capabilities: string[]; replica: string; connected: boolean }
+  | { kind: 'hello'; replica: string };
+
+export interface BrokerDependencies {
+  store: EventStore;
+  registry: ExpertRegistry;
+  replicaId: string;
+  timeoutMs: number;
+  logger: Logger;
+  /** How long an expert with no open connection still counts as connected (long polls reconnect). */
+  graceMs?: number;
+  onPendingChange?: (pending: number) => void;
+  onExpertsChange?: (connected: number) => void;
+}
+
+export class EscalationBroker {
+  private readonly pending = new Map<string, Escalation>();
+  private readonly waiters = new Map<string, (o: EscalationOutcome) => void>();
+  private readonly listeners = new Map<string, Set<Listener>>();
+  private readonly disconnectTimers = new Map<string, NodeJS.Timeout>();
+  private unlisten: (() => Promise<void>) | undefined;
+  private readonly graceMs: number;
+
+  constructor(private readonly deps: BrokerDependencies) {
+    this.graceMs = deps.graceMs ?? 2_000;
+  }
+
+  async start(): Promise<void> {
+    this.unlisten = await this.deps.store.db.listen(ESCALATION_CHANNEL, (payload) => {
+      if (payload) void this.onNotice(payload);
+    });
+    await this.notify({ kind: 'hello', replica: this.deps.replicaId });
+  }
+
+  async stop(): Promise<void> {
+    for (const t of this.disconnectTimers.values()) clearTimeout(t);
+    await this.unlisten?.();
+  }
+
+  get pendingCount(): number {
+    return this.pending.size;
+  }
+
+  /** Escalations an expert may answer now: routed to it, or routed to nobody connected and in its categories. */
+  pendingFor(expertId: string): Escalation[] {
+    return [...this.pending.values()].filter((e) => this.mayDecide(expertId, e));
+  }
+
+  async registerExpert(expertId: string, capabilities: string[]): Promise<void> {
+    this.deps.registry.register(expertId, capabilities);
+    await this.deps.store.append(`expert:${expertId}`, [
+      { type: 'ExpertRegistered', data: { expertId, capabilities } },
+    ]);
+    await this.announce(expertId, this.listeners.has(expertId));
+  }
+
+  /** An expert opens a stream or long poll; returns the function that closes it. */
+  connect(expertId: string, listener: Listener): () => void {
+    let set = this.listeners.get(expertId);
+    const first = !set;
+    if (!set) {
+      set = new Set();
+      this.listeners.set(expertId, set);
+    }
+    set.add(listener);
+    const timer = this.disconnectTimers.get(expertId);
+    if (timer) {
+      clearTimeout(timer);
+      this.disconnectTimers.delete(expertId);
+    } else if (first) {
+      this.deps.registry.setConnected(expertId, this.deps.replicaId, true);
+      this.changedExperts();
+      void this.announce(expertId, true).catch((err: unknown) =>
+        this.deps.logger.warn('expert announce failed', { err }),
+      );
+    }
+    return () => {
+      set.delete(listener);
+      if (set.size > 0) return;
+      this.listeners.delete(expertId);
+      this.disconnectTimers.set(
+        expertId,
+        setTimeout(() => {
+          this.disconnectTimers.delete(expertId);
+          if (this.listeners.has(expertId)) return;
+          this.deps.registry.setConnected(expertId, this.deps.replicaId, false);
+          this.changedExperts();
+          this.redeliverFrom(expertId);
+          void this.announce(expertId, false).catch((err: unknown) =>
+            this.deps.logger.warn('expert announce failed', { err }),
+          );
+        }, this.graceMs),
+      );
+    };
+  }
+
+  /** Raises an escalation and waits (bounded) for an expert; a timeout is a block. */
+  async escalate(req: EscalationRequest): Promise<EscalationOutcome> {
+    const now = Date.now();
+    const [routedTo = null] = this.deps.registry.candidates(req.category, (id) => this.loadOf(id));
+    const escalation: Escalation = {
+      ...req,
+      id: randomUUID(),
+      routedTo,
+      createdAt: new Date(now).toISOString(),
+      deadline: new Date(now + this.deps.timeoutMs).toISOString(),
+    };
+    const outcome = new Promise<EscalationOutcome>((resolve) => this.waiters.set(escalation.id, resolve));
+    await this.deps.store.append(
+      `escalation:${escalation.id}`,
+      [{ type: 'EscalationRequested', data: escalation }],
+      {
+        expectedVersion: 'no_stream',
+      },
+    );
+    this.track(escalation);
+    await this.notify({ kind: 'requested', id: escalation.id });
+    const timer = setTimeout(() => void this.expire(escalation.id), this.deps.timeoutMs);
+    try {
+      return await outcome;
+    } finally {
+      clearTimeout(timer);
+      this.waiters.delete(escalation.id);
+    }
+  }
+
+  /** An expert's answer. Only an expert the escalation may go to can answer; only the first answer counts. */
+  async decide(expertId: string, id: string, decision: 'allow' | 'block', reason: string): Promise<void> {
+    const e = this.pending.get(id) ?? (await this.load(id));
+    if (!e) throw new EscalationError(404, 'not_found', `no open escalation ${id}`);
+    if (!this.mayDecide(expertId, e)) {
+      throw new EscalationError(403, 'not_routed_to_you', 'this escalation is routed to another expert');
+    }
+    try {
+      await this.deps.store.append(
+        `escalation:${id}`,
+        [{ type: 'EscalationDecided', data: { id, decision, reason, expertId } }],
+        {
+          expectedVersion: 1,
+        },
+      );
+    } catch (err) {
+      if (err instanceof ConcurrencyError)
+        throw new EscalationError(409, 'already_resolved', 'this escalation was already resolved');
+      throw err;
+    }
+    this.resolve({ kind: 'resolved', id, decision, reason, expertId });
+    await this.notify({ kind: 'resolved', id, decision, reason, expertId });
+  }
+
+  private async expire(id: string): Promise<void> {
+    const timedOut: EscalationOutcome = {
+      decision: 'block',
+      reason: 'escalation_timeout',
+      expertId: null,
+      timedOut: true,
+    };
+    try {
+      await this.deps.store.append(`escalation:${id}`, [{ type: 'EscalationExpired', data: { id } }], {
+        expectedVersion: 1,
+      });
+    } catch (err) {
+      if (err instanceof ConcurrencyError) {
+        // An expert answered in the same instant: that answer stands.
+        const decided = (await this.deps.store.readStream(`escalation:${id}`, { fromVersion: 2 }))[0];
+        const d = decided?.data as
+          { decision?: 'allow' | 'block'; reason?: string; expertId?: string } | undefined;
+        if (decided?.type === 'EscalationDecided' && d?.decision) {
+          this.resolve({
+            kind: 'resolved',
+            id,
+            decision: d.decision,
+            reason: d.reason ?? '',
+            expertId: d.expertId ?? null,
+          });
+          return;
+        }
+      } else {
+        this.deps.logger.error('escalation expiry not recorded', { err, id });
+      }
+    }
+    this.finish(id, timedOut);
+    await this.notify({
+      kind: 'resolved',
+      id,
+      decision: 'block',
+      reason: 'escalation_timeout',
+      expertId: null,
+    }).catch(() => {});
+  }
+
+  private mayDecide(expertId: string, e: Escalation): boolean {
+    if (e.routedTo === expertId) return true;
+    const routedAway = e.routedTo !== null && this.deps.registry.isConnected(e.routedTo);
+    return !routedAway && this.deps.registry.canDecide(expertId, e.category);
+  }
+
+  private loadOf(expertId: string): number {
+    let n = 0;
+    for (const e of this.pending.values()) if (e.routedTo === expertId) n++;
+    return n;
+  }
+
+  private track(e: Escalation): void {
+    if (this.pending.has(e.id)) return;
+    this.pending.set(e.id, e);
+    this.deps.onPendingChange?.(this.pending.size);
+    for (const [expertId, set] of this.listeners) {
+      if (this.mayDecide(expertId, e)) for (const l of set) l(e);
+    }
+  }
+
+  /** The expert left: escalations routed to it go to whoever else may decide them. */
+  private redeliverFrom(expertId: string): void {
+    for (const e of this.pending.values()) {
+      if (e.routedTo !== expertId) continue;
+      for (const [other, set] of this.listeners)
+        if (other !== expertId && this.mayDecide(other, e)) for (const l of set) l(e);
+    }
+  }
+
+  private resolve(n: Extract<Notice, { kind: 'resolved' }>): void {
+    this.finish(n.id, {
+      decision: n.decision,
+      reason: n.reason,
+      expertId: n.expertId,
+      timedOut: n.expertId === null,
+    });
+  }
+
+  private finish(id: string, outcome: EscalationOutcome): void {
+    if (this.pending.delete(id)) this.deps.onPendingChange?.(this.pending.size);
+    this.waiters.get(id)?.(outcome);
+  }
+
+  private async load(id: string): Promise<Escalation | undefined> {
+    if (!/^[0-9a-f-]{36}$/.test(id)) return undefined;
+    const events = await this.deps.store.readStream(`escalation:${id}`);
+    if (events.length !== 1 || events[0]?.type !== 'EscalationRequested') return undefined;
+    return events[0].data as Escalation;
+  }
+
+  private async onNotice(payload: string): Promise<void> {
+    let n: Notice;
+    try {
+      n = JSON.parse(payload) as Notice;
+    } catch {
+      return;
+    }
+    try {
+      switch (n.kind) {
+        case 'requested': {
+          if (this.pending.has(n.id)) return;
+          const e = await this.load(n.id);
+          if (e) this.track(e);
+          return;
+        }
+        case 'resolved':
+          this.resolve(n);
+          return;
+        case 'expert':
+          if (n.replica === this.deps.replicaId) return;
+          this.deps.registry.register(n.id, n.capabilities);
+          this.deps.registry.setConnected(n.id, n.replica, n.connected);
+          this.changedExperts();
+          if (!n.connected) this.redeliverFrom(n.id);
+          return;
+        case 'hello':
+          if (n.replica === this.deps.replicaId) return;
+          for (const id of this.listeners.keys()) await this.announce(id, true);
+          return;
+      }
+    } catch (err) {
+      this.deps.logger.warn('escalation notice not handled', { err, kind: n.kind });
+    }
+  }
+
+  private async announce(expertId: string, connected: boolean): Promise<void> {
+    const info = this.deps.registry.get(expertId);
+    if (!info) return;
+    await this.notify({
+      kind: 'expert',
+      id: expertId,
+      capabilities: info.capabilities,
+      replica: this.deps.replicaId,
+      connected,
+    });
+  }
+
+  private changedExperts(): void {
+    this.deps.onExpertsChange?.(this.deps.registry.connectedCount());
+  }
+
+  private notify(n: Notice): Promise<void> {
+    return this.deps.store.db.notify(ESCALATION_CHANNEL, JSON.stringify(n));
+  }
+}

@@ -1,0 +1,319 @@
+// The bridge API as one OpenAPI 3.1 document: served at /v1/openapi.json and
+// the source of every request-body schema the server validates (see
+// request-validator.ts), so the description and the behaviour cannot drift.
+const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+const json = (schema: unknown) => ({ content: { 'application/json': { schema } } });
+const error = (description: string) => ({ description, ...json(ref('Error')) });
+const signed = [{ signedRequest: [] }];
+const standardErrors = {
+  '400': error('malformed JSON or a body that does not match the schema'),
+  '401': error('authentication failed; error.code is the reason'),
+  '413': error('body larger than the configured limit'),
+  '503': error('the event store is unavailable'),
+};
+
+const agentId = { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$' };
+const streamName = { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9_.:@/-]{0,199}$' };
+
+export const openApiDocument = {
+  openapi: '3.1.0',
+  info: {
+    title: 'Lighthouse bridge',
+    version: '1',
+    description:
+      "Validates AI coding agents' tool calls, routes escalations to experts, and exposes the event store. " +
+      'Every /v1 request is signed (see the signedRequest scheme) except the Claude Code hook, which takes a bearer credential.',
+  },
+  components: {
+    securitySchemes: {
+      signedRequest: {
+        type: 'apiKey',
+        in: 'header',
+        name: 'X-Lighthouse-Signature',
+        description:
+          'hex HMAC-SHA256(agent key, METHOD\\nPATH?QUERY\\nTIMESTAMP\\nNONCE\\nSHA256hex(body)) with headers ' +
+          'X-Lighthouse-Agent, X-Lighthouse-Timestamp (unix seconds, ±300 s) and X-Lighthouse-Nonce (16-128 of [A-Za-z0-9_-], single use).',
+      },
+      bearerCredential: {
+        type: 'http',
+        scheme: 'bearer',
+        description: 'an agent credential lh1.<agent>.<key>',
+      },
+    },
+    schemas: {
+      Error: {
+        type: 'object',
+        required: ['error'],
+        properties: {
+          error: {
+            type: 'object',
+            required: ['code', 'message'],
+            properties: { code: { type: 'string' }, message: { type: 'string' }, details: {} },
+          },
+        },
+      },
+      ValidateRequest: {
+        type: 'object',
+        required: ['tool', 'input'],
+        properties: {
+          tool: { type: 'string', minLength: 1, maxLength: 256 },
+          input: { type: 'object' },
+          sessionId: { type: 'string', maxLength: 256 },
+          cwd: { type: 'string', maxLength: 4096 },
+          agentId: { ...agentId, description: 'optional; must equal the authenticated agent' },
+          wait: {
+            type: 'boolean',
+            default: true,
+            description: 'false: answer `escalate` at once instead of waiting for an expert',
+          },
+        },
+      },
+      ValidateResponse: {
+        type: 'object',
+        required: ['decision', 'reason', 'ruleId', 'tier', 'decisionId', 'policyRevision', 'latencyMs'],
+        properties: {
+          decision: { enum: ['allow', 'block', 'escalate'] },
+          reason: { type: 'string' },
+          ruleId: { type: ['string', 'null'] },
+          tier: { enum: ['cache', 'policy', 'risk', 'escalation', 'error'] },
+          decisionId: { type: 'string', format: 'uuid' },
+          policyRevision: { type: 'string' },
+          latencyMs: { type: 'number' },
+        },
+      },
+      ClaudeCodeHookInput: {
+        type: 'object',
+        required: ['hook_event_name', 'tool_name'],
+        properties: {
+          session_id: { type: 'string' },
+          transcript_path: { type: 'string' },
+          cwd: { type: 'string' },
+          permission_mode: { type: 'string' },
+          hook_event_name: { type: 'string' },
+          tool_name: { type: 'string', minLength: 1 },
+          tool_input: { type: 'object' },
+          tool_use_id: { type: 'string' },
+          tool_response: {},
+        },
+      },
+      ClaudeCodeHookOutput: {
+        type: 'object',
+        properties: {
+          hookSpecificOutput: {
+            type: 'object',
+            properties: {
+              hookEventName: { type: 'string' },
+              permissionDecision: { enum: ['allow', 'deny', 'ask'] },
+              permissionDecisionReason: { type: 'string' },
+            },
+          },
+        },
+      },
+      ExpertRegistration: {
+        type: 'object',
+        required: ['capabilities'],
+        properties: {
+          capabilities: {
+            type: 'array',
+            minItems: 1,
+            maxItems: 64,
+            items: { type: 'string', pattern: '^(\\*|[A-Za-z0-9_.-]{1,64})$' },
+            description: 'rule categories this expert decides (`*` = all; `risk` = unmatched risky calls)',
+          },
+          agentId,
+        },
+      },
+      EscalationDecision: {
+        type: 'object',
+        required: ['decision'],
+        properties: {
+          decision: { enum: ['allow', 'block'] },
+          reason: { type: 'string', maxLength: 2000 },
+        },
+      },
+      AppendEvents: {
+        type: 'object',
+        required: ['stream', 'events'],
+        properties: {
+          stream: streamName,
+          expectedVersion: {
+            oneOf: [{ enum: ['any', 'no_stream', 'stream_exists'] }, { type: 'integer', minimum: 0 }],
+          },
+          events: {
+            type: 'array',
+            minItems: 1,
+            maxItems: 1000,
+            items: {
+              type: 'object',
+              required: ['type', 'data'],
+              properties: {
+                id: { type: 'string', format: 'uuid' },
+                type: { type: 'string', pattern: '^[A-Za-z][A-Za-z0-9_.-]{0,127}$' },
+                data: {},
+                metadata: { type: 'object' },
+              },
+              additionalProperties: false,
+            },
+          },
+        },
+        additionalProperties: false,
+      },
+    },
+  },
+  paths: {
+    '/healthz': {
+      get: { operationId: 'health', security: [], responses: { '200': { description: 'process up' } } },
+    },
+    '/readyz': {
+      get: {
+        operationId: 'ready',
+        security: [],
+        responses: {
+          '200': { description: 'store reachable and migrated' },
+          '503': { description: 'not ready' },
+        },
+      },
+    },
+    '/metrics': {
+      get: { operationId: 'metrics', security: [], responses: { '200': { description: 'Prometheus text' } } },
+    },
+    '/v1/openapi.json': {
+      get: { operationId: 'openapi', security: [], responses: { '200': { description: 'this document' } } },
+    },
+    '/v1/status': {
+      get: {
+        operationId: 'status',
+        security: signed,
+        responses: { '200': { description: 'summary' }, ...standardErrors },
+      },
+    },
+    '/v1/validate': {
+      post: {
+        operationId: 'validate',
+        security: signed,
+        requestBody: { required: true, ...json(ref('ValidateRequest')) },
+        responses: {
+          '200': {
+            description: 'the decision (internal errors are a block, never an allow)',
+            ...json(ref('ValidateResponse')),
+          },
+          '403': error('agentId in the body is not the authenticated agent'),
+          '429': error('rate limited; see Retry-After'),
+          ...standardErrors,
+        },
+      },
+    },
+    '/v1/hooks/claude-code': {
+      post: {
+        operationId: 'claudeCodeHook',
+        security: [{ bearerCredential: [] }],
+        requestBody: { required: true, ...json(ref('ClaudeCodeHookInput')) },
+        responses: {
+          '200': { description: 'hook output', ...json(ref('ClaudeCodeHookOutput')) },
+          ...standardErrors,
+        },
+      },
+    },
+    '/v1/experts': {
+      post: {
+        operationId: 'registerExpert',
+        security: signed,
+        requestBody: { required: true, ...json(ref('ExpertRegistration')) },
+        responses: { '201': { description: 'registered' }, ...standardErrors },
+      },
+    },
+    '/v1/escalations': {
+      get: {
+        operationId: 'pollEscalations',
+        security: signed,
+        parameters: [{ name: 'wait', in: 'query', schema: { type: 'integer', minimum: 0, maximum: 60 } }],
+        responses: {
+          '200': { description: '{escalations: [...]}, possibly empty after the wait' },
+          ...standardErrors,
+        },
+      },
+    },
+    '/v1/escalations/stream': {
+      get: {
+        operationId: 'streamEscalations',
+        security: signed,
+        responses: { '200': { description: 'text/event-stream of `escalation` events' }, ...standardErrors },
+      },
+    },
+    '/v1/escalations/{id}/decision': {
+      post: {
+        operationId: 'decideEscalation',
+        security: signed,
+        parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } }],
+        requestBody: { required: true, ...json(ref('EscalationDecision')) },
+        responses: {
+          '200': { description: 'recorded; the waiting validation is answered' },
+          '403': error('routed to another expert'),
+          '404': error('no open escalation with that id'),
+          '409': error('already resolved'),
+          ...standardErrors,
+        },
+      },
+    },
+    '/v1/events': {
+      post: {
+        operationId: 'appendEvents',
+        security: signed,
+        requestBody: { required: true, ...json(ref('AppendEvents')) },
+        responses: {
+          '201': { description: 'appended' },
+          '409': error('expected version mismatch'),
+          ...standardErrors,
+        },
+      },
+      get: {
+        operationId: 'queryEvents',
+        security: signed,
+        parameters: [
+          { name: 'stream', in: 'query', schema: streamName },
+          { name: 'streamPrefix', in: 'query', schema: { type: 'string' } },
+          { name: 'types', in: 'query', schema: { type: 'string', description: 'comma-separated' } },
+          { name: 'from', in: 'query', schema: { type: 'string', format: 'date-time' } },
+          { name: 'to', in: 'query', schema: { type: 'string', format: 'date-time' } },
+          {
+            name: 'after',
+            in: 'query',
+            schema: { type: 'string', pattern: '^\\d+\\.\\d+$', description: 'checkpoint <txid>.<position>' },
+          },
+          { name: 'fromVersion', in: 'query', schema: { type: 'integer', minimum: 1 } },
+          { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 1000 } },
+        ],
+        responses: { '200': { description: '{events, checkpoint}' }, ...standardErrors },
+      },
+    },
+    '/v1/events/stream': {
+      get: {
+        operationId: 'streamEvents',
+        security: signed,
+        parameters: [
+          { name: 'after', in: 'query', schema: { type: 'string', pattern: '^\\d+\\.\\d+$' } },
+          { name: 'types', in: 'query', schema: { type: 'string' } },
+          { name: 'streamPrefix', in: 'query', schema: { type: 'string' } },
+        ],
+        responses: {
+          '200': { description: 'text/event-stream; id = checkpoint, resumable with Last-Event-ID' },
+          ...standardErrors,
+        },
+      },
+    },
+    '/v1/agents/{id}/revoke': {
+      post: {
+        operationId: 'revokeAgent',
+        security: signed,
+        parameters: [{ name: 'id', in: 'path', required: true, schema: agentId }],
+        responses: {
+          '200': { description: 'revoked on every replica within a second' },
+          '403': error('admin only'),
+          ...standardErrors,
+        },
+      },
+    },
+  },
+} as const;
+
+export type OpenApiDocument = typeof openApiDocument;

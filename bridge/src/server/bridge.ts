@@ -1,0 +1,212 @@
+// Builds a running bridge from its configuration: the store (PostgreSQL or
+// PGlite) with migrations, authentication, the policy source, the validator and
+// the escalation broker, then the HTTP server. `close()` is the orderly stop
+// used on SIGTERM and by tests.
+import { randomUUID } from 'node:crypto';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Authenticator } from '../auth/middleware.js';
+import { NonceStore, nonceMigrations } from '../auth/nonces.js';
+import { RevocationList } from '../auth/revocations.js';
+import type { BridgeConfig } from '../config/env.js';
+import { PolicySource } from '../config/policy-source.js';
+import { EscalationBroker } from '../escalation/broker.js';
+import { openEventStore, type EventStore } from '../events/index.js';
+import { ExpertRegistry } from '../experts/registry.js';
+import type { Logger } from '../logging/logger.js';
+import { BridgeMetrics } from '../metrics/bridge-metrics.js';
+import { RequestValidator } from '../openapi/request-validator.js';
+import type { Decision, Policy, PolicyResult, ToolCall } from '../policy/types.js';
+import { RateLimiter } from '../ratelimit/token-bucket.js';
+import { DecisionCache } from '../validation/decision-cache.js';
+import { DECISION_STREAM, ValidationRefusal, Validator } from '../validation/validator.js';
+import { createApp } from './app.js';
+import type { BridgeServices } from './services.js';
+
+/** The policy engine's functions (bridge/src/policy, bridge/src/risk), passed in so tests can pick the policy. */
+export interface PolicyEngine {
+  parsePolicy(yamlText: string): Policy;
+  defaultPolicy(): Policy;
+  evaluatePolicy(policy: Policy, call: ToolCall): PolicyResult;
+  cacheKey(call: ToolCall): string;
+  riskScore(call: ToolCall): { score: number; reasons: string[] };
+  riskDecision(score: number): Decision;
+}
+
+export interface BridgeOptions {
+  config: BridgeConfig;
+  masterKey: Buffer;
+  logger: Logger;
+  engine: PolicyEngine;
+  version?: string;
+}
+
+export interface RunningBridge {
+  server: Server;
+  services: BridgeServices;
+  url: string;
+  /** Stop accepting, finish in-flight requests (bounded), then stop(). */
+  close(): Promise<void>;
+  /** Flush the store and close the pool (the server already closed). */
+  stop(): Promise<void>;
+}
+
+export async function createBridgeServices(
+  opts: BridgeOptions,
+): Promise<{ services: BridgeServices; stop: () => Promise<void> }> {
+  const { config, logger, engine } = opts;
+  const metrics = new BridgeMetrics();
+  const store: EventStore = await openEventStore({
+    ...(config.databaseUrl ? { url: config.databaseUrl } : { dataDir: config.dataDir }),
+    migrations: nonceMigrations,
+  });
+  const stops: (() => Promise<void> | void)[] = [() => store.close()];
+  try {
+    const nonces = new NonceStore(store.db);
+    nonces.startPurging(60_000, (err) => logger.warn('nonce purge failed', { err }));
+    stops.unshift(() => nonces.stop());
+
+    const revocations = new RevocationList(store);
+    await revocations.start(5_000, (err) => logger.warn('revocation refresh failed', { err }));
+    stops.unshift(() => revocations.stop());
+
+    const cache = new DecisionCache(config.cacheMaxEntries, config.cacheTtlMs);
+    const policy = new PolicySource({
+      configDir: config.configDir,
+      parse: engine.parsePolicy,
+      fallback: engine.defaultPolicy,
+      logger,
+      onChange: () => cache.clear(),
+    });
+    await policy.start();
+    stops.unshift(() => policy.stop());
+
+    const replicaId = randomUUID();
+    const experts = new ExpertRegistry();
+    const escalations = new EscalationBroker({
+      store,
+      registry: experts,
+      replicaId,
+      timeoutMs: config.escalationTimeoutMs,
+      logger,
+      onPendingChange: (n) => metrics.escalationsPending.set(n),
+      onExpertsChange: (n) => metrics.expertsConnected.set(n),
+    });
+    await escalations.start();
+    stops.unshift(() => escalations.stop());
+
+    const rateLimiter = new RateLimiter(config.rateLimits);
+    const auth = new Authenticator({
+      master: opts.masterKey,
+      nonces,
+      revocations,
+      onFailure: (reason) => metrics.authFailures.inc({ reason }),
+    });
+
+    const validator = new Validator({
+      policy: () => policy.current,
+      evaluate: engine.evaluatePolicy,
+      cacheKey: engine.cacheKey,
+      risk: engine.riskScore,
+      riskDecision: engine.riskDecision,
+      cache,
+      escalate: (req) => escalations.escalate(req),
+      admitEscalation: (agentId) => {
+        const d = rateLimiter.take(agentId, 'escalations');
+        if (!d.ok) {
+          metrics.rateLimited.inc({ budget: 'escalations' });
+          throw new ValidationRefusal(
+            429,
+            'rate_limited',
+            'rate limit for escalations exceeded',
+            d.retryAfterSeconds,
+          );
+        }
+      },
+      record: async (d) => {
+        await metrics.timeAppend(1, () =>
+          store.append(DECISION_STREAM, [
+            { id: d.decisionId, type: 'ToolCallDecided', data: d, metadata: { agentId: d.agentId } },
+          ]),
+        );
+      },
+      logger,
+      onDecision: (r) => {
+        metrics.validations.inc({ decision: r.decision, tier: r.tier });
+        metrics.validationDuration.observe({ tier: r.tier }, r.latencyMs / 1000);
+      },
+      onCache: (hit) => (hit ? metrics.cacheHits.inc() : metrics.cacheMisses.inc()),
+    });
+
+    const services: BridgeServices = {
+      config,
+      logger,
+      metrics,
+      store,
+      auth,
+      revocations,
+      rateLimiter,
+      requests: new RequestValidator(),
+      policy,
+      cache,
+      validator,
+      experts,
+      escalations,
+      replicaId,
+      startedAt: new Date(),
+      version: opts.version ?? '0.1.0',
+      ready: async () => {
+        await store.db.query('SELECT 1 FROM auth_nonces LIMIT 1');
+        return true;
+      },
+    };
+    const stop = async () => {
+      for (const s of stops) {
+        try {
+          await s();
+        } catch (err) {
+          logger.warn('stop step failed', { err });
+        }
+      }
+    };
+    return { services, stop };
+  } catch (err) {
+    await store.close().catch(() => {});
+    throw err;
+  }
+}
+
+export async function startBridge(opts: BridgeOptions): Promise<RunningBridge> {
+  const { services, stop } = await createBridgeServices(opts);
+  const app = createApp(services);
+  let server: Server;
+  try {
+    server = await new Promise<Server>((resolve, reject) => {
+      const s = app.listen(opts.config.port, opts.config.host, (err?: Error) =>
+        err ? reject(err) : resolve(s),
+      );
+    });
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  const { port } = server.address() as AddressInfo;
+  const host = opts.config.host === '0.0.0.0' ? '127.0.0.1' : opts.config.host;
+  let closing: Promise<void> | undefined;
+  return {
+    server,
+    services,
+    url: `http://${host}:${port}`,
+    stop,
+    close: () =>
+      (closing ??= (async () => {
+        const forced = setTimeout(() => server.closeAllConnections(), opts.config.shutdownTimeoutMs);
+        forced.unref();
+        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+        server.closeIdleConnections();
+        await closed;
+        clearTimeout(forced);
+        await stop();
+      })()),
+  };
+}

@@ -1,0 +1,87 @@
+// One error shape everywhere: {error: {code, message, details?}} with the right
+// status. Typed errors from the layers below are mapped here, in one place.
+import type { ErrorRequestHandler, RequestHandler } from 'express';
+import { AuthError } from '../auth/errors.js';
+import { ConcurrencyError, InvalidEventError } from '../events/errors.js';
+import { StoreUnavailableError } from '../storage/errors.js';
+import { EscalationError } from '../escalation/broker.js';
+import { ValidationRefusal } from '../validation/validator.js';
+import type { Logger } from '../logging/logger.js';
+
+export class HttpError extends Error {
+  override name = 'HttpError';
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly details?: unknown,
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message);
+  }
+}
+
+interface BodyParserError {
+  type?: string;
+  status?: number;
+  limit?: number;
+}
+
+export function toHttpError(err: unknown): HttpError {
+  if (err instanceof HttpError) return err;
+  if (err instanceof AuthError) return new HttpError(401, err.reason, err.message);
+  if (err instanceof ValidationRefusal) {
+    const headers: Record<string, string> = err.retryAfterSeconds
+      ? { 'Retry-After': String(err.retryAfterSeconds) }
+      : {};
+    return new HttpError(err.status, err.code, err.message, undefined, headers);
+  }
+  if (err instanceof EscalationError) return new HttpError(err.status, err.code, err.message);
+  if (err instanceof ConcurrencyError) {
+    return new HttpError(409, 'concurrency_conflict', err.message, {
+      stream: err.stream,
+      expected: String(err.expected),
+      actual: err.actual,
+    });
+  }
+  if (err instanceof InvalidEventError) return new HttpError(400, err.code, err.message);
+  if (err instanceof StoreUnavailableError) {
+    return new HttpError(503, 'store_unavailable', 'the event store is unavailable; retry later', undefined, {
+      'Retry-After': '1',
+    });
+  }
+  const bp = err as BodyParserError;
+  if (bp?.type === 'entity.too.large') {
+    return new HttpError(413, 'body_too_large', `request body exceeds ${bp.limit ?? 'the configured'} bytes`);
+  }
+  if (bp?.type === 'entity.parse.failed')
+    return new HttpError(400, 'malformed_json', 'request body is not valid JSON');
+  if (bp?.type === 'encoding.unsupported' || bp?.type === 'charset.unsupported') {
+    return new HttpError(415, 'unsupported_encoding', 'unsupported content encoding or charset');
+  }
+  return new HttpError(500, 'internal_error', 'internal error');
+}
+
+export function errorHandler(logger: Logger): ErrorRequestHandler {
+  return (err: unknown, req, res, _next) => {
+    const http = toHttpError(err);
+    const requestId = res.locals.requestId as string | undefined;
+    if (http.status >= 500) logger.error('request failed', { err, requestId, path: req.path });
+    else logger.debug('request refused', { code: http.code, requestId, path: req.path });
+    if (res.headersSent) {
+      res.end();
+      return;
+    }
+    res.set(http.headers);
+    const body: { code: string; message: string; details?: unknown } = {
+      code: http.code,
+      message: http.message,
+    };
+    if (http.details !== undefined) body.details = http.details;
+    res.status(http.status).json({ error: body });
+  };
+}
+
+export const notFound: RequestHandler = (req, _res, next) => {
+  next(new HttpError(404, 'not_found', `no route for ${req.method} ${req.path}`));
+};

@@ -1,0 +1,272 @@
+// POST /v1/validate's logic: decision cache → policy rules → risk score →
+// expert escalation. Fail closed: whatever goes wrong, the answer is `block`.
+// Every decision is appended to the `decisions` stream before it is returned.
+import { randomUUID } from 'node:crypto';
+import type { Logger } from '../logging/logger.js';
+import type { Decision, Policy, PolicyResult, RuleHit, ToolCall } from '../policy/types.js';
+import type { EscalationOutcome, EscalationRequest } from '../escalation/broker.js';
+import type { DecisionCache } from './decision-cache.js';
+
+export const DECISION_STREAM = 'decisions';
+
+export type Tier = 'cache' | 'policy' | 'risk' | 'escalation' | 'error';
+
+export interface ValidationRequest {
+  agentId: string;
+  sessionId?: string;
+  call: ToolCall;
+  /** false: return `escalate` at once instead of waiting for an expert. */
+  waitForExpert?: boolean;
+}
+
+export interface ValidationResult {
+  decision: 'allow' | 'block' | 'escalate';
+  reason: string;
+  ruleId: string | null;
+  tier: Tier;
+  decisionId: string;
+  policyRevision: string;
+  latencyMs: number;
+}
+
+export interface DecisionRecord extends ValidationResult {
+  agentId: string;
+  sessionId: string | null;
+  tool: string;
+  input: Record<string, unknown>;
+  cwd: string | null;
+  observed: RuleHit[];
+  risk: { score: number; reasons: string[] } | null;
+  expertId: string | null;
+}
+
+export interface ValidatorDependencies {
+  policy: () => Policy;
+  evaluate: (policy: Policy, call: ToolCall) => PolicyResult;
+  cacheKey: (call: ToolCall) => string;
+  risk: (call: ToolCall) => { score: number; reasons: string[] };
+  /** What a risk score means: allow, block, or ask an expert. */
+  riskDecision: (score: number) => Decision;
+  cache: DecisionCache;
+  escalate: (req: EscalationRequest) => Promise<EscalationOutcome>;
+  /** Refuses (throws) when the agent may not raise another escalation now. */
+  admitEscalation: (agentId: string) => void;
+  record: (decision: DecisionRecord) => Promise<void>;
+  logger: Logger;
+  onDecision?: (r: ValidationResult) => void;
+  onCache?: (hit: boolean) => void;
+}
+
+export class Validator {
+  constructor(private readonly deps: ValidatorDependencies) {}
+
+  async validate(req: ValidationRequest): Promise<ValidationResult> {
+    const started = performance.now();
+    const decisionId = randomUUID();
+    let revision = 'unknown';
+    let record: DecisionRecord;
+    try {
+      const policy = this.deps.policy();
+      revision = policy.revision;
+      record = await this.decide(req, policy, decisionId, started);
+    } catch (err) {
+      if (isRefusal(err)) throw err;
+      this.deps.logger.error('validation failed; blocking', { err, decisionId, agentId: req.agentId });
+      record = this.base(req, decisionId, revision, started, {
+        decision: 'block',
+        reason: 'internal_error',
+        ruleId: null,
+        tier: 'error',
+      });
+    }
+    try {
+      record.latencyMs = elapsed(started);
+      await this.deps.record(record);
+    } catch (err) {
+      // The decision could not be made durable: it must not take effect as an allow.
+      this.deps.logger.error('decision not recorded; blocking', { err, decisionId });
+      record = { ...record, decision: 'block', reason: 'internal_error', tier: 'error', ruleId: null };
+    }
+    const result = toResult(record, elapsed(started));
+    this.deps.onDecision?.(result);
+    return result;
+  }
+
+  private async decide(
+    req: ValidationRequest,
+    policy: Policy,
+    decisionId: string,
+    started: number,
+  ): Promise<DecisionRecord> {
+    const key = `${policy.revision}\u0000${this.deps.cacheKey(req.call)}`;
+    const cached = this.deps.cache.get(key, policy.revision);
+    this.deps.onCache?.(cached !== undefined);
+    if (cached) {
+      return this.base(req, decisionId, policy.revision, started, { ...cached, tier: 'cache' });
+    }
+
+    const result = this.deps.evaluate(policy, req.call);
+    const hit = result.decisive;
+    if (hit && hit.action !== 'escalate') {
+      this.deps.cache.set(key, {
+        decision: hit.action,
+        reason: hit.reason,
+        ruleId: hit.ruleId,
+        tier: 'policy',
+        policyRevision: policy.revision,
+      });
+      return this.base(
+        req,
+        decisionId,
+        policy.revision,
+        started,
+        { decision: hit.action, reason: hit.reason, ruleId: hit.ruleId, tier: 'policy' },
+        result.observed,
+      );
+    }
+
+    let risk: DecisionRecord['risk'] = null;
+    let escalation: { reason: string; ruleId: string | null; category: string };
+    if (hit) {
+      escalation = { reason: hit.reason, ruleId: hit.ruleId, category: hit.category };
+    } else {
+      risk = this.deps.risk(req.call);
+      const verdict = this.deps.riskDecision(risk.score);
+      if (verdict !== 'escalate') {
+        const reason = `risk ${risk.score.toFixed(2)}${risk.reasons.length ? `: ${risk.reasons.join('; ')}` : ''}`;
+        this.deps.cache.set(key, {
+          decision: verdict,
+          reason,
+          ruleId: null,
+          tier: 'risk',
+          policyRevision: policy.revision,
+        });
+        const r = this.base(
+          req,
+          decisionId,
+          policy.revision,
+          started,
+          { decision: verdict, reason, ruleId: null, tier: 'risk' },
+          result.observed,
+        );
+        r.risk = risk;
+        return r;
+      }
+      escalation = {
+        reason: `risk ${risk.score.toFixed(2)}: ${risk.reasons.join('; ')}`,
+        ruleId: null,
+        category: 'risk',
+      };
+    }
+
+    this.deps.admitEscalation(req.agentId);
+    if (req.waitForExpert === false) {
+      const r = this.base(
+        req,
+        decisionId,
+        policy.revision,
+        started,
+        { decision: 'escalate', reason: escalation.reason, ruleId: escalation.ruleId, tier: 'escalation' },
+        result.observed,
+      );
+      r.risk = risk;
+      // Raised without waiting: the expert's answer is recorded on the escalation stream.
+      void this.deps
+        .escalate({
+          decisionId,
+          agentId: req.agentId,
+          sessionId: req.sessionId,
+          call: req.call,
+          ...escalation,
+        })
+        .catch((err: unknown) => this.deps.logger.error('escalation failed', { err, decisionId }));
+      return r;
+    }
+    const outcome = await this.deps.escalate({
+      decisionId,
+      agentId: req.agentId,
+      sessionId: req.sessionId,
+      call: req.call,
+      ...escalation,
+    });
+    const r = this.base(
+      req,
+      decisionId,
+      policy.revision,
+      started,
+      {
+        decision: outcome.decision,
+        reason: outcome.timedOut
+          ? 'escalation_timeout'
+          : outcome.reason || `decided by expert ${outcome.expertId}`,
+        ruleId: escalation.ruleId,
+        tier: 'escalation',
+      },
+      result.observed,
+    );
+    r.risk = risk;
+    r.expertId = outcome.expertId;
+    return r;
+  }
+
+  private base(
+    req: ValidationRequest,
+    decisionId: string,
+    policyRevision: string,
+    started: number,
+    d: Pick<ValidationResult, 'decision' | 'reason' | 'ruleId' | 'tier'>,
+    observed: RuleHit[] = [],
+  ): DecisionRecord {
+    return {
+      decision: d.decision,
+      reason: d.reason,
+      ruleId: d.ruleId,
+      tier: d.tier,
+      decisionId,
+      policyRevision,
+      latencyMs: elapsed(started),
+      agentId: req.agentId,
+      sessionId: req.sessionId ?? null,
+      tool: req.call.tool,
+      input: req.call.input,
+      cwd: req.call.cwd ?? null,
+      observed,
+      risk: null,
+      expertId: null,
+    };
+  }
+}
+
+/** Errors that refuse the request outright (e.g. a rate limit) rather than deciding it. */
+export class ValidationRefusal extends Error {
+  override name = 'ValidationRefusal';
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly retryAfterSeconds?: number,
+  ) {
+    super(message);
+  }
+}
+
+function isRefusal(err: unknown): err is ValidationRefusal {
+  return err instanceof ValidationRefusal;
+}
+
+function elapsed(started: number): number {
+  return Math.round((performance.now() - started) * 1000) / 1000;
+}
+
+function toResult(r: DecisionRecord, latencyMs: number): ValidationResult {
+  const out: ValidationResult = {
+    decision: r.decision,
+    reason: r.reason,
+    ruleId: r.ruleId,
+    tier: r.tier,
+    decisionId: r.decisionId,
+    policyRevision: r.policyRevision,
+    latencyMs,
+  };
+  return out;
+}
