@@ -169,6 +169,12 @@ export class PgDatabase implements Database {
       throw classifyError(err);
     }
     let broken: Error | undefined;
+    // A server that dies between two statements makes the checked-out client emit
+    // 'error'; the next statement fails with it, so the event itself is only noted.
+    const onError = (err: Error) => {
+      broken ??= err;
+    };
+    client.on('error', onError);
     try {
       const tx = wrap(client);
       await tx.query('BEGIN');
@@ -186,6 +192,7 @@ export class PgDatabase implements Database {
       if (err instanceof StoreUnavailableError) broken ??= err;
       throw err;
     } finally {
+      client.off('error', onError);
       client.release(broken);
     }
   }

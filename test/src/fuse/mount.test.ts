@@ -1,6 +1,7 @@
 // The FUSE layer on a real mount: the sidecar runs as a child process over a
 // fixed project (fixture-api.ts); the mount is read by other child processes.
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -144,5 +145,19 @@ describe('FUSE mount (fixture project)', () => {
     expect((await sh(`cat '${dir}/current/README.md'`)).stdout).toBe('v2 longer\n');
     expect(await sidecar.stop('SIGINT')).toBe(0);
     await waitFor('the mount to go', async () => (isMounted(dir) ? undefined : true));
+  });
+
+  test('a reader holding a file open does not block shutdown: the lazy unmount detaches it', async () => {
+    rmSync(readyFile, { force: true });
+    sidecar = await start();
+    const holder = spawn('bash', ['-c', `exec 3<'${dir}/current/README.md'; echo open; sleep 30`]);
+    try {
+      await new Promise((resolve) => holder.stdout.once('data', resolve));
+      expect(await sidecar.stop('SIGTERM')).toBe(0);
+      expect(sidecar.output()).toContain('"how":"lazy"');
+      expect(isMounted(dir)).toBe(false);
+    } finally {
+      holder.kill('SIGKILL');
+    }
   });
 });
