@@ -1,0 +1,193 @@
+// One reconcile of one LighthouseBridge: apply what differs, observe, write the
+// status if it changed, tell people what happened. The builders decide what the
+// children look like; this file only compares, applies and observes.
+import type {
+  KubernetesObject,
+  V1Deployment,
+  V1PersistentVolumeClaim,
+  V1Secret,
+} from '@kubernetes/client-node';
+import type { Logger } from 'winston';
+
+import { databaseMode, type LighthouseBridge } from '../api/types.js';
+import type { ObjectCache } from '../informers/informer-set.js';
+import { RESOURCES, resourcePath } from '../kube/resources.js';
+import { isNotFound, KubeApiError, type RestClient } from '../kube/rest.js';
+import { buildAuthSecret } from '../specs/auth-secret.js';
+import type { CnpgCluster } from '../specs/cnpg-cluster.js';
+import { childNames, FIELD_MANAGER } from '../specs/labels.js';
+import { canonicalJson } from '../specs/revision.js';
+import { ChildApplier, informerKey } from './children.js';
+import { databaseStatus, type DatabaseObservation, type ExternalSecretState } from './database-status.js';
+import { desiredChildren } from './desired.js';
+import { transitionEvents, type EventRecorder } from './events.js';
+import { computeStatus } from './status.js';
+
+export interface ServedApis {
+  cnpg(): boolean;
+  barman(): boolean;
+}
+
+export interface ReconcilerDeps {
+  rest: RestClient;
+  bridges: ObjectCache<LighthouseBridge>;
+  children: Map<string, ObjectCache<KubernetesObject>>;
+  events: EventRecorder;
+  apis: ServedApis;
+  log: Logger;
+}
+
+export interface ReconcileOutcome {
+  requeueAfterMs?: number;
+  /** The phase written (or kept), for logs and metrics. */
+  phase?: string;
+}
+
+/** Kinds we delete when the spec no longer asks for them. Data-bearing kinds (PVC, Cluster) are never pruned. */
+const PRUNABLE = [
+  RESOURCES.hpa,
+  RESOURCES.pdb,
+  RESOURCES.networkPolicy,
+  RESOURCES.objectStore,
+  RESOURCES.scheduledBackup,
+];
+
+const terminal = (err: unknown) => err instanceof KubeApiError && [400, 403, 422].includes(err.status);
+
+export class Reconciler {
+  private readonly applier: ChildApplier;
+
+  constructor(private readonly deps: ReconcilerDeps) {
+    this.applier = new ChildApplier(deps.rest, deps.children);
+  }
+
+  async reconcile(namespace: string, name: string): Promise<ReconcileOutcome> {
+    const lhb = this.deps.bridges.get(namespace, name);
+    // Gone or going: owner references let the garbage collector remove the children.
+    if (!lhb || lhb.metadata.deletionTimestamp) return {};
+    const log = this.deps.log.child({ namespace, name });
+    const { applied, revision } = desiredChildren(lhb);
+
+    let applyError: { message: string; terminal: boolean } | undefined;
+    let retryError: unknown;
+    if (!lhb.spec.paused) {
+      try {
+        await this.applyChildren(lhb, applied, log);
+      } catch (err) {
+        applyError = { message: err instanceof Error ? err.message : String(err), terminal: terminal(err) };
+        if (!applyError.terminal) retryError = err;
+        log.warn('applying children failed', { error: applyError.message });
+      }
+    }
+
+    const observation = await this.observeDatabase(lhb);
+    const database = databaseStatus(observation);
+    const deployment = this.deps.children
+      .get(informerKey('apps/v1', 'Deployment'))
+      ?.get(namespace, childNames(name).bridge) as V1Deployment | undefined;
+    const status = computeStatus({
+      lhb,
+      now: new Date().toISOString(),
+      revision,
+      database,
+      ...(deployment ? { deployment } : {}),
+      ...(applyError ? { applyError } : {}),
+    });
+
+    if (canonicalJson(status) !== canonicalJson(lhb.status ?? {})) {
+      const updated = await this.deps.rest.apply(
+        resourcePath(RESOURCES.bridge, namespace, name, 'status'),
+        { apiVersion: lhb.apiVersion, kind: lhb.kind, metadata: { name, namespace }, status },
+        FIELD_MANAGER,
+      );
+      this.deps.bridges.upsert(updated as LighthouseBridge);
+      log.info('status updated', { phase: status.phase, revision });
+      for (const event of transitionEvents(lhb.status, status)) {
+        await this.deps.events
+          .record(lhb, event)
+          .catch((err: unknown) => log.warn('recording an event failed', { error: String(err) }));
+      }
+    }
+    if (retryError) throw retryError;
+    const waitingOnSecret = observation.mode === 'external' && !database.ready;
+    const waitingOnCnpg = observation.mode === 'managed' && !observation.cnpgInstalled;
+    return {
+      phase: status.phase,
+      ...(waitingOnSecret ? { requeueAfterMs: 15_000 } : waitingOnCnpg ? { requeueAfterMs: 60_000 } : {}),
+    };
+  }
+
+  private async applyChildren(
+    lhb: LighthouseBridge,
+    applied: KubernetesObject[],
+    log: Logger,
+  ): Promise<void> {
+    const { apis, events } = this.deps;
+    const served = applied.filter((o) => {
+      if (o.apiVersion === RESOURCES.cnpgCluster.apiVersion) return apis.cnpg();
+      if (o.apiVersion === RESOURCES.objectStore.apiVersion) return apis.barman();
+      return true;
+    });
+    const created: string[] = [];
+    const secret = buildAuthSecret(lhb);
+    if (secret && (await this.applier.createOnce(secret)) === 'created')
+      created.push(`Secret ${secret.metadata!.name}`);
+    const results = await Promise.allSettled(served.map((o) => this.applier.apply(o)));
+    const failures: unknown[] = [];
+    results.forEach((r, i) => {
+      const obj = served[i]!;
+      if (r.status === 'rejected') failures.push(r.reason);
+      else if (r.value.result === 'created') created.push(`${obj.kind} ${obj.metadata!.name}`);
+      else if (r.value.result === 'updated')
+        log.info('applied child', { kind: obj.kind, child: obj.metadata!.name, drift: r.value.drift });
+    });
+    const pruned: string[] = [];
+    for (const t of PRUNABLE) {
+      const keep = new Set(
+        served.filter((o) => o.kind === t.kind).map((o) => `${o.metadata!.namespace}/${o.metadata!.name}`),
+      );
+      pruned.push(...(await this.applier.prune(t.apiVersion, t.kind, lhb.metadata.uid!, keep)));
+    }
+    if (created.length > 0) {
+      log.info('created children', { children: created });
+      await events
+        .record(lhb, { type: 'Normal', reason: 'Created', message: `created ${created.join(', ')}` })
+        .catch((err: unknown) => log.warn('recording an event failed', { error: String(err) }));
+    }
+    if (pruned.length > 0) log.info('deleted children no longer asked for', { children: pruned });
+    if (failures.length > 0) throw failures.find(terminal) ?? failures[0];
+  }
+
+  private async observeDatabase(lhb: LighthouseBridge): Promise<DatabaseObservation> {
+    const mode = databaseMode(lhb.spec);
+    const names = childNames(lhb.metadata.name);
+    const ns = lhb.metadata.namespace;
+    if (mode === 'managed') {
+      const cluster = this.deps.children
+        .get(informerKey(RESOURCES.cnpgCluster.apiVersion, 'Cluster'))
+        ?.get(ns, names.database);
+      return {
+        mode,
+        cnpgInstalled: this.deps.apis.cnpg(),
+        clusterName: names.database,
+        ...(cluster ? { cluster: cluster as CnpgCluster } : {}),
+      };
+    }
+    if (mode === 'embedded') {
+      const pvc = this.deps.children.get(informerKey('v1', 'PersistentVolumeClaim'))?.get(ns, names.data) as
+        V1PersistentVolumeClaim | undefined;
+      return { mode, ...(pvc?.status?.phase ? { pvcPhase: pvc.status.phase } : {}) };
+    }
+    const ref = lhb.spec.database.external!.secretRef;
+    let state: ExternalSecretState;
+    try {
+      // A read, not cached: the operator watches only Secrets it manages.
+      const secret = await this.deps.rest.get<V1Secret>(resourcePath(RESOURCES.secret, ns, ref.name));
+      state = secret.data?.[ref.key] !== undefined ? 'found' : 'key-missing';
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+      state = 'missing';
+    }
+    return { mode, externalSecret: state, externalRef: ref };
+  }
+}
