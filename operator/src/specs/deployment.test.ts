@@ -112,6 +112,14 @@ describe('buildDeployment', () => {
     expect(pod.volumes).toContainEqual({ name: 'project', emptyDir: {} });
     expect(fuse.startupProbe!.exec!.command!.join(' ')).toContain('/mnt/lighthouse/project fuse');
     expect(fuse.lifecycle!.preStop!.exec!.command).toEqual(['fusermount', '-uz', '/mnt/lighthouse/project']);
+    // Its credential is issued by an init container that runs before it; the sidecar never sees the master key.
+    expect(pod.initContainers!.map((c) => c.name)).toEqual(['fuse-credential', 'fuse']);
+    expect(fuse.command).toContain('--credential');
+    expect(fuse.volumeMounts!.map((m) => m.name)).not.toContain('auth');
+    const issue = container(pod.initContainers, 'fuse-credential')!;
+    expect(issue.command!.join(' ')).toContain('lighthouse agent issue fuse-sidecar');
+    expect(issue.restartPolicy).toBeUndefined();
+    expect(issue.securityContext!.runAsNonRoot).toBe(true);
   });
 
   it('omits the sidecar when fuse is disabled', () => {

@@ -20,6 +20,9 @@ export const FUSE_CONTAINER = 'fuse';
 const CONFIG_DIR = '/etc/lighthouse/config';
 const AUTH_DIR = '/var/run/lighthouse/auth';
 const DATA_DIR = '/var/lib/lighthouse';
+const FUSE_CREDENTIAL_DIR = '/var/run/lighthouse/fuse';
+/** The FUSE sidecar reads the bridge as this agent. */
+export const FUSE_AGENT_ID = 'fuse-sidecar';
 const NON_ROOT_UID = 10001;
 
 /** The Secret and key holding the master key: the user's, or the generated `<name>-auth`. */
@@ -112,22 +115,50 @@ function bridgeContainer(lhb: LighthouseBridge): V1Container {
   };
 }
 
+/**
+ * Issues the sidecar's agent credential (derived from the master key) into a
+ * memory-backed emptyDir, so the sidecar never holds the master key itself.
+ */
+function fuseCredential(lhb: LighthouseBridge): V1Container {
+  const key = masterKeyRef(lhb);
+  return {
+    name: 'fuse-credential',
+    image: lhb.spec.image,
+    imagePullPolicy: lhb.spec.imagePullPolicy,
+    command: ['sh', '-c', `lighthouse agent issue ${FUSE_AGENT_ID} > ${FUSE_CREDENTIAL_DIR}/credential`],
+    env: [{ name: 'LIGHTHOUSE_MASTER_KEY_FILE', value: `${AUTH_DIR}/${key.key}` }],
+    resources: { requests: { cpu: '10m', memory: '64Mi' }, limits: { memory: '128Mi' } },
+    volumeMounts: [
+      { name: 'auth', mountPath: AUTH_DIR, readOnly: true },
+      { name: 'fuse-credential', mountPath: FUSE_CREDENTIAL_DIR },
+    ],
+    securityContext: restricted,
+  };
+}
+
 /** The privileged FUSE sidecar: mounts the project view and shares it through the emptyDir. */
 function fuseSidecar(lhb: LighthouseBridge): V1Container {
   const mountPath = lhb.spec.fuse.mountPath;
-  const key = masterKeyRef(lhb);
   return {
     name: FUSE_CONTAINER,
     image: lhb.spec.image,
     imagePullPolicy: lhb.spec.imagePullPolicy,
     restartPolicy: 'Always',
-    command: ['lighthouse', 'fuse', '--mount', mountPath, '--bridge', `http://127.0.0.1:${BRIDGE_PORT}`],
-    env: [{ name: 'LIGHTHOUSE_MASTER_KEY_FILE', value: `${AUTH_DIR}/${key.key}` }],
+    command: [
+      'lighthouse',
+      'fuse',
+      '--mount',
+      mountPath,
+      '--bridge',
+      `http://127.0.0.1:${BRIDGE_PORT}`,
+      '--credential',
+      `${FUSE_CREDENTIAL_DIR}/credential`,
+    ],
     resources: { requests: { cpu: '50m', memory: '64Mi' }, limits: { memory: '256Mi' } },
     volumeMounts: [
       { name: 'project', mountPath, mountPropagation: 'Bidirectional' },
       { name: 'dev-fuse', mountPath: '/dev/fuse' },
-      { name: 'auth', mountPath: AUTH_DIR, readOnly: true },
+      { name: 'fuse-credential', mountPath: FUSE_CREDENTIAL_DIR, readOnly: true },
     ],
     startupProbe: {
       exec: { command: ['sh', '-c', `grep -qs ' ${mountPath} fuse' /proc/mounts`] },
@@ -174,6 +205,7 @@ function volumes(lhb: LighthouseBridge): V1Volume[] {
   if (lhb.spec.fuse.enabled) {
     list.push({ name: 'project', emptyDir: {} });
     list.push({ name: 'dev-fuse', hostPath: { path: '/dev/fuse', type: 'CharDevice' } });
+    list.push({ name: 'fuse-credential', emptyDir: { medium: 'Memory', sizeLimit: '1Mi' } });
   }
   return list;
 }
@@ -194,7 +226,7 @@ function podTemplate(lhb: LighthouseBridge): V1PodTemplateSpec {
         seccompProfile: { type: 'RuntimeDefault' },
       },
       ...(lhb.spec.imagePullSecrets ? { imagePullSecrets: lhb.spec.imagePullSecrets } : {}),
-      ...(lhb.spec.fuse.enabled ? { initContainers: [fuseSidecar(lhb)] } : {}),
+      ...(lhb.spec.fuse.enabled ? { initContainers: [fuseCredential(lhb), fuseSidecar(lhb)] } : {}),
       containers: [bridgeContainer(lhb), ...expertContainers(lhb)],
       volumes: volumes(lhb),
       terminationGracePeriodSeconds: 30,
