@@ -5,8 +5,11 @@ import type { Router } from 'express';
 import type { BridgeServices } from '../server/services.js';
 import { agentsRouter } from './agents.js';
 import { claudeCodeHookRouter } from './claude-code-hook.js';
+import { elicitationsRouter } from './elicitations.js';
 import { eventsRouter } from './events.js';
 import { expertsRouter } from './experts.js';
+import { flagsRouter } from './flags.js';
+import { projectRouter } from './project.js';
 import { statusRouter } from './status.js';
 import { validateRouter } from './validate.js';
 
@@ -22,4 +25,7 @@ export const signedRouters: RouterFactory[] = [
   eventsRouter,
   agentsRouter,
   statusRouter,
+  elicitationsRouter,
+  projectRouter,
+  flagsRouter,
 ];

@@ -9,6 +9,11 @@ commands:
   run      start a bridge on this machine (embedded store in ./.lighthouse/data, generated master key)
   serve    start the bridge server (configuration from the environment)
   agent    issue or revoke agent credentials (lighthouse agent --help)
+  hook     Claude Code hooks: pre-tool-use, post-tool-use, install (lighthouse hook --help)
+  elicit   ask another agent a typed question, answer one (lighthouse elicit --help)
+  flags    feature flags and kill switches (lighthouse flags --help)
+  status   the bridge this CLI talks to, and whether it is ready
+  events   events tail: follow the event stream
 `;
 
 export async function run(argv: string[]): Promise<void> {
@@ -22,6 +27,14 @@ export async function run(argv: string[]): Promise<void> {
       return;
     case 'agent':
       process.exitCode = await agentCommand(rest);
+      return;
+    // Loaded on demand: the hook runs on every tool call and must start fast.
+    case 'hook':
+    case 'elicit':
+    case 'flags':
+    case 'status':
+    case 'events':
+      process.exitCode = await (await import('./collaboration.js')).collaborationCommand(command, rest);
       return;
     case undefined:
     case '--help':

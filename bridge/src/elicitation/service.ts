@@ -51,10 +51,11 @@ export class ElicitationError extends Error {
   }
 }
 
+/** The request body as received; every field is checked before use. */
 export interface CreateRequest {
-  to: unknown;
-  message: unknown;
-  requestedSchema: unknown;
+  to?: unknown;
+  message?: unknown;
+  requestedSchema?: unknown;
   timeoutSeconds?: unknown;
 }
 

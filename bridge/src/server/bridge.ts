@@ -3,6 +3,7 @@
 // the escalation broker, then the HTTP server. `close()` is the orderly stop
 // used on SIGTERM and by tests.
 import { randomUUID } from 'node:crypto';
+import path from 'node:path';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Authenticator } from '../auth/middleware.js';
@@ -10,12 +11,17 @@ import { NonceStore, nonceMigrations } from '../auth/nonces.js';
 import { RevocationList } from '../auth/revocations.js';
 import type { BridgeConfig } from '../config/env.js';
 import { PolicySource } from '../config/policy-source.js';
+import { ElicitationMetrics } from '../elicitation/metrics.js';
+import { ElicitationService } from '../elicitation/service.js';
 import { EscalationBroker } from '../escalation/broker.js';
 import { openEventStore, type EventStore } from '../events/index.js';
 import { ExpertRegistry } from '../experts/registry.js';
+import { FeatureFlags } from '../flags/feature-flags.js';
+import { FlagService } from '../flags/service.js';
 import type { Logger } from '../logging/logger.js';
 import { BridgeMetrics } from '../metrics/bridge-metrics.js';
 import { RequestValidator } from '../openapi/request-validator.js';
+import { ProjectService } from '../project/service.js';
 import type { Decision, Policy, PolicyResult, ToolCall } from '../policy/types.js';
 import { RateLimiter } from '../ratelimit/token-bucket.js';
 import { DecisionCache } from '../validation/decision-cache.js';
@@ -95,6 +101,23 @@ export async function createBridgeServices(
     await escalations.start();
     stops.unshift(() => escalations.stop());
 
+    // Agent collaboration: flags (flags.yaml in the config dir, hot-reloaded; kill switches
+    // from the store), elicitations and the project-state projection.
+    const flagFile = config.configDir ? path.join(config.configDir, 'flags.yaml') : null;
+    const flags = new FlagService(new FeatureFlags(flagFile, logger), store);
+    flags.flags.watch();
+    await flags.start();
+    stops.unshift(() => flags.close());
+    const elicitations = new ElicitationService(store, {
+      metrics: new ElicitationMetrics(metrics.registry),
+      enabled: (agentId) => flags.isEnabled('elicitation', agentId),
+    });
+    await elicitations.start();
+    stops.unshift(() => elicitations.close());
+    const project = new ProjectService(store);
+    await project.start();
+    stops.unshift(() => project.close());
+
     const rateLimiter = new RateLimiter(config.rateLimits);
     const auth = new Authenticator({
       master: opts.masterKey,
@@ -152,6 +175,9 @@ export async function createBridgeServices(
       validator,
       experts,
       escalations,
+      flags,
+      elicitations,
+      project,
       replicaId,
       startedAt: new Date(),
       version: opts.version ?? '0.1.0',

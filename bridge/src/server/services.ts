@@ -11,6 +11,9 @@ import type { Logger } from '../logging/logger.js';
 import type { BridgeMetrics } from '../metrics/bridge-metrics.js';
 import type { RequestValidator } from '../openapi/request-validator.js';
 import type { RateLimiter } from '../ratelimit/token-bucket.js';
+import type { ElicitationService } from '../elicitation/service.js';
+import type { FlagService } from '../flags/service.js';
+import type { ProjectService } from '../project/service.js';
 import type { DecisionCache } from '../validation/decision-cache.js';
 import type { Validator } from '../validation/validator.js';
 
@@ -28,6 +31,10 @@ export interface BridgeServices {
   validator: Validator;
   experts: ExpertRegistry;
   escalations: EscalationBroker;
+  /** Feature flags (flags.yaml + kill switches); `flags.isEnabled(name, agentId)`. */
+  flags: FlagService;
+  elicitations: ElicitationService;
+  project: ProjectService;
   replicaId: string;
   startedAt: Date;
   version: string;

@@ -1,0 +1,143 @@
+// Elicitation API: an agent asks another agent a typed question (MCP's
+// restricted schema); the target answers or declines, the requester may
+// cancel, and learns the outcome by long poll, SSE or a plain GET.
+import { Router, type NextFunction, type Request, type Response } from 'express';
+import { agentOf } from '../auth/middleware.js';
+import { ElicitationError } from '../elicitation/service.js';
+import type { Elicitation } from '../elicitation/state.js';
+import { rateLimit } from '../ratelimit/middleware.js';
+import { HttpError } from '../server/errors.js';
+import type { BridgeServices } from '../server/services.js';
+
+const MAX_WAIT_SECONDS = 300;
+const HEARTBEAT_MS = 15_000;
+
+/** MCP's `elicitation/create` result shape for a resolved elicitation. */
+function mcpResult(e: Elicitation) {
+  if (e.status === 'accepted') return { action: 'accept', content: e.content };
+  if (e.status === 'declined') return { action: 'decline' };
+  if (e.status === 'pending') return undefined;
+  return { action: 'cancel' };
+}
+
+export function elicitationView(e: Elicitation) {
+  const { version: _v, ...rest } = e;
+  const result = mcpResult(e);
+  return result ? { ...rest, result } : rest;
+}
+
+const toHttp = (err: unknown) =>
+  err instanceof ElicitationError ? new HttpError(err.status, err.code, err.message, err.details) : err;
+
+type Handler = (req: Request, res: Response) => Promise<void> | void;
+const handle = (fn: Handler) => async (req: Request, res: Response, next: NextFunction) => {
+  try {
+    await fn(req, res);
+  } catch (err) {
+    next(toHttp(err));
+  }
+};
+
+function role(req: Request): 'target' | 'requester' {
+  const r = req.query.role ?? 'target';
+  if (r !== 'target' && r !== 'requester')
+    throw new HttpError(400, 'invalid_request', 'role must be target or requester');
+  return r;
+}
+
+export function elicitationsRouter(s: BridgeServices): Router {
+  const r = Router();
+  const svc = s.elicitations;
+
+  r.post(
+    '/v1/elicitations',
+    rateLimit(s.rateLimiter, 'elicitation', (b) => s.metrics.rateLimited.inc({ budget: b })),
+    handle(async (req, res) => {
+      const e = await svc.create(agentOf(res), (req.body ?? {}) as Record<string, unknown>);
+      res.status(201).json(elicitationView(e));
+    }),
+  );
+
+  r.get(
+    '/v1/elicitations',
+    handle((req, res) => {
+      const status = req.query.status;
+      if (status !== undefined && typeof status !== 'string')
+        throw new HttpError(400, 'invalid_request', 'status must be given once');
+      res.json({ elicitations: svc.list(agentOf(res), role(req), status).map(elicitationView) });
+    }),
+  );
+
+  // SSE: every change to an elicitation the caller takes part in (in the given role).
+  r.get(
+    '/v1/elicitations/stream',
+    handle((req, res) => {
+      const agent = agentOf(res);
+      const as = role(req);
+      res.writeHead(200, {
+        'content-type': 'text/event-stream',
+        'cache-control': 'no-cache',
+        connection: 'keep-alive',
+      });
+      res.flushHeaders();
+      const send = (e: Elicitation) => {
+        if ((as === 'target' ? e.to : e.from) !== agent) return;
+        res.write(
+          `event: elicitation\nid: ${e.id}.${e.version}\ndata: ${JSON.stringify(elicitationView(e))}\n\n`,
+        );
+      };
+      for (const e of svc.list(agent, as, 'pending')) send(e);
+      svc.changes.on('change', send);
+      const heartbeat = setInterval(() => res.write(': ping\n\n'), HEARTBEAT_MS);
+      res.on('close', () => {
+        clearInterval(heartbeat);
+        svc.changes.off('change', send);
+      });
+    }),
+  );
+
+  r.get(
+    '/v1/elicitations/:id',
+    handle(async (req, res) => {
+      const raw = req.query.wait ?? '0';
+      const wait = typeof raw === 'string' && /^\d+(\.\d+)?$/.test(raw) ? Number(raw) : NaN;
+      if (!(wait >= 0 && wait <= MAX_WAIT_SECONDS)) {
+        throw new HttpError(
+          400,
+          'invalid_request',
+          `wait must be a number of seconds from 0 to ${MAX_WAIT_SECONDS}`,
+        );
+      }
+      const abort = new AbortController();
+      res.on('close', () => abort.abort());
+      const e = await svc.wait(String(req.params.id), agentOf(res), wait, abort.signal);
+      res.json(elicitationView(e));
+    }),
+  );
+
+  r.post(
+    '/v1/elicitations/:id/accept',
+    handle(async (req, res) => {
+      const content = (req.body as { content?: unknown } | undefined)?.content;
+      const e = await svc.command(String(req.params.id), { kind: 'accept', actor: agentOf(res), content });
+      res.json(elicitationView(e));
+    }),
+  );
+  r.post(
+    '/v1/elicitations/:id/decline',
+    handle(async (req, res) => {
+      res.json(
+        elicitationView(await svc.command(String(req.params.id), { kind: 'decline', actor: agentOf(res) })),
+      );
+    }),
+  );
+  r.post(
+    '/v1/elicitations/:id/cancel',
+    handle(async (req, res) => {
+      res.json(
+        elicitationView(await svc.command(String(req.params.id), { kind: 'cancel', actor: agentOf(res) })),
+      );
+    }),
+  );
+  return r;
+}

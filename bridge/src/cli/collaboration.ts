@@ -1,0 +1,40 @@
+// Dispatch for the agent-collaboration commands, with one place that turns
+// their errors into a message and an exit code.
+import { ClientConfigError } from '../hook/client-config.js';
+import { CommandError } from './connect.js';
+
+const commands: Record<string, () => Promise<(argv: string[]) => Promise<number>>> = {
+  hook: async () => (await import('./hook.js')).hookCommand,
+  elicit: async () => (await import('./elicit.js')).elicitCommand,
+  flags: async () => (await import('./flags.js')).flagsCommand,
+  status: async () => (await import('./status.js')).statusCommand,
+  events: async () => (await import('./events.js')).eventsCommand,
+};
+
+export async function collaborationCommand(name: string, argv: string[]): Promise<number> {
+  const load = commands[name];
+  if (!load) throw new Error(`no command ${name}`);
+  try {
+    return await (
+      await load()
+    )(argv);
+  } catch (err) {
+    if (err instanceof CommandError || err instanceof ClientConfigError) {
+      process.stderr.write(`lighthouse ${name}: ${err.message}\n`);
+      return err instanceof CommandError ? err.exitCode : 2;
+    }
+    const code = (err as { code?: string }).code;
+    if (code?.startsWith('ERR_PARSE_ARGS')) {
+      process.stderr.write(`lighthouse ${name}: ${(err as Error).message} (see --help)\n`);
+      return 2;
+    }
+    if (err instanceof TypeError && (err as { cause?: unknown }).cause) {
+      // fetch failed: the bridge cannot be reached.
+      process.stderr.write(
+        `lighthouse ${name}: bridge unreachable (${String((err as { cause: { code?: string } }).cause.code ?? err.message)})\n`,
+      );
+      return 1;
+    }
+    throw err;
+  }
+}

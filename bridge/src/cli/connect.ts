@@ -1,0 +1,32 @@
+// The signed client the people-facing commands use, configured like the hook:
+// environment first, then ~/.config/lighthouse/config.json.
+import { BridgeClient, type BridgeResponse } from '../client/bridge-client.js';
+import { resolveClient } from '../hook/client-config.js';
+
+export function connect(timeoutMs = 30_000): BridgeClient {
+  const c = resolveClient();
+  return new BridgeClient({ url: c.url, credential: c.credential, timeoutMs });
+}
+
+export class CommandError extends Error {
+  override name = 'CommandError';
+  constructor(
+    message: string,
+    readonly exitCode = 1,
+  ) {
+    super(message);
+  }
+}
+
+/** The body of a successful answer, or a CommandError carrying the bridge's error code and message. */
+export function expectOk<T>(res: BridgeResponse<unknown>, ...ok: number[]): T {
+  if ((ok.length ? ok : [200]).includes(res.status)) return res.body as T;
+  const err = (res.body as { error?: { code?: string; message?: string } } | null)?.error;
+  throw new CommandError(
+    `bridge answered ${res.status} ${err?.code ?? ''}: ${err?.message ?? String(res.body)}`.trim(),
+  );
+}
+
+export function print(json: boolean, value: unknown, text: () => string): void {
+  process.stdout.write(json ? JSON.stringify(value) + '\n' : text());
+}

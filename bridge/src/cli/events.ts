@@ -1,0 +1,67 @@
+// `lighthouse events tail`: follow the bridge's event stream (SSE), resumable.
+import { parseArgs } from 'node:util';
+import { CommandError, connect } from './connect.js';
+
+const usage = `usage: lighthouse events tail [--types A,B] [--stream-prefix p] [--after <checkpoint>] [--json]
+
+Prints events as they are appended (one line each; --json: one JSON object per line).
+Stops on Ctrl-C; resume with --after <the last checkpoint printed>.
+`;
+
+export async function eventsCommand(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      types: { type: 'string' },
+      'stream-prefix': { type: 'string' },
+      after: { type: 'string' },
+      json: { type: 'boolean' },
+      help: { type: 'boolean' },
+    },
+  });
+  if (values.help || positionals[0] === undefined) return (process.stdout.write(usage), 0);
+  if (positionals[0] !== 'tail') throw new CommandError(`unknown command "${positionals[0]}"\n${usage}`, 2);
+  const q = new URLSearchParams();
+  if (values.types) q.set('types', values.types);
+  if (values['stream-prefix']) q.set('streamPrefix', values['stream-prefix']);
+  if (values.after) q.set('after', values.after);
+  const client = connect();
+  const abort = new AbortController();
+  process.once('SIGINT', () => abort.abort());
+  const res = await client.fetch('GET', `/v1/events/stream${q.size ? `?${q}` : ''}`, undefined, abort.signal);
+  if (!res.ok || !res.body) throw new CommandError(`bridge answered ${res.status}: ${await res.text()}`);
+  const decoder = new TextDecoder();
+  let buffer = '';
+  try {
+    for await (const chunk of res.body) {
+      buffer += decoder.decode(chunk as Uint8Array, { stream: true });
+      let end: number;
+      while ((end = buffer.indexOf('\n\n')) >= 0) {
+        const frame = buffer.slice(0, end);
+        buffer = buffer.slice(end + 2);
+        const data = frame
+          .split('\n')
+          .filter((l) => l.startsWith('data: '))
+          .map((l) => l.slice(6))
+          .join('\n');
+        if (!data) continue;
+        const e = JSON.parse(data) as {
+          checkpoint: string;
+          stream: string;
+          version: number;
+          type: string;
+          createdAt: string;
+        };
+        process.stdout.write(
+          values.json
+            ? data + '\n'
+            : `${e.createdAt}  ${e.checkpoint}  ${e.stream}@${e.version}  ${e.type}\n`,
+        );
+      }
+    }
+  } catch (err) {
+    if (!abort.signal.aborted) throw err;
+  }
+  return 0;
+}

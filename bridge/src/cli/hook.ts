@@ -1,0 +1,200 @@
+// `lighthouse hook …`: Claude Code's command hooks (pre-tool-use, post-tool-use)
+// and `install`, which wires them into Claude Code's settings.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { parseCredential } from '../auth/credentials.js';
+import { signedHeaders } from '../client/signed-headers.js';
+import { configDir, resolveClient, writeClientConfig, ClientConfigError } from '../hook/client-config.js';
+import { installHooks } from '../hook/install.js';
+import type { HookResult, UnreachableMode } from '../hook/protocol.js';
+import { postToolUse, preToolUse, type Post } from '../hook/run.js';
+import { SettingsError } from '../hook/settings.js';
+import { postJson } from '../hook/transport.js';
+
+const usage = `usage: lighthouse hook <command> [options]
+
+commands:
+  pre-tool-use    read a PreToolUse hook call on stdin, ask the bridge, print the decision
+  post-tool-use   read a PostToolUse hook call on stdin; report Write/Edit/MultiEdit file changes
+  install         add both hooks to Claude Code's settings (merging, with a backup)
+
+pre-tool-use options:
+  --on-unreachable deny|ask|allow   when the bridge cannot be reached (default: deny = exit 2)
+  --timeout <seconds>               how long to wait for a decision (default 110; escalations wait)
+post-tool-use options:
+  --project-dir <dir>               project root (default: $CLAUDE_PROJECT_DIR, else the hook's cwd)
+install options:
+  --project | --user                .claude/settings.json here (default) or ~/.claude/settings.json
+  --project-dir <dir>               project for --project (default: current directory)
+  --url <url> --credential-file <f> also write the CLI config (~/.config/lighthouse/config.json)
+  --json                            print the result as JSON
+
+The bridge URL and credential come from LIGHTHOUSE_URL / LIGHTHOUSE_CREDENTIAL(_FILE)
+or the config file written by \`lighthouse run\` or \`hook install\`.
+`;
+
+const CONNECT_TIMEOUT_MS = 2000;
+const MODES = ['deny', 'ask', 'allow'];
+
+function emit(r: HookResult): number {
+  process.stdout.write(r.stdout);
+  process.stderr.write(r.stderr);
+  return r.exitCode;
+}
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of process.stdin) {
+    size += (chunk as Buffer).length;
+    if (size > 16 * 1024 * 1024) throw new Error('hook input larger than 16 MiB');
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function poster(responseTimeoutMs: number): { post: Post; onUnreachable?: UnreachableMode } {
+  const client = resolveClient();
+  const credential = parseCredential(client.credential);
+  const post: Post = (p, body) =>
+    postJson(
+      {
+        url: client.url,
+        sign: (method, target, payload) => signedHeaders(credential, method, target, payload),
+        connectTimeoutMs: CONNECT_TIMEOUT_MS,
+        responseTimeoutMs,
+      },
+      p,
+      body,
+    );
+  return { post, onUnreachable: client.onUnreachable };
+}
+
+async function pre(args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: { 'on-unreachable': { type: 'string' }, timeout: { type: 'string' }, help: { type: 'boolean' } },
+  });
+  if (values.help) return (process.stdout.write(usage), 0);
+  const mode = values['on-unreachable'];
+  if (mode !== undefined && !MODES.includes(mode)) {
+    process.stderr.write(`lighthouse: --on-unreachable must be deny, ask or allow\n`);
+    return 2;
+  }
+  const timeout = Number(values.timeout ?? 110);
+  if (!(timeout > 0)) return (process.stderr.write('lighthouse: --timeout must be a positive number\n'), 2);
+  const stdin = await readStdin();
+  let client;
+  try {
+    client = poster(timeout * 1000);
+  } catch (err) {
+    // No usable configuration: nothing can decide, so the tool call is blocked.
+    process.stderr.write(`lighthouse: ${(err as Error).message}; tool call blocked\n`);
+    return 2;
+  }
+  const onUnreachable = (mode ?? client.onUnreachable ?? 'deny') as UnreachableMode;
+  return emit(await preToolUse(stdin, client.post, onUnreachable));
+}
+
+async function post(args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: { 'project-dir': { type: 'string' }, help: { type: 'boolean' } },
+  });
+  if (values.help) return (process.stdout.write(usage), 0);
+  const stdin = await readStdin();
+  let client;
+  try {
+    client = poster(30_000);
+  } catch (err) {
+    process.stderr.write(`lighthouse: ${(err as Error).message}\n`);
+    return 1;
+  }
+  return emit(await postToolUse(stdin, client.post, values['project-dir'] ?? process.env.CLAUDE_PROJECT_DIR));
+}
+
+function install(args: string[]): number {
+  const { values } = parseArgs({
+    args,
+    options: {
+      project: { type: 'boolean' },
+      user: { type: 'boolean' },
+      'project-dir': { type: 'string' },
+      url: { type: 'string' },
+      'credential-file': { type: 'string' },
+      json: { type: 'boolean' },
+      help: { type: 'boolean' },
+    },
+  });
+  if (values.help) return (process.stdout.write(usage), 0);
+  if (values.project && values.user)
+    return (process.stderr.write('lighthouse: give --project or --user, not both\n'), 2);
+  if (values.url || values['credential-file']) {
+    if (!values.url || !values['credential-file']) {
+      return (process.stderr.write('lighthouse: --url and --credential-file go together\n'), 2);
+    }
+    const credential = readFileSync(values['credential-file'], 'utf8').trim();
+    parseCredential(credential);
+    writeClientConfig(values.url, credential);
+  }
+  // The hook must be able to reach a bridge: fail now rather than on every tool call.
+  resolveClient();
+  const result = installHooks({
+    scope: values.user ? 'user' : 'project',
+    projectDir: path.resolve(values['project-dir'] ?? process.cwd()),
+    launcherPath: path.join(configDir(), 'bin', 'lighthouse'),
+    entry: fileURLToPath(new URL('../../bin/lighthouse.js', import.meta.url)),
+    nodePath: process.execPath,
+  });
+  if (values.json) {
+    process.stdout.write(
+      JSON.stringify({
+        settingsFile: result.settingsFile,
+        backupFile: result.backupFile,
+        launcher: result.launcher,
+      }) + '\n',
+    );
+  } else {
+    process.stdout.write(
+      `installed Lighthouse hooks into ${result.settingsFile}\n` +
+        (result.backupFile ? `  previous settings saved as ${result.backupFile}\n` : '') +
+        `  launcher: ${result.launcher}\n`,
+    );
+  }
+  return 0;
+}
+
+export async function hookCommand(argv: string[]): Promise<number> {
+  const [sub, ...rest] = argv;
+  try {
+    switch (sub) {
+      case 'pre-tool-use':
+        return await pre(rest);
+      case 'post-tool-use':
+        return await post(rest);
+      case 'install':
+        return install(rest);
+      case undefined:
+      case '--help':
+      case '-h':
+        process.stdout.write(usage);
+        return 0;
+      default:
+        process.stderr.write(`lighthouse hook: unknown command "${sub}"\n${usage}`);
+        return 2;
+    }
+  } catch (err) {
+    if (
+      err instanceof ClientConfigError ||
+      err instanceof SettingsError ||
+      (err as { code?: string }).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION'
+    ) {
+      process.stderr.write(`lighthouse: ${(err as Error).message}\n`);
+      // A pre-tool-use that cannot run must still block.
+      return 2;
+    }
+    throw err;
+  }
+}

@@ -1,0 +1,45 @@
+// `lighthouse status`: is the bridge up, ready, and who am I to it.
+import { parseArgs } from 'node:util';
+import { resolveClient } from '../hook/client-config.js';
+import { connect, expectOk, print } from './connect.js';
+
+const usage = `usage: lighthouse status [--json]
+
+Shows the bridge URL and credential in use, /readyz, and the bridge's /v1/status summary.
+`;
+
+export async function statusCommand(argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: { json: { type: 'boolean' }, help: { type: 'boolean' } },
+  });
+  if (values.help) return (process.stdout.write(usage), 0);
+  const cfg = resolveClient();
+  const client = connect(5000);
+  let ready = false;
+  let reachable = true;
+  try {
+    ready = (await fetch(new URL('/readyz', cfg.url), { signal: AbortSignal.timeout(5000) })).ok;
+  } catch {
+    reachable = false;
+  }
+  const summary = reachable ? expectOk<Record<string, unknown>>(await client.get('/v1/status')) : null;
+  const value = {
+    url: cfg.url,
+    agentId: client.agentId,
+    config: cfg.source,
+    reachable,
+    ready,
+    status: summary,
+  };
+  print(!!values.json, value, () =>
+    [
+      `bridge:   ${cfg.url} (${reachable ? (ready ? 'ready' : 'not ready') : 'unreachable'})`,
+      `agent:    ${client.agentId}`,
+      `config:   ${cfg.source}`,
+      ...(summary ? [`status:   ${JSON.stringify(summary)}`] : []),
+      '',
+    ].join('\n'),
+  );
+  return reachable && ready ? 0 : 1;
+}

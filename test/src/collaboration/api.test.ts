@@ -1,0 +1,193 @@
+// Elicitation, project state and flags through the real bridge over HTTP
+// (signed requests, the real store on PostgreSQL).
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { createTestDatabase, type TestDatabase } from '@lighthouse/bridge/testing/postgres.js';
+import { startTestBridge, until, type TestBridge } from '../bridge/harness.js';
+
+let db: TestDatabase;
+let bridge: TestBridge;
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  bridge = await startTestBridge({ databaseUrl: db.url });
+});
+afterAll(async () => {
+  await bridge?.close();
+  await db?.drop();
+});
+
+const schema = {
+  type: 'object',
+  properties: { port: { type: 'integer', minimum: 1, maximum: 65535 }, confirm: { type: 'boolean' } },
+  required: ['port'],
+};
+
+describe('elicitation API', () => {
+  it('ask → target sees it → invalid answer 422 → valid answer → requester long-poll receives it', async () => {
+    const alice = bridge.client('alice');
+    const bob = bridge.client('bob');
+    const created = await alice.post<{ id: string; status: string }>('/v1/elicitations', {
+      to: 'bob',
+      message: 'Which port should the dev server use?',
+      requestedSchema: schema,
+      timeoutSeconds: 60,
+    });
+    expect(created.status).toBe(201);
+    const id = created.body.id;
+    const waiting = alice.get<{ status: string; content: unknown; result: unknown }>(
+      `/v1/elicitations/${id}?wait=10`,
+    );
+
+    const pending = await bob.get<{ elicitations: { id: string }[] }>(
+      '/v1/elicitations?role=target&status=pending',
+    );
+    expect(pending.body.elicitations.map((e) => e.id)).toContain(id);
+
+    const bad = await bob.post<{ error: { code: string } }>(`/v1/elicitations/${id}/accept`, {
+      content: { port: 0 },
+    });
+    expect(bad.status).toBe(422);
+    expect(bad.body.error.code).toBe('invalid_content');
+    expect((await bob.get<{ status: string }>(`/v1/elicitations/${id}`)).body.status).toBe('pending');
+
+    expect((await alice.post(`/v1/elicitations/${id}/accept`, { content: { port: 1 } })).status).toBe(403);
+    expect((await bob.post(`/v1/elicitations/${id}/cancel`, {})).status).toBe(403);
+    expect((await bridge.client('eve').get(`/v1/elicitations/${id}`)).status).toBe(404);
+
+    expect((await bob.post(`/v1/elicitations/${id}/accept`, { content: { port: 8080 } })).status).toBe(200);
+    const outcome = await waiting;
+    expect(outcome.body).toMatchObject({
+      status: 'accepted',
+      content: { port: 8080 },
+      result: { action: 'accept' },
+    });
+    expect((await bob.post(`/v1/elicitations/${id}/decline`, {})).status).toBe(409);
+
+    const metrics = await (await fetch(`${bridge.url}/metrics`)).text();
+    expect(metrics).toMatch(/lighthouse_bridge_elicitations_total\{outcome="accepted"\} 1/);
+    expect(metrics).toMatch(/lighthouse_bridge_elicitation_duration_seconds_count\{outcome="accepted"\} 1/);
+  });
+
+  it('refuses a schema outside MCP’s restricted subset with 400 and the offending path', async () => {
+    const r = await bridge
+      .client('alice')
+      .post<{ error: { code: string; details: { problems: { path: string }[] } } }>('/v1/elicitations', {
+        to: 'bob',
+        message: 'x',
+        requestedSchema: { type: 'object', properties: { a: { type: 'string', pattern: '.*' } } },
+      });
+    expect(r.status).toBe(400);
+    expect(r.body.error.code).toBe('invalid_schema');
+    expect(r.body.error.details.problems[0]!.path).toBe('/requestedSchema/properties/a/pattern');
+  });
+});
+
+describe('project-state API', () => {
+  it('time travel over HTTP: write, overwrite, delete; tree, bytes and history at each time', async () => {
+    const alice = bridge.client('alice');
+    const w1 = (
+      await alice.post<{ at: string; version: number }>('/v1/files', { path: 'src/app.ts', content: 'v1\n' })
+    ).body;
+    await new Promise((r) => setTimeout(r, 5));
+    const w2 = (
+      await alice.post<{ at: string }>('/v1/files', { path: 'src/app.ts', diff: '@@ -1 +1 @@\n-v1\n+v2\n' })
+    ).body;
+    await new Promise((r) => setTimeout(r, 5));
+    const w3 = await alice.post<{ at: string }>('/v1/files', { path: 'src/app.ts', deleted: true });
+    expect(w3.status).toBe(201);
+
+    const read = async (at: string) => {
+      const res = await alice.fetch('GET', `/v1/files/src/app.ts?at=${encodeURIComponent(at)}`);
+      return {
+        status: res.status,
+        text: await res.text(),
+        etag: res.headers.get('etag'),
+        version: res.headers.get('x-lighthouse-version'),
+      };
+    };
+    expect(await read(w1.at)).toMatchObject({ status: 200, text: 'v1\n', version: '1' });
+    expect(await read(w2.at)).toMatchObject({ status: 200, text: 'v2\n', version: '2' });
+    expect((await read(w3.body.at)).status).toBe(404);
+    expect((await read(w2.at)).etag).toMatch(/^"[0-9a-f]{64}"$/);
+
+    const tree = async (at: string) =>
+      (
+        await alice.get<{ files: { path: string }[] }>(`/v1/tree?at=${encodeURIComponent(at)}`)
+      ).body.files.map((f) => f.path);
+    expect(await tree(w2.at)).toContain('src/app.ts');
+    expect(await tree(w3.body.at)).not.toContain('src/app.ts');
+
+    const history = await alice.get<{ changes: { kind: string }[] }>('/v1/files/src/app.ts/history');
+    expect(history.body.changes.map((c) => c.kind)).toEqual(['created', 'modified', 'deleted']);
+    const points = await alice.get<{ points: string[] }>('/v1/history?limit=2');
+    expect(points.body.points[0]).toBe(w3.body.at);
+  });
+
+  it.each([['../outside.txt'], ['/etc/passwd'], ['a\u0000b'], ['n'.repeat(256)]])(
+    'refuses the path %j with 400 invalid_path and stores nothing',
+    async (p) => {
+      const alice = bridge.client('alice');
+      const before = (await alice.get<{ events: unknown[] }>('/v1/events?streamPrefix=file&limit=1000')).body
+        .events.length;
+      const r = await alice.post<{ error: { code: string } }>('/v1/files', { path: p, content: 'x' });
+      expect(r.status).toBe(400);
+      expect(r.body.error.code).toBe('invalid_path');
+      const after = (await alice.get<{ events: unknown[] }>('/v1/events?streamPrefix=file&limit=1000')).body
+        .events.length;
+      expect(after).toBe(before);
+    },
+  );
+
+  it('annotations and context packages', async () => {
+    const expert = bridge.client('expert');
+    await expert.post('/v1/files', { path: 'lib/x.ts', content: 'const a = 1;\n' });
+    const a = await expert.post<{ id: string }>('/v1/annotations', {
+      path: 'lib/x.ts',
+      text: 'prefer let?',
+      severity: 'info',
+      line: 1,
+    });
+    expect(a.status).toBe(201);
+    const list = await expert.get<{ annotations: { id: string; agentId: string }[] }>(
+      '/v1/annotations?path=lib/x.ts',
+    );
+    expect(list.body.annotations).toEqual([expect.objectContaining({ id: a.body.id, agentId: 'expert' })]);
+    const c = await expert.post<{ id: string }>('/v1/contexts', {
+      name: 'review',
+      files: ['lib/x.ts'],
+      note: 'look',
+    });
+    expect(c.status).toBe(201);
+    const got = await expert.get<{ files: { path: string; size: number }[] }>(`/v1/contexts/${c.body.id}`);
+    expect(got.body.files).toEqual([expect.objectContaining({ path: 'lib/x.ts', size: 13 })]);
+  });
+});
+
+describe('feature flags', () => {
+  it('the admin kill switch turns elicitation off at once, and only the admin may pull it', async () => {
+    const alice = bridge.client('alice');
+    expect((await alice.post('/v1/admin/flags/elicitation/kill', {})).status).toBe(403);
+    expect((await bridge.admin().post('/v1/admin/flags/elicitation/kill', { reason: 'test' })).status).toBe(
+      200,
+    );
+    const flags = await alice.get<{ killed: string[]; enabled: Record<string, boolean> }>('/v1/flags');
+    expect(flags.body.killed).toContain('elicitation');
+    expect(flags.body.enabled.elicitation).toBe(false);
+    const refused = await alice.post<{ error: { code: string } }>('/v1/elicitations', {
+      to: 'bob',
+      message: 'x',
+      requestedSchema: schema,
+    });
+    expect(refused.status).toBe(403);
+    expect(refused.body.error.code).toBe('feature_disabled');
+    expect((await bridge.admin().post('/v1/admin/flags/elicitation/restore', {})).status).toBe(200);
+    await until(async () =>
+      (await alice.get<{ enabled: Record<string, boolean> }>('/v1/flags')).body.enabled.elicitation
+        ? true
+        : undefined,
+    );
+    expect(
+      (await alice.post('/v1/elicitations', { to: 'bob', message: 'x', requestedSchema: schema })).status,
+    ).toBe(201);
+  });
+});
