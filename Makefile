@@ -54,3 +54,13 @@ bench: build
 
 clean:
 	rm -rf bridge/dist operator/dist test/dist $(REPORTS)
+
+# Packaging. `images`: builds and checks the bridge and operator images with
+# buildah and crun (no Docker); slow, not part of `make test`.
+.PHONY: images manifests
+images: node
+	bash images/build.sh
+
+# k8s/install/ and k8s/monitoring/, rendered from charts/lighthouse.
+manifests: build
+	node test/dist/packaging/render-manifests.js

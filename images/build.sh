@@ -20,31 +20,44 @@ command -v buildah >/dev/null || { log "buildah missing (apt-get install buildah
 
 bash "$REPO/images/base-image.sh"
 
-secrets=$(mktemp -d)
-trap 'rm -rf "$secrets"' EXIT
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
 registry=$(npm config get registry 2>/dev/null)
+# The CA bundle npm trusts here: its own cafile setting, else what Node is told to add.
 cafile=$(npm config get cafile 2>/dev/null)
+[[ -n $cafile && $cafile != null ]] || cafile=${NODE_EXTRA_CA_CERTS:-${SSL_CERT_FILE:-}}
 {
   echo "registry=$registry"
-  if [[ -n $cafile && $cafile != null && -f $cafile ]]; then
-    cp "$cafile" "$secrets/npm-ca"
+  if [[ -n $cafile && -f $cafile ]]; then
+    cp "$cafile" "$work/npm-ca"
     echo "cafile=/run/secrets/npm-ca"
   else
-    : >"$secrets/npm-ca"
+    : >"$work/npm-ca"
   fi
   echo "update-notifier=false"
-} >"$secrets/npmrc"
+} >"$work/npmrc"
 
 build() { # name dockerfile
   local name=$1 file=$2 start=$SECONDS
   log "building lighthouse-$name:$VERSION from $file"
   "${BUILDAH[@]}" bud --isolation chroot --layers=false \
-    --secret id=npmrc,src="$secrets/npmrc" --secret id=npm-ca,src="$secrets/npm-ca" \
+    --secret id=npmrc,src="$work/npmrc" --secret id=npm-ca,src="$work/npm-ca" \
     --build-arg VERSION="$VERSION" --build-arg REVISION="$REVISION" \
-    -f "$REPO/$file" -t "localhost/lighthouse-$name:$VERSION" "$REPO" >"$CACHE/build-$name.log" 2>&1 \
+    -f "$context/$file" -t "localhost/lighthouse-$name:$VERSION" "$context" >"$CACHE/build-$name.log" 2>&1 \
     || { tail -30 "$CACHE/build-$name.log" >&2; log "build of $name failed, full log: $CACHE/build-$name.log"; exit 1; }
   log "built lighthouse-$name in $((SECONDS - start)) s"
 }
+
+# The build context is the committed tree (HEAD), not the working tree: work in
+# progress never ends up in an image. IMAGES_CONTEXT=worktree builds the working tree.
+if [[ ${IMAGES_CONTEXT:-head} == worktree ]]; then
+  context=$REPO
+else
+  context=$work/context
+  mkdir -p "$context"
+  git -C "$REPO" archive HEAD | tar -x -C "$context"
+  log "context: git HEAD $REVISION"
+fi
 
 mkdir -p "$CACHE"
 build bridge bridge/Dockerfile

@@ -4,7 +4,9 @@
 // image's own ENTRYPOINT + CMD, only production dependencies copied in.
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync, readFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -18,12 +20,26 @@ const repo = fileURLToPath(new URL('../../../', import.meta.url));
 function load(file: string) {
   const parsed = parseDockerfile(readFileSync(path.join(repo, file), 'utf8'));
   const final = parsed.stages.at(-1)!;
+  const all = (keyword: string) => final.instructions.filter((i) => i.keyword === keyword);
   const one = (keyword: string) => {
-    const found = final.instructions.filter((i) => i.keyword === keyword);
+    const found = all(keyword);
     expect(found).toHaveLength(1);
     return found[0]!;
   };
-  return { ...parsed, final, one };
+  /** The final stage's package installation (its first RUN). */
+  const install = () => all('RUN')[0]!.args;
+  return { ...parsed, final, all, one, install };
+}
+
+/** The script the ENTRYPOINT runs: `node <script>`, or a command linked into PATH by a RUN. */
+function entryScript(df: ReturnType<typeof load>): string {
+  const entry = execForm(df.one('ENTRYPOINT')).slice(2);
+  if (entry[0] === 'node') return entry[1]!;
+  for (const run of df.all('RUN')) {
+    const link = /ln -s (\S+) \/usr\/local\/bin\/(\S+)/.exec(run.args);
+    if (link && link[2] === entry[0]) return link[1]!;
+  }
+  throw new Error(`cannot tell what ${entry.join(' ')} runs`);
 }
 
 const stage = (stages: Stage[], name: string) => {
@@ -49,15 +65,15 @@ describe.each([
 
   it('runs as UID 10001, created in the final stage', () => {
     expect(df.one('USER').args).toBe('10001:10001');
-    expect(df.one('RUN').args).toContain('useradd --uid 10001');
+    expect(df.install()).toContain('useradd --uid 10001');
   });
 
   it('starts under tini, which the final stage installs', () => {
     const entry = execForm(df.one('ENTRYPOINT'));
-    expect(entry.slice(0, 3)).toEqual(['/usr/bin/tini', '--', 'node']);
-    expect(df.one('RUN').args).toMatch(/apt-get install -y --no-install-recommends tini\b/);
+    expect(entry.slice(0, 2)).toEqual(['/usr/bin/tini', '--']);
+    expect(df.install()).toMatch(/apt-get install -y --no-install-recommends tini\b/);
     // The script exists in the repository: as itself (bin/) or as the source tsc compiles to dist/.
-    const script = inRepo(entry[3]!);
+    const script = inRepo(entryScript(df));
     expect([script, script.replace(/\/dist\/(.*)\.js$/, '/src/$1.ts')].some((f) => existsSync(f))).toBe(true);
   });
 
@@ -73,6 +89,7 @@ describe.each([
     // node_modules comes from the deps stage, which installs this workspace without dev dependencies.
     expect(copies.filter((c) => c.sources.some((s) => s.includes('node_modules')))).toEqual([
       { from: 'deps', sources: ['/app/node_modules/'], dest: 'node_modules/' },
+      { from: 'deps', sources: [`/app/${dir}/node_modules/`], dest: `${dir}/node_modules/` },
     ]);
     const install = stage(df.stages, 'deps').instructions.filter((i) => i.keyword === 'RUN');
     expect(install).toHaveLength(1);
@@ -106,43 +123,71 @@ describe('the bridge image command', () => {
   it('is `lighthouse serve`, and its HEALTHCHECK passes against that very process', async () => {
     const entry = execForm(df.one('ENTRYPOINT'));
     const cmd = execForm(df.one('CMD'));
-    expect(entry.slice(3)).toEqual(['/app/bridge/bin/lighthouse.js']);
+    expect(entry).toEqual(['/usr/bin/tini', '--', 'lighthouse']);
+    expect(entryScript(df)).toBe('/app/bridge/bin/lighthouse.js');
     expect(cmd).toEqual(['serve']);
     const health = df.one('HEALTHCHECK').args;
     const probe = execForm({ keyword: 'HEALTHCHECK', args: health.slice(health.indexOf('CMD ') + 4) });
     expect(probe.join(' ')).toContain('/healthz');
     expect(df.one('EXPOSE').args).toBe('8765');
 
-    // Start the bridge exactly as the image does (minus tini), with the image's PORT variable.
+    // Start the bridge as the image does (minus tini), with the image's environment
+    // plus what a deployment supplies: a master key and a volume for the data directory.
+    const imageEnv = Object.fromEntries(
+      df.all('ENV').flatMap((i) => i.args.split(/\s+/).map((kv) => kv.split('=') as [string, string])),
+    );
+    expect(imageEnv.PORT).toBe('8765');
+    const dataDir = mkdtempSync(path.join(os.tmpdir(), 'lighthouse-image-data-'));
     const port = await freePort();
-    const env = { ...process.env, NODE_ENV: 'production', PORT: String(port), HOST: '127.0.0.1' };
-    const [, , node, script, ...rest] = [...entry, ...cmd];
-    expect(node).toBe('node');
-    const bridge = spawn(process.execPath, [inRepo(script!), ...rest], { env, stdio: 'ignore' });
+    const env = {
+      ...process.env,
+      ...imageEnv,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      LIGHTHOUSE_DATA_DIR: dataDir,
+      LIGHTHOUSE_MASTER_KEY: randomBytes(32).toString('hex'),
+    };
+    const bridge = spawn(process.execPath, [inRepo(entryScript(df)), ...cmd], {
+      env,
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    bridge.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const exited = once(bridge, 'exit');
     try {
       const runProbe = async () => {
         const child = spawn(process.execPath, probe.slice(1), { env, stdio: 'ignore' });
         const [code] = (await once(child, 'exit')) as [number];
         return code;
       };
-      let code = await runProbe();
-      for (let i = 0; code !== 0 && i < 100; i++) {
-        await new Promise((r) => setTimeout(r, 100));
-        code = await runProbe();
+      // Wait until it listens (the embedded store takes a while to start on a busy machine) …
+      const deadline = Date.now() + 90_000;
+      while (bridge.exitCode === null && Date.now() < deadline) {
+        if (
+          await fetch(`http://127.0.0.1:${port}/healthz`).then(
+            () => true,
+            () => false,
+          )
+        )
+          break;
+        await new Promise((r) => setTimeout(r, 200));
       }
-      expect(code).toBe(0);
+      if (bridge.exitCode !== null) throw new Error(`the bridge exited (${bridge.exitCode}): ${stderr}`);
+      // … then the image's own HEALTHCHECK command passes.
+      expect(await runProbe()).toBe(0);
       bridge.kill('SIGTERM');
-      const [exit] = (await once(bridge, 'exit')) as [number];
+      const [exit] = (await exited) as [number];
       expect(exit).toBe(0);
       // With the bridge gone, the same probe fails: it really checks the process.
       expect(await runProbe()).toBe(1);
     } finally {
       bridge.kill('SIGKILL');
+      rmSync(dataDir, { recursive: true, force: true });
     }
-  });
+  }, 120_000);
 
   it('includes fusermount and libfuse2 for the FUSE sidecar', () => {
-    expect(df.one('RUN').args).toMatch(/--no-install-recommends tini fuse libfuse2\b/);
+    expect(df.install()).toMatch(/--no-install-recommends tini fuse libfuse2\b/);
   });
 });
 

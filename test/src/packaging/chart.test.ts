@@ -1,0 +1,211 @@
+// The Helm chart without a cluster: lint, the CRDs are the repository's own,
+// the values schema refuses bad values with its message, the operator
+// Deployment and RBAC say what the contract says, and the plain manifests in
+// k8s/ are exactly what the chart renders.
+import { lstatSync, readFileSync, readdirSync, realpathSync } from 'node:fs';
+import path from 'node:path';
+
+import { describe, expect, it } from '@jest/globals';
+import { parseAllDocuments } from 'yaml';
+
+import { MANIFESTS, chartDir, helm, repo } from './helm.js';
+
+interface K8sObject {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace?: string };
+  [key: string]: unknown;
+}
+
+interface Rule {
+  apiGroups: string[];
+  resources: string[];
+  verbs: string[];
+}
+interface Binding extends K8sObject {
+  roleRef: { name: string };
+}
+interface Container {
+  image: string;
+  env: { name: string; value?: string }[];
+  ports: unknown[];
+  securityContext: unknown;
+  livenessProbe: { httpGet: unknown };
+  readinessProbe: { httpGet: unknown };
+  resources: { limits: { memory: string } };
+}
+interface Deployment extends K8sObject {
+  spec: {
+    replicas: number;
+    template: {
+      spec: {
+        securityContext: unknown;
+        affinity: { podAntiAffinity: { preferredDuringSchedulingIgnoredDuringExecution: unknown[] } };
+        containers: Container[];
+      };
+    };
+  };
+}
+interface AlertRule {
+  alert: string;
+  expr: string;
+  annotations: { description: string };
+}
+interface PrometheusRule extends K8sObject {
+  spec: { groups: { rules: AlertRule[] }[] };
+}
+
+const MONITORING =
+  'metrics.serviceMonitor.enabled=true,prometheusRule.enabled=true,grafanaDashboard.enabled=true';
+
+async function render(...set: string[]): Promise<K8sObject[]> {
+  const args = ['template', 'lh', chartDir, '--namespace', 'lh-system'];
+  for (const s of set) args.push('--set', s);
+  return parseAllDocuments(await helm(args))
+    .map((d) => d.toJS() as K8sObject | null)
+    .filter((o): o is K8sObject => o !== null);
+}
+
+const find = (objects: K8sObject[], kind: string, name?: string) => {
+  const found = objects.filter((o) => o.kind === kind && (name === undefined || o.metadata.name === name));
+  if (found.length !== 1) throw new Error(`expected one ${kind} ${name ?? ''}, found ${found.length}`);
+  return found[0]!;
+};
+
+describe('charts/lighthouse', () => {
+  it('passes helm lint --strict, with monitoring on and off', async () => {
+    for (const set of [[], ['--set', `${MONITORING},watchNamespaces={a,b}`]]) {
+      const out = await helm(['lint', '--strict', chartDir, ...set]);
+      expect(out).toContain('1 chart(s) linted, 0 chart(s) failed');
+      expect(out).not.toMatch(/\[(WARNING|ERROR)\]/);
+    }
+  });
+
+  it('ships the CRDs of crds/ itself (a symlink), so the chart cannot drift from them', async () => {
+    const link = path.join(chartDir, 'crds');
+    expect(lstatSync(link).isSymbolicLink()).toBe(true);
+    expect(realpathSync(link)).toBe(realpathSync(path.join(repo, 'crds')));
+    const rendered = parseAllDocuments(await helm(['template', 'lh', chartDir, '--include-crds']))
+      .map((d) => d.toJS() as K8sObject)
+      .filter((o) => o?.kind === 'CustomResourceDefinition');
+    const files = readdirSync(path.join(repo, 'crds')).filter((f) => f.endsWith('.yaml'));
+    expect(files.length).toBeGreaterThan(0);
+    const expected = files.flatMap((f) =>
+      parseAllDocuments(readFileSync(path.join(repo, 'crds', f), 'utf8')).map((d) => d.toJS() as K8sObject),
+    );
+    expect(rendered).toEqual(expected);
+  });
+
+  it.each([
+    ['replicaCount=0', "at '/replicaCount': minimum: got 0, want 1"],
+    [
+      'image.pullPolicy=Sometimes',
+      "at '/image/pullPolicy': value must be one of 'Always', 'IfNotPresent', 'Never'",
+    ],
+    ['watchNamespaces={Bad_Name}', "at '/watchNamespaces/0'"],
+    ['resources.requests.cpu=lots', "at '/resources/requests/cpu'"],
+    ['replicas=3', "additional properties 'replicas' not allowed"],
+    ['prometheusRule.cacheHitRatio=95', "at '/prometheusRule/cacheHitRatio': maximum: got 95, want 1"],
+  ])('refuses %s with the schema message', async (set, message) => {
+    await expect(render(set)).rejects.toThrow(message);
+  });
+
+  it('runs the operator as the contract says: 2 replicas, leader election, non-root, probes on its health port', async () => {
+    const objects = await render();
+    const deployment = find(objects, 'Deployment') as Deployment;
+    expect(deployment.spec.replicas).toBe(2);
+    const pod = deployment.spec.template.spec;
+    expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 10001 });
+    expect(pod.affinity.podAntiAffinity.preferredDuringSchedulingIgnoredDuringExecution).toHaveLength(1);
+    const [container] = pod.containers;
+    expect(container!.image).toBe('localhost/lighthouse-operator:0.1.0');
+    expect(container!.securityContext).toEqual({
+      allowPrivilegeEscalation: false,
+      readOnlyRootFilesystem: true,
+      capabilities: { drop: ['ALL'] },
+    });
+    const env = Object.fromEntries(container!.env.map((e) => [e.name, e]));
+    expect(env.LEADER_ELECTION?.value).toBe('true');
+    expect(env.WATCH_NAMESPACES?.value).toBe('');
+    expect(env.LEADER_ELECTION_ID?.value).toBe('lh-lighthouse-operator');
+    // The probes hit the port the image's HEALTHCHECK uses (operator/Dockerfile: METRICS_PORT=8080).
+    expect(env.METRICS_PORT?.value).toBe('8080');
+    expect(readFileSync(path.join(repo, 'operator', 'Dockerfile'), 'utf8')).toContain('METRICS_PORT=8080');
+    expect(container!.livenessProbe.httpGet).toEqual({ path: '/healthz', port: 'metrics' });
+    expect(container!.readinessProbe.httpGet).toEqual({ path: '/readyz', port: 'metrics' });
+    expect(container!.ports).toEqual([{ name: 'metrics', containerPort: 8080, protocol: 'TCP' }]);
+    expect(container!.resources.limits.memory).toBe('256Mi');
+    expect(find(objects, 'PodDisruptionBudget').spec).toMatchObject({ minAvailable: 1 });
+    expect(find(objects, 'Service').spec).toMatchObject({ ports: [{ name: 'metrics', port: 8080 }] });
+    // Monitoring objects only when asked for.
+    expect(objects.map((o) => o.kind)).not.toContain('PrometheusRule');
+  });
+
+  it('grants nothing cluster-wide when watchNamespaces is set', async () => {
+    const objects = await render('watchNamespaces={team-a,team-b}');
+    const clusterBindings = objects.filter((o) => o.kind === 'ClusterRoleBinding');
+    expect(clusterBindings).toEqual([]);
+    const roleBindings = objects.filter((o) => o.kind === 'RoleBinding');
+    expect(roleBindings.map((b) => `${b.metadata.namespace}/${(b as Binding).roleRef.name}`).sort()).toEqual([
+      'lh-system/lh-lighthouse-operator-leader-election',
+      'team-a/lh-lighthouse-operator-manager',
+      'team-b/lh-lighthouse-operator-manager',
+    ]);
+  });
+
+  it('has no wildcard, no node access and no RBAC-writing rule', async () => {
+    const objects = await render();
+    const rules = objects
+      .filter((o) => o.kind === 'ClusterRole' || o.kind === 'Role')
+      .flatMap((r) => (r as K8sObject & { rules: Rule[] }).rules);
+    expect(rules.length).toBeGreaterThan(0);
+    for (const rule of rules) {
+      expect([...rule.apiGroups, ...rule.resources, ...rule.verbs]).not.toContain('*');
+      expect(rule.resources).not.toContain('nodes');
+      expect(rule.apiGroups).not.toContain('rbac.authorization.k8s.io');
+      expect(rule.verbs).not.toContain('escalate');
+      expect(rule.verbs).not.toContain('impersonate');
+      if (rule.resources.includes('secrets')) expect(rule.verbs).toEqual(['get', 'list', 'watch', 'create']);
+    }
+  });
+
+  it('renders the monitoring objects and the dashboard JSON when enabled', async () => {
+    const objects = await render(MONITORING);
+    expect(objects.filter((o) => o.kind === 'ServiceMonitor')).toHaveLength(2);
+    const rule = find(objects, 'PrometheusRule') as PrometheusRule;
+    const rules = rule.spec.groups.flatMap((g) => g.rules);
+    const alerts = rules.map((r) => r.alert);
+    expect(alerts.sort()).toEqual([
+      'LighthouseBridgeDown',
+      'LighthouseCacheHitRatioLow',
+      'LighthouseOperatorReconcileErrors',
+      'LighthouseRollbackHappened',
+      'LighthouseValidationSlow',
+    ]);
+    const slow = rules.find((r) => r.alert === 'LighthouseValidationSlow')!;
+    expect(slow.expr).toMatch(/\) > 0\.1\n$/);
+    const ratio = rules.find((r) => r.alert === 'LighthouseCacheHitRatioLow')!;
+    expect(ratio.expr).toMatch(/\) < 0\.95\n$/);
+    // Prometheus' own template syntax survives Helm's templating.
+    expect(slow.annotations.description).toContain('{{ $value | humanizeDuration }}');
+    const dashboard = find(objects, 'ConfigMap', 'lh-lighthouse-operator-dashboard') as K8sObject & {
+      metadata: { labels: Record<string, string> };
+      data: Record<string, string>;
+    };
+    expect(dashboard.metadata.labels.grafana_dashboard).toBe('1');
+    const json = JSON.parse(dashboard.data['lighthouse.json']!) as { uid: string; panels: unknown[] };
+    expect(json.uid).toBe('lighthouse-overview');
+    expect(json.panels.length).toBeGreaterThan(10);
+  });
+});
+
+describe('k8s/ plain manifests', () => {
+  it.each(Object.keys(MANIFESTS))(
+    '%s is what the chart renders (run `make manifests` after changing it)',
+    async (file) => {
+      const committed = readFileSync(path.join(repo, file), 'utf8');
+      const fresh = await MANIFESTS[file as keyof typeof MANIFESTS]();
+      expect(committed).toBe(fresh);
+    },
+  );
+});
