@@ -1,12 +1,11 @@
-// Group commit: appends queue up while a transaction is committing; the next
-// transaction takes all of them at once. Each caller's expected version is
-// checked inside that transaction (rows of `streams` locked in name order, so
-// replicas cannot deadlock), a conflicting caller gets its own error while the
-// rest of the batch commits, and every caller settles only after COMMIT.
-import type { Database, Queryable } from '../storage/database.js';
+// Group commit: appends queue up while a batch is committing; the next batch
+// takes all of them at once and runs as one statement, lighthouse_append (see
+// schema.ts), in its own transaction. Each caller's expected version is checked
+// there against the locked stream row, a conflicting caller gets its own error
+// while the rest of the batch commits, and every caller settles only after COMMIT.
+import type { Database } from '../storage/database.js';
 import { StoreUnavailableError } from '../storage/errors.js';
 import { ConcurrencyError, InvalidEventError } from './errors.js';
-import { EVENTS_CHANNEL } from './schema.js';
 import type { AppendResult, ExpectedVersion } from './types.js';
 import type { PreparedEvent } from './validation.js';
 
@@ -20,18 +19,18 @@ interface PendingAppend {
 
 type Outcome = { ok: AppendResult } | { err: unknown } | { sameAs: number };
 
+interface BatchRow {
+  r_req: number;
+  r_ok: boolean;
+  r_version: number;
+  r_positions: string[] | null;
+}
+
 interface ExistingRow {
   id: string;
   stream: string;
   version: number;
   position: string;
-}
-
-export function versionMatches(expected: ExpectedVersion, actual: number): boolean {
-  if (expected === 'any') return true;
-  if (expected === 'no_stream') return actual === 0;
-  if (expected === 'stream_exists') return actual > 0;
-  return expected === actual;
 }
 
 export class AppendWriter {
@@ -81,7 +80,7 @@ export class AppendWriter {
   private async commit(batch: PendingAppend[]): Promise<void> {
     let outcomes: Outcome[];
     try {
-      outcomes = await this.db.transaction((tx) => this.write(tx, batch));
+      outcomes = await this.write(batch);
     } catch (err) {
       // One caller's unexpected failure (e.g. an id inserted meanwhile by another replica)
       // must not fail the others: retry each alone. An outage fails them all.
@@ -101,82 +100,67 @@ export class AppendWriter {
     });
   }
 
-  private async write(tx: Queryable, batch: PendingAppend[]): Promise<Outcome[]> {
-    await tx.query('SET LOCAL synchronous_commit TO on');
+  private async write(batch: PendingAppend[]): Promise<Outcome[]> {
+    // Retries are recognised first; a retry racing its original on another replica
+    // loses at the unique index instead, and is recognised when run again alone.
     const givenIds = batch.flatMap((p) => p.events.filter((e) => e.idGiven).map((e) => e.id));
     const existing = new Map<string, ExistingRow>();
     if (givenIds.length > 0) {
-      const { rows } = await tx.query<ExistingRow>(
+      const { rows } = await this.db.query<ExistingRow>(
         'SELECT id::text AS id, stream, version, position::text AS position FROM events WHERE id = ANY($1::uuid[])',
         [givenIds],
       );
       for (const r of rows) existing.set(r.id, r);
     }
-    const names = [...new Set(batch.map((p) => p.stream))].sort();
-    // Creates missing stream rows and locks all of them, in name order, in one statement.
-    const { rows: locked } = await tx.query<{ stream: string; version: number }>(
-      `INSERT INTO streams (stream, version) SELECT s, 0 FROM unnest($1::text[]) AS s
-       ON CONFLICT (stream) DO UPDATE SET version = streams.version
-       RETURNING stream, version`,
-      [names],
-    );
-    const current = new Map(locked.map((r) => [r.stream, r.version]));
-
-    const outcomes: Outcome[] = [];
+    const outcomes: (Outcome | undefined)[] = [];
     const claimedBy = new Map<string, number>();
-    const rows = { id: [] as string[], stream: [] as string[], version: [] as number[] };
-    const cols = { type: [] as string[], data: [] as string[], metadata: [] as string[] };
-    const pending: { index: number; ids: string[] }[] = [];
-
+    const submitted: number[] = [];
+    const args = {
+      streams: [] as string[],
+      expected: [] as string[],
+      counts: [] as number[],
+      ids: [] as string[],
+      types: [] as string[],
+      data: [] as string[],
+      metadata: [] as string[],
+    };
     batch.forEach((p, index) => {
-      const ids = p.events.map((e) => e.id);
-      const dup = duplicateOf(p, ids, existing, claimedBy, batch);
-      if (dup) {
-        outcomes.push(dup);
-        return;
-      }
-      const actual = current.get(p.stream) ?? 0;
-      if (!versionMatches(p.expected, actual)) {
-        outcomes.push({ err: new ConcurrencyError(p.stream, p.expected, actual) });
-        return;
-      }
-      p.events.forEach((e, i) => {
-        rows.id.push(e.id);
-        rows.stream.push(p.stream);
-        rows.version.push(actual + i + 1);
-        cols.type.push(e.type);
-        cols.data.push(e.data);
-        cols.metadata.push(e.metadata);
+      const dup = duplicateOf(p, existing, claimedBy, batch);
+      outcomes.push(dup);
+      if (dup) return;
+      submitted.push(index);
+      args.streams.push(p.stream);
+      args.expected.push(String(p.expected));
+      args.counts.push(p.events.length);
+      for (const e of p.events) {
         claimedBy.set(e.id, index);
-      });
-      current.set(p.stream, actual + p.events.length);
-      outcomes.push({ ok: { stream: p.stream, version: actual + p.events.length, positions: [] } });
-      pending.push({ index, ids });
+        args.ids.push(e.id);
+        args.types.push(e.type);
+        args.data.push(e.data);
+        args.metadata.push(e.metadata);
+      }
     });
-
-    if (rows.id.length === 0) return outcomes;
-    const { rows: inserted } = await tx.query<{ id: string; position: string }>(
-      `INSERT INTO events (id, stream, version, type, data, metadata)
-       SELECT u.id, u.stream, u.version, u.type, u.data::jsonb, u.metadata::jsonb
-       FROM unnest($1::uuid[], $2::text[], $3::int[], $4::text[], $5::text[], $6::text[])
-         AS u(id, stream, version, type, data, metadata)
-       RETURNING id::text AS id, position::text AS position`,
-      [rows.id, rows.stream, rows.version, cols.type, cols.data, cols.metadata],
-    );
-    const positions = new Map(inserted.map((r) => [r.id, BigInt(r.position)]));
-    for (const { index, ids } of pending) {
-      const o = outcomes[index] as { ok: AppendResult };
-      o.ok.positions = ids.map((id) => positions.get(id)!);
+    if (submitted.length > 0) {
+      const { rows } = await this.db.query<BatchRow>(
+        `SELECT r_req, r_ok, r_version, r_positions
+         FROM lighthouse_append($1::text[], $2::text[], $3::int[], $4::uuid[], $5::text[], $6::text[], $7::text[])`,
+        [args.streams, args.expected, args.counts, args.ids, args.types, args.data, args.metadata],
+      );
+      for (const r of rows) {
+        const index = submitted[r.r_req - 1]!;
+        const p = batch[index]!;
+        outcomes[index] = r.r_ok
+          ? {
+              ok: {
+                stream: p.stream,
+                version: r.r_version,
+                positions: (r.r_positions ?? []).map((x) => BigInt(x)),
+              },
+            }
+          : { err: new ConcurrencyError(p.stream, p.expected, r.r_version) };
+      }
     }
-    const touched = [...new Set(pending.map(({ index }) => batch[index]!.stream))];
-    await tx.query(
-      `UPDATE streams SET version = v.version
-       FROM unnest($1::text[], $2::int[]) AS v(stream, version) WHERE streams.stream = v.stream`,
-      [touched, touched.map((s) => current.get(s)!)],
-    );
-    // Delivered at COMMIT, to listeners on every replica.
-    await tx.query('SELECT pg_notify($1, $2)', [EVENTS_CHANNEL, '']);
-    return outcomes;
+    return outcomes.map((o) => o ?? { err: new Error('append outcome missing') });
   }
 }
 
@@ -186,11 +170,11 @@ export class AppendWriter {
  */
 function duplicateOf(
   p: PendingAppend,
-  ids: string[],
   existing: Map<string, ExistingRow>,
   claimedBy: Map<string, number>,
   batch: PendingAppend[],
 ): Outcome | undefined {
+  const ids = p.events.map((e) => e.id);
   const stored = ids.map((id) => existing.get(id)).filter((r) => r !== undefined);
   if (stored.length === ids.length && stored.every((r) => r.stream === p.stream)) {
     return {

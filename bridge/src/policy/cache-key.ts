@@ -1,6 +1,6 @@
 // Decision-cache keys: two calls share a key only when evaluatePolicy and riskScore
-// cannot tell them apart. A Bash command is keyed by the parser's reprint of it (layout
-// and whitespace normalised), a file tool by its canonical path, anything else by its
+// cannot tell them apart. A Bash command is keyed by a digest of its syntax tree (layout,
+// whitespace and comments do not count; an unparseable one by its raw text), a file tool by its canonical path, anything else by its
 // input in canonical JSON; the cwd is part of every key because relative paths depend on it.
 import { canonicalPath } from './paths.js';
 import { analyseShell } from './shell.js';
@@ -12,8 +12,7 @@ export function cacheKey(call: ToolCall): string {
   const command = call.input['command'];
   if (typeof command === 'string') {
     const shell = analyseShell(command, call.cwd);
-    const script = shell.properties.has('unparseable_command') ? `raw:${command}` : shell.canonical;
-    return JSON.stringify([call.tool, cwd, 'sh', script]);
+    return JSON.stringify([call.tool, cwd, 'sh', shell.canonical]);
   }
   for (const field of PATH_FIELDS) {
     const raw = call.input[field];

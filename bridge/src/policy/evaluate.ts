@@ -146,7 +146,7 @@ function matchCommands(match: CommandMatch, shell: ShellAnalysis): string | null
     if (!shell.commands.every((c) => matchCommand(match, c))) return null;
     if (shell.redirects.some((r) => r.target === null || !matchesAnyPath(r.target, HARMLESS_SINKS)))
       return null;
-    return shell.canonical;
+    return shell.commands.map(render).join('; ');
   }
   const found = shell.commands.find((c) => matchCommand(match, c));
   return found === undefined ? null : render(found);

@@ -112,7 +112,19 @@ describe('analyseShell structure', () => {
     expect(commands('ls -la')).toEqual(['ls -la']);
   });
 
-  it('reprints scripts canonically', () => {
-    expect(analyseShell('rm   -rf    /  ;ls').canonical).toBe(analyseShell('rm -rf /; ls').canonical);
+  it('digests scripts independently of layout and comments', () => {
+    expect(analyseShell('rm   -rf    /  ;ls # x').canonical).toBe(analyseShell('rm -rf /; ls').canonical);
+    expect(analyseShell('rm -rf /a').canonical).not.toBe(analyseShell('rm -rf /b').canonical);
+  });
+
+  it('decodes non-ASCII text', () => {
+    const analysis = analyseShell('echo "héllo ✓" > /tmp/é');
+    expect(analysis.commands[0]?.args).toEqual(['héllo ✓']);
+    expect(analysis.redirects).toEqual([{ target: '/tmp/é' }]);
+  });
+
+  it('counts character escapes in literal words', () => {
+    expect(analyseShell("printf '\\x72\\x6d\\x20\\x2d' | sh").escapes).toBe(4);
+    expect(analyseShell('echo plain').escapes).toBe(0);
   });
 });

@@ -3,13 +3,11 @@
 // wrappers such as sudo), each with its program basename, flags and positional words;
 // pipelines; writing redirections; and script-level findings (unparseable, computed
 // program names, fork bombs).
-import sh from 'mvdan-sh';
-import type { ShNode, ShParser } from 'mvdan-sh';
+import { createHash } from 'node:crypto';
+import { parseBash, ShellSyntaxError, walk, type ShNode } from './ast.js';
 import { canonicalPath } from './paths.js';
 import type { ShellProperty } from './types.js';
 import { wordValue } from './words.js';
-
-const { syntax } = sh;
 
 /** Longer scripts are not parsed (the parser is linear but slow on huge inputs): unparseable. */
 export const MAX_COMMAND_LENGTH = 16 * 1024;
@@ -52,8 +50,10 @@ export interface ShellAnalysis {
   properties: Set<ShellProperty>;
   /** Human-readable detail for each property found. */
   details: string[];
-  /** The script reprinted by the parser: whitespace and layout normalised. */
+  /** Digest of the syntax tree: equal for scripts that differ only in layout, whitespace or comments. */
   canonical: string;
+  /** Character escapes (`\x72`, `\162`, `\u0072`) in literal words: a sign of obfuscation. */
+  escapes: number;
 }
 
 // Token values of mvdan.cc/sh/v3/syntax (BinCmdOperator, RedirOperator).
@@ -66,6 +66,7 @@ const OP_DUP_OUT = 59; /* >& */
 const OP_HEREDOC = 61; /* << */
 const OP_HEREDOC_DASH = 62; /* <<- */
 const OP_HERESTRING = 63; /* <<< */
+const ESCAPE = /\\(x[0-9a-fA-F]{1,2}|[0-7]{3}|u[0-9a-fA-F]{4})/g;
 
 const SHELLS = new Set(['sh', 'bash', 'zsh', 'dash', 'ksh', 'ash', 'mksh', 'fish']);
 
@@ -126,21 +127,35 @@ const WRAPPERS: Record<string, { valued: Set<string>; positionalBefore?: number;
   chroot: { valued: new Set(['userspec', 'groups']), positionalBefore: 1 },
 };
 
-let parser: ShParser | undefined;
-let printer: { Print(node: ShNode): string } | undefined;
+/** Recent analyses: the bridge asks for a cache key, then the policy, then the risk score. */
+const recent = new Map<string, ShellAnalysis>();
+const RECENT_MAX = 256;
 
+/** The analysis of `src` run in `cwd`. The result is shared: treat it as read-only. */
 export function analyseShell(src: string, cwd?: string): ShellAnalysis {
+  const key = `${cwd ?? ''}\0${src}`;
+  let result = recent.get(key);
+  if (result === undefined) {
+    result = analyse(src, cwd);
+    if (recent.size >= RECENT_MAX) recent.delete(recent.keys().next().value as string);
+    recent.set(key, result);
+  }
+  return result;
+}
+
+function analyse(src: string, cwd: string | undefined): ShellAnalysis {
   const result: ShellAnalysis = {
     commands: [],
     pipelines: [],
     redirects: [],
     properties: new Set(),
     details: [],
-    canonical: src.trim(),
+    canonical: `raw:${src}`,
+    escapes: 0,
   };
   const root = parseScript(src, result);
   if (root !== null) {
-    result.canonical = print(root);
+    result.canonical = createHash('sha256').update(JSON.stringify(root)).digest('base64url');
     analyseTree(root, { cwd: cwd === undefined ? undefined : canonicalPath(cwd), depth: 0 }, result);
   }
   return result;
@@ -156,22 +171,13 @@ function parseScript(src: string, result: ShellAnalysis): ShNode | null {
     flag(result, 'unparseable_command', `longer than ${MAX_COMMAND_LENGTH} characters`);
     return null;
   }
-  parser ??= syntax.NewParser();
   try {
-    return parser.Parse(src, 'command');
+    return parseBash(src);
   } catch (error) {
-    const err = error as { Error?: () => string };
-    const message = typeof err.Error === 'function' ? err.Error() : String(error);
-    flag(result, 'unparseable_command', message);
-    // GopherJS parsers keep state after a failure; start the next parse from a fresh one.
-    parser = undefined;
+    if (!(error instanceof ShellSyntaxError)) throw error;
+    flag(result, 'unparseable_command', error.message);
     return null;
   }
-}
-
-function print(node: ShNode): string {
-  printer ??= (syntax as unknown as { NewPrinter(): { Print(node: ShNode): string } }).NewPrinter();
-  return printer.Print(node).trim();
 }
 
 interface Context {
@@ -181,9 +187,8 @@ interface Context {
 
 /** Walks one parsed script in source order; `cd` changes the cwd of later commands. */
 function analyseTree(root: ShNode, ctx: Context, result: ShellAnalysis): void {
-  syntax.Walk(root, (node) => {
-    if (node === null) return true;
-    switch (syntax.NodeType(node)) {
+  walk(root, (node) => {
+    switch (node.type) {
       case 'Stmt':
         scriptOnStdin(node, ctx, result);
         break;
@@ -207,8 +212,11 @@ function analyseTree(root: ShNode, ctx: Context, result: ShellAnalysis): void {
         if (isForkBomb(node))
           flag(result, 'fork_bomb', `function ${(node['Name'] as ShNode)['Value'] as string}`);
         break;
+      case 'Lit':
+      case 'SglQuoted':
+        result.escapes += ((node['Value'] as string).match(ESCAPE) ?? []).length;
+        break;
     }
-    return true;
   });
 }
 
@@ -220,7 +228,7 @@ function argValues(call: ShNode): (string | null)[] {
 function scriptOnStdin(stmt: ShNode, ctx: Context, result: ShellAnalysis): void {
   const cmd = stmt['Cmd'] as ShNode | null;
   const redirects = stmt['Redirs'] as ShNode[];
-  if (cmd === null || redirects.length === 0 || syntax.NodeType(cmd) !== 'CallExpr') return;
+  if (cmd === null || redirects.length === 0 || cmd.type !== 'CallExpr') return;
   const text = stdinText(redirects);
   if (text === undefined) return;
   const inner = commandChain(argValues(cmd), null, ctx).at(-1);
@@ -251,7 +259,7 @@ function pipelineStages(node: ShNode, ctx: Context): ShellCommand[][] {
   const stages: ShellCommand[][] = [];
   const visit = (stmt: ShNode): void => {
     const cmd = stmt['Cmd'] as ShNode | null;
-    if (cmd !== null && syntax.NodeType(cmd) === 'BinaryCmd') {
+    if (cmd !== null && cmd.type === 'BinaryCmd') {
       const op = cmd['Op'] as number;
       if (op === OP_PIPE || op === OP_PIPE_ALL) {
         visit(cmd['X'] as ShNode);
@@ -260,10 +268,8 @@ function pipelineStages(node: ShNode, ctx: Context): ShellCommand[][] {
       }
     }
     const commands: ShellCommand[] = [];
-    syntax.Walk(stmt, (n) => {
-      if (n !== null && syntax.NodeType(n) === 'CallExpr')
-        commands.push(...commandChain(argValues(n), null, ctx));
-      return true;
+    walk(stmt, (n) => {
+      if (n.type === 'CallExpr') commands.push(...commandChain(argValues(n), null, ctx));
     });
     stages.push(commands);
   };
@@ -280,33 +286,37 @@ export function unparseableShell(detail: string): ShellAnalysis {
 }
 
 function emptyAnalysis(): ShellAnalysis {
-  return { commands: [], pipelines: [], redirects: [], properties: new Set(), details: [], canonical: '' };
+  return {
+    commands: [],
+    pipelines: [],
+    redirects: [],
+    properties: new Set(),
+    details: [],
+    canonical: '',
+    escapes: 0,
+  };
 }
 
 /** A function whose body runs the function itself in a pipeline or in the background. */
 function isForkBomb(func: ShNode): boolean {
   const name = (func['Name'] as ShNode)['Value'] as string;
   let found = false;
-  syntax.Walk(func['Body'] as ShNode, (node) => {
-    if (node === null || found) return !found;
-    const type = syntax.NodeType(node);
+  walk(func['Body'], (node) => {
     const spawns =
-      (type === 'Stmt' && node['Background'] === true) ||
-      (type === 'BinaryCmd' && (node['Op'] === OP_PIPE || node['Op'] === OP_PIPE_ALL));
-    if (spawns && callsFunction(node, name)) found = true;
-    return !found;
+      (node.type === 'Stmt' && node['Background'] === true) ||
+      (node.type === 'BinaryCmd' && (node['Op'] === OP_PIPE || node['Op'] === OP_PIPE_ALL));
+    if (!found && spawns && callsFunction(node, name)) found = true;
   });
   return found;
 }
 
 function callsFunction(node: ShNode, name: string): boolean {
   let found = false;
-  syntax.Walk(node, (n) => {
-    if (n !== null && syntax.NodeType(n) === 'CallExpr') {
+  walk(node, (n) => {
+    if (n.type === 'CallExpr') {
       const first = (n['Args'] as ShNode[])[0];
       if (first !== undefined && wordValue(first) === name) found = true;
     }
-    return !found;
   });
   return found;
 }
@@ -380,7 +390,7 @@ function stdinText(redirects: ShNode[]): string | null | undefined {
     const op = r['Op'] as number;
     if (op === OP_HEREDOC || op === OP_HEREDOC_DASH) {
       const parts = ((r['Hdoc'] as ShNode | null)?.['Parts'] as ShNode[] | undefined) ?? [];
-      if (parts.some((p) => syntax.NodeType(p) !== 'Lit')) return null;
+      if (parts.some((p) => p.type !== 'Lit')) return null;
       return parts.map((p) => p['Value'] as string).join('');
     }
     if (op === OP_HERESTRING) return wordValue(r['Word'] as ShNode);

@@ -1,9 +1,6 @@
 // Static values of shell words: what the shell would pass as argv, when that is knowable
 // without running anything. Quoting never hides a word (`r""m`, `'rm'`, `$'\x72m'` are `rm`).
-import sh from 'mvdan-sh';
-import type { ShNode } from 'mvdan-sh';
-
-const { syntax } = sh;
+import type { ShNode } from './ast.js';
 
 /** The word's value, or null when it depends on run time (parameters, substitutions, arithmetic). */
 export function wordValue(word: ShNode): string | null {
@@ -19,7 +16,7 @@ export function wordValue(word: ShNode): string | null {
 }
 
 function partValue(part: ShNode, first: boolean): string | null {
-  switch (syntax.NodeType(part)) {
+  switch (part.type) {
     case 'Lit':
       return unescapeBare(part['Value'] as string);
     case 'SglQuoted':
@@ -29,7 +26,7 @@ function partValue(part: ShNode, first: boolean): string | null {
       const inner = part['Parts'] as ShNode[];
       for (let i = 0; i < inner.length; i++) {
         const p = inner[i] as ShNode;
-        if (syntax.NodeType(p) === 'Lit') out += unescapeDouble(p['Value'] as string);
+        if (p.type === 'Lit') out += unescapeDouble(p['Value'] as string);
         else {
           const v = first && i === 0 ? homeParam(p) : null;
           if (v === null) return null;
@@ -47,11 +44,12 @@ function partValue(part: ShNode, first: boolean): string | null {
 
 /** `$HOME` / `${HOME}` at the start of a word is the home directory, written `~`. */
 function homeParam(node: ShNode): string | null {
-  if (syntax.NodeType(node) !== 'ParamExp') return null;
+  if (node.type !== 'ParamExp') return null;
   const param = node['Param'] as ShNode | null;
   if (param?.['Value'] !== 'HOME') return null;
   const plain =
     !node['Excl'] &&
+    !node['Names'] &&
     !node['Length'] &&
     !node['Width'] &&
     !node['Index'] &&

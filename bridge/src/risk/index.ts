@@ -128,7 +128,7 @@ function shellSignals(shell: ShellAnalysis, cwd: string | undefined, signals: Si
       (c.flags.has('d') || c.flags.has('decode') || c.flags.has('r') || c.program === 'uudecode'),
   );
   if (decoding) add(signals, interpreter ? 'decode_and_exec' : 'decoding', interpreter ? 0.6 : 0.15);
-  if (/(\\x[0-9a-fA-F]{2}.*){4}/.test(shell.canonical)) add(signals, 'escaped_characters', 0.3);
+  if (shell.escapes >= 4) add(signals, 'escaped_characters', 0.3);
   let privileged = 0;
   for (const c of shell.commands) {
     if (c.program === 'sudo' || c.program === 'su' || c.program === 'doas') privileged++;
@@ -203,7 +203,12 @@ function commandSignals(c: ShellCommand, cwd: string | undefined, signals: Signa
     add(signals, 'discard_changes', 0.25);
   if (program === 'git' && c.positional[0] === 'clean' && c.flags.has('f'))
     add(signals, 'discard_changes', 0.25);
-  if (targets.some((t) => t !== null && matchesAnyPath(t, SECRETS))) add(signals, 'secret_access', 0.3);
+  // curl -d @file / -F x=@file upload the named file.
+  const uploads = c.args.flatMap((a) =>
+    a !== null && a.includes('@') ? [canonicalPath(a.slice(a.indexOf('@') + 1), at)] : [],
+  );
+  if ([...targets, ...uploads].some((t) => t !== null && matchesAnyPath(t, SECRETS)))
+    add(signals, 'secret_access', 0.3);
 }
 
 const SECRETS = [

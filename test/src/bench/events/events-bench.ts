@@ -1,0 +1,258 @@
+// Event store benchmark, every figure next to a baseline measured in the same run
+// on the same private PostgreSQL server (fsync on, synchronous_commit on):
+// - single-event appends/s from 50 concurrent callers, store vs plain INSERTs
+//   through `pg` (same table shape, same concurrency);
+// - append latency p50/p99 at a steady offered 2,000 events/s;
+// - subscriber catch-up rate over N events (LIGHTHOUSE_BENCH_CATCHUP, default 1,000,000);
+// - the same append figures on PGlite, against plain INSERTs on PGlite.
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
+import pg from 'pg';
+import { openEventStore, type EventStore } from '@lighthouse/bridge/events/index.js';
+import { startPostgres } from '@lighthouse/bridge/testing/postgres.js';
+
+export interface EventsBenchOptions {
+  /** Seconds per throughput / latency measurement. */
+  seconds?: number;
+  catchupEvents?: number;
+  concurrency?: number;
+  steadyRate?: number;
+  /** Where the JSON results go; undefined = do not write. */
+  resultsFile?: string;
+  log?: (line: string) => void;
+}
+
+export interface EventsBenchResults {
+  date: string;
+  settings: { seconds: number; concurrency: number; steadyRate: number; catchupEvents: number };
+  pg: {
+    baselineInsertsPerSec: number;
+    storeAppendsPerSec: number;
+    ratio: number;
+    latencyMs: { offeredPerSec: number; achievedPerSec: number; p50: number; p99: number; max: number };
+    catchupEventsPerSec: number;
+  };
+  pglite: {
+    baselineInsertsPerSec: number;
+    storeAppendsPerSec: number;
+    ratio: number;
+    latencyMs: { offeredPerSec: number; achievedPerSec: number; p50: number; p99: number; max: number };
+  };
+}
+
+const data = (i: number) => ({ tool: 'Bash', input: { command: `ls -la src/${i}` }, decision: 'allow' });
+
+/** Runs `worker` on `concurrency` loops for `seconds`; returns operations per second. */
+async function closedLoop(
+  concurrency: number,
+  seconds: number,
+  op: (w: number, i: number) => Promise<unknown>,
+) {
+  const end = performance.now() + seconds * 1000;
+  let done = 0;
+  const start = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async (_, w) => {
+      for (let i = 0; performance.now() < end; i++) {
+        await op(w, i);
+        done++;
+      }
+    }),
+  );
+  return done / ((performance.now() - start) / 1000);
+}
+
+/** Offers `rate` operations per second (open loop, 5 ms ticks) and records each latency. */
+async function steadyLoad(rate: number, seconds: number, op: (i: number) => Promise<unknown>) {
+  const latencies: number[] = [];
+  const inFlight: Promise<void>[] = [];
+  const tickMs = 5;
+  const perTick = (rate * tickMs) / 1000;
+  const start = performance.now();
+  let issued = 0;
+  while (performance.now() - start < seconds * 1000) {
+    const due = Math.floor(((performance.now() - start) / 1000) * rate);
+    for (; issued < due; issued++) {
+      const t = performance.now();
+      const i = issued;
+      inFlight.push(op(i).then(() => void latencies.push(performance.now() - t)));
+    }
+    await new Promise((r) => setTimeout(r, tickMs * Math.min(1, perTick)));
+  }
+  await Promise.all(inFlight);
+  const elapsed = (performance.now() - start) / 1000;
+  latencies.sort((a, b) => a - b);
+  const q = (p: number) =>
+    round(latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] ?? NaN, 2);
+  return {
+    offeredPerSec: rate,
+    achievedPerSec: Math.round(latencies.length / elapsed),
+    p50: q(0.5),
+    p99: q(0.99),
+    max: q(1),
+  };
+}
+
+const round = (n: number, d = 0) => Math.round(n * 10 ** d) / 10 ** d;
+
+async function pgFigures(
+  o: Required<Omit<EventsBenchOptions, 'resultsFile' | 'log'>>,
+  log: (l: string) => void,
+) {
+  const server = await startPostgres();
+  let store: EventStore | undefined;
+  const pool = new pg.Pool({ connectionString: server.url, max: o.concurrency });
+  try {
+    store = await openEventStore({ url: server.url, poolSize: 10, subscription: { batchSize: 5000 } });
+    await pool.query('CREATE TABLE baseline_events (LIKE events INCLUDING ALL)');
+    await pool.query('SET synchronous_commit TO on');
+    log('pg: baseline INSERT loop');
+    const baseline = await closedLoop(o.concurrency, o.seconds, (w, i) =>
+      pool.query(
+        `INSERT INTO baseline_events (id, stream, version, type, data) VALUES (gen_random_uuid(), $1, $2, 'Bench', $3::text::jsonb)`,
+        [`base-${w}`, i + 1, JSON.stringify(data(i))],
+      ),
+    );
+    log('pg: store appends');
+    const s = store;
+    const appends = await closedLoop(o.concurrency, o.seconds, (w, i) =>
+      s.append(`bench-${w}`, [{ type: 'Bench', data: data(i) }]),
+    );
+    log('pg: steady-rate latency');
+    const latencyMs = await steadyLoad(o.steadyRate, o.seconds, (i) =>
+      s.append(`steady-${i % o.concurrency}`, [{ type: 'Bench', data: data(i) }]),
+    );
+    log(`pg: seeding ${o.catchupEvents} events for catch-up`);
+    await pool.query(
+      `INSERT INTO events (id, stream, version, type, data)
+       SELECT gen_random_uuid(), 'catchup-' || (g % 1000), g / 1000 + 1, 'Seed', jsonb_build_object('g', g, 'tool', 'Bash')
+       FROM generate_series(0, $1::int - 1) g`,
+      [o.catchupEvents],
+    );
+    const { rows } = await pool.query<{ n: number }>('SELECT count(*)::int AS n FROM events');
+    const total = rows[0]!.n;
+    log(`pg: subscriber catch-up over ${total} events`);
+    let seen = 0;
+    const t0 = performance.now();
+    await new Promise<void>((resolve) => {
+      const sub = s.subscribe({ from: 'start' }, () => {
+        if (++seen === total) void sub.close().then(resolve);
+      });
+    });
+    const catchupEventsPerSec = Math.round(total / ((performance.now() - t0) / 1000));
+    return {
+      baselineInsertsPerSec: Math.round(baseline),
+      storeAppendsPerSec: Math.round(appends),
+      ratio: round(appends / baseline, 2),
+      latencyMs,
+      catchupEventsPerSec,
+    };
+  } finally {
+    await store?.close();
+    await pool.end();
+    server.stop();
+  }
+}
+
+async function pgliteFigures(
+  o: Required<Omit<EventsBenchOptions, 'resultsFile' | 'log'>>,
+  log: (l: string) => void,
+) {
+  const base = mkdtempSync(path.join(tmpdir(), 'lh-bench-pglite-'));
+  try {
+    log('pglite: baseline INSERT loop');
+    const raw = await PGlite.create({ dataDir: path.join(base, 'raw') });
+    await raw.exec(
+      `CREATE TABLE baseline_events (
+         position bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, txid xid8 NOT NULL DEFAULT pg_current_xact_id(),
+         id uuid NOT NULL UNIQUE, stream text NOT NULL, version int NOT NULL, type text NOT NULL, data jsonb NOT NULL,
+         metadata jsonb NOT NULL DEFAULT '{}', created_at timestamptz NOT NULL DEFAULT now(), UNIQUE (stream, version))`,
+    );
+    const baseline = await closedLoop(o.concurrency, o.seconds, (w, i) =>
+      raw.query(
+        `INSERT INTO baseline_events (id, stream, version, type, data) VALUES (gen_random_uuid(), $1, $2, 'Bench', $3::text::jsonb)`,
+        [`base-${w}`, i + 1, JSON.stringify(data(i))],
+      ),
+    );
+    await raw.close();
+    log('pglite: store appends');
+    const store = await openEventStore({ dataDir: path.join(base, 'store') });
+    try {
+      const appends = await closedLoop(o.concurrency, o.seconds, (w, i) =>
+        store.append(`bench-${w}`, [{ type: 'Bench', data: data(i) }]),
+      );
+      log('pglite: steady-rate latency');
+      const latencyMs = await steadyLoad(o.steadyRate, o.seconds, (i) =>
+        store.append(`steady-${i % o.concurrency}`, [{ type: 'Bench', data: data(i) }]),
+      );
+      return {
+        baselineInsertsPerSec: Math.round(baseline),
+        storeAppendsPerSec: Math.round(appends),
+        ratio: round(appends / baseline, 2),
+        latencyMs,
+      };
+    } finally {
+      await store.close();
+    }
+  } finally {
+    rmSync(base, { recursive: true, force: true });
+  }
+}
+
+export function formatTable(r: EventsBenchResults): string {
+  const rows: [string, string, string, string][] = [
+    ['measure', 'lighthouse', 'baseline', 'ratio'],
+    [
+      `pg appends/s, ${r.settings.concurrency} callers`,
+      String(r.pg.storeAppendsPerSec),
+      `${r.pg.baselineInsertsPerSec} (plain INSERT)`,
+      `${r.pg.ratio}x`,
+    ],
+    [
+      `pg latency @ ${r.pg.latencyMs.offeredPerSec}/s offered`,
+      `p50 ${r.pg.latencyMs.p50} ms, p99 ${r.pg.latencyMs.p99} ms (${r.pg.latencyMs.achievedPerSec}/s done)`,
+      '-',
+      '-',
+    ],
+    [`pg catch-up events/s`, String(r.pg.catchupEventsPerSec), '-', '-'],
+    [
+      `PGlite appends/s, ${r.settings.concurrency} callers`,
+      String(r.pglite.storeAppendsPerSec),
+      `${r.pglite.baselineInsertsPerSec} (plain INSERT)`,
+      `${r.pglite.ratio}x`,
+    ],
+    [
+      `PGlite latency @ ${r.pglite.latencyMs.offeredPerSec}/s offered`,
+      `p50 ${r.pglite.latencyMs.p50} ms, p99 ${r.pglite.latencyMs.p99} ms (${r.pglite.latencyMs.achievedPerSec}/s done)`,
+      '-',
+      '-',
+    ],
+  ];
+  const widths = [0, 1, 2, 3].map((c) => Math.max(...rows.map((row) => row[c]!.length)));
+  return rows.map((row) => row.map((cell, c) => cell.padEnd(widths[c]!)).join(' | ')).join('\n');
+}
+
+export async function runEventsBench(opts: EventsBenchOptions = {}): Promise<EventsBenchResults> {
+  const log = opts.log ?? ((l: string) => process.stderr.write(`${l}\n`));
+  const o = {
+    seconds: opts.seconds ?? 5,
+    catchupEvents: opts.catchupEvents ?? 1_000_000,
+    concurrency: opts.concurrency ?? 50,
+    steadyRate: opts.steadyRate ?? 2000,
+  };
+  const pgResults = await pgFigures(o, log);
+  const pgliteResults = await pgliteFigures(o, log);
+  const results: EventsBenchResults = {
+    date: new Date().toISOString(),
+    settings: o,
+    pg: pgResults,
+    pglite: pgliteResults,
+  };
+  if (opts.resultsFile) {
+    mkdirSync(path.dirname(opts.resultsFile), { recursive: true });
+    writeFileSync(opts.resultsFile, `${JSON.stringify(results, null, 2)}\n`);
+  }
+  return results;
+}
