@@ -1,0 +1,158 @@
+// Runs the real operator (operator/dist/main.js) as a child process against
+// the test control plane, and reads what it did from the apiserver's audit log.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, openSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+import { freePort } from '../controlplane/controlplane.js';
+import type { TestControlPlane } from '../controlplane/testing.js';
+import { eventually } from '../controlplane/wait.js';
+
+export const repoRoot = path.resolve(fileURLToPath(new URL('.', import.meta.url)), '../../..');
+export const CRD_FILE = path.join(repoRoot, 'crds', 'lighthouse.dev_lighthousebridges.yaml');
+export const sample = (name: 'embedded' | 'managed-cnpg' | 'external-db') =>
+  path.join(repoRoot, 'k8s', 'samples', `${name}.yaml`);
+
+/** Installs (or updates) the LighthouseBridge CRD and waits until it is served. */
+export async function installCrd(cp: Pick<TestControlPlane, 'kubectl'>): Promise<void> {
+  await cp.kubectl(['apply', '--server-side', '--force-conflicts', '-f', CRD_FILE]);
+  await cp.kubectl([
+    'wait',
+    '--for=condition=Established',
+    '--timeout=60s',
+    'crd/lighthousebridges.lighthouse.dev',
+  ]);
+}
+
+export interface OperatorProcessOptions {
+  /** The Kubernetes user the operator authenticates as (audit log entries carry it). */
+  user: string;
+  namespaces: string[];
+  identity?: string;
+  leaderElection?: boolean;
+  leaderElectionNamespace?: string;
+  resyncSeconds?: number;
+  logFile: string;
+}
+
+export class OperatorProcess {
+  private exited: Promise<number | null>;
+
+  private constructor(
+    readonly child: ChildProcess,
+    readonly metricsUrl: string,
+    readonly options: OperatorProcessOptions,
+  ) {
+    this.exited = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+  }
+
+  static async start(
+    cp: Pick<TestControlPlane, 'mintKubeconfig'>,
+    o: OperatorProcessOptions,
+  ): Promise<OperatorProcess> {
+    const kubeconfig = cp.mintKubeconfig(o.user, ['system:masters']);
+    const port = await freePort();
+    const args = [
+      path.join(repoRoot, 'operator', 'dist', 'main.js'),
+      `--kubeconfig=${kubeconfig}`,
+      `--watch-namespaces=${o.namespaces.join(',')}`,
+      `--metrics-port=${port}`,
+      '--metrics-host=127.0.0.1',
+      `--leader-election=${o.leaderElection ?? false}`,
+      `--leader-election-namespace=${o.leaderElectionNamespace ?? o.namespaces[0]}`,
+      `--identity=${o.identity ?? o.user}`,
+      `--resync-seconds=${o.resyncSeconds ?? 600}`,
+    ];
+    const fd = openSync(o.logFile, 'a');
+    const child = spawn(process.execPath, args, {
+      stdio: ['ignore', fd, fd],
+      env: { ...process.env, LOG_LEVEL: 'debug' },
+    });
+    closeSync(fd);
+    const op = new OperatorProcess(child, `http://127.0.0.1:${port}`, o);
+    await eventually(`the operator's /healthz (log: ${o.logFile})`, async () => {
+      if (child.exitCode !== null) throw new Error(`operator exited with ${child.exitCode}: ${op.logTail()}`);
+      return (await fetch(`${op.metricsUrl}/healthz`)).ok;
+    });
+    return op;
+  }
+
+  logTail(lines = 30): string {
+    return readFileSync(this.options.logFile, 'utf8').split('\n').slice(-lines).join('\n');
+  }
+
+  get pid(): number {
+    return this.child.pid!;
+  }
+
+  get running(): boolean {
+    return this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  async readyz(): Promise<{ status: number; body: string }> {
+    const res = await fetch(`${this.metricsUrl}/readyz`);
+    return { status: res.status, body: await res.text() };
+  }
+
+  async metric(name: string, labels = ''): Promise<number> {
+    const text = await (await fetch(`${this.metricsUrl}/metrics`)).text();
+    let total = 0;
+    for (const line of text.split('\n')) {
+      if (line.startsWith(`${name}{`) || line.startsWith(`${name} `)) {
+        if (labels && !line.includes(labels)) continue;
+        total += Number(line.slice(line.lastIndexOf(' ') + 1));
+      }
+    }
+    return total;
+  }
+
+  /** Sends `signal` and waits for the process to end. */
+  async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> {
+    if (this.running) this.child.kill(signal);
+    return this.exited;
+  }
+}
+
+export interface AuditEvent {
+  user: { username: string };
+  verb: string;
+  stage: string;
+  objectRef?: { resource?: string; namespace?: string; name?: string; subresource?: string };
+  responseStatus?: { code?: number };
+  requestReceivedTimestamp: string;
+}
+
+const WRITE_VERBS = new Set(['create', 'update', 'patch', 'delete', 'deletecollection']);
+
+/** Reads the apiserver's audit log (Metadata level, every request) from a byte offset. */
+export class AuditLog {
+  constructor(private readonly file: string) {}
+
+  static of(cp: Pick<TestControlPlane, 'logDir'>): AuditLog {
+    return new AuditLog(path.join(cp.logDir, 'audit.log'));
+  }
+
+  offset(): number {
+    return statSync(this.file).size;
+  }
+
+  events(from: number): AuditEvent[] {
+    const text = readFileSync(this.file).subarray(from).toString('utf8');
+    return text
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l) as AuditEvent)
+      .filter((e) => e.stage === 'ResponseComplete');
+  }
+
+  /** Write requests by `user` since `from`, leases excluded (renewing a lease is a write by design). */
+  writes(from: number, user: string): AuditEvent[] {
+    return this.events(from).filter(
+      (e) => e.user.username === user && WRITE_VERBS.has(e.verb) && e.objectRef?.resource !== 'leases',
+    );
+  }
+}
+
+export const describeWrite = (e: AuditEvent) =>
+  `${e.verb} ${e.objectRef?.resource}${e.objectRef?.subresource ? `/${e.objectRef.subresource}` : ''} ${e.objectRef?.name ?? ''}`;

@@ -1,0 +1,104 @@
+// The API server itself refuses invalid specs, with the CRD's CEL messages.
+import { beforeAll, describe, expect, it } from '@jest/globals';
+
+import { controlPlane, useNamespace } from '../controlplane/testing.js';
+import { installCrd } from './operator-process.js';
+
+const ns = useNamespace('operator-validation');
+
+beforeAll(() => installCrd(controlPlane()), 60_000);
+
+const bridge = (name: string, spec: object) =>
+  JSON.stringify({
+    apiVersion: 'lighthouse.dev/v1alpha1',
+    kind: 'LighthouseBridge',
+    metadata: { name },
+    spec,
+  });
+
+const apply = (doc: string) => controlPlane().kubectl(['apply', '-n', ns(), '-f', '-'], { input: doc });
+
+describe('invalid LighthouseBridge specs are refused by the API', () => {
+  it('both database modes', async () => {
+    await expect(
+      apply(
+        bridge('two-dbs', {
+          image: 'i',
+          database: { embedded: {}, external: { secretRef: { name: 'x' } } },
+          replicas: 1,
+        }),
+      ),
+    ).rejects.toThrow('exactly one of database.managed, database.external and database.embedded must be set');
+  });
+
+  it('no database mode', async () => {
+    await expect(apply(bridge('no-db', { image: 'i', database: {} }))).rejects.toThrow(
+      'exactly one of database.managed, database.external and database.embedded must be set',
+    );
+  });
+
+  it('embedded with 3 replicas, or with autoscaling', async () => {
+    await expect(
+      apply(bridge('emb3', { image: 'i', replicas: 3, database: { embedded: {} } })),
+    ).rejects.toThrow('database.embedded runs a single bridge: set replicas to 1 and remove autoscaling');
+    // Without replicas the default (2) applies, and is refused the same way.
+    await expect(apply(bridge('emb-default', { image: 'i', database: { embedded: {} } }))).rejects.toThrow(
+      'set replicas to 1',
+    );
+    await expect(
+      apply(
+        bridge('emb-hpa', {
+          image: 'i',
+          replicas: 1,
+          autoscaling: { maxReplicas: 3 },
+          database: { embedded: {} },
+        }),
+      ),
+    ).rejects.toThrow('database.embedded runs a single bridge');
+  });
+
+  it('minReplicas greater than maxReplicas', async () => {
+    await expect(
+      apply(
+        bridge('minmax', {
+          image: 'i',
+          autoscaling: { minReplicas: 5, maxReplicas: 3 },
+          database: { external: { secretRef: { name: 'x' } } },
+        }),
+      ),
+    ).rejects.toThrow('autoscaling.minReplicas must be less than or equal to autoscaling.maxReplicas');
+  });
+
+  it('enums, ranges and required fields', async () => {
+    const ext = { external: { secretRef: { name: 'x' } } };
+    await expect(
+      apply(bridge('pp', { image: 'i', imagePullPolicy: 'Sometimes', database: ext })),
+    ).rejects.toThrow(/imagePullPolicy: Unsupported value: "Sometimes"/);
+    await expect(apply(bridge('r0', { image: 'i', replicas: 0, database: ext }))).rejects.toThrow(
+      /replicas: Invalid value/,
+    );
+    await expect(apply(bridge('noimg', { database: ext }))).rejects.toThrow(/spec.image: Required value/);
+    await expect(
+      apply(bridge('flag', { image: 'i', database: ext, featureFlags: { f: { mode: 'percentage' } } })),
+    ).rejects.toThrow('a flag in mode percentage needs percentage');
+  });
+
+  it('a valid spec is stored with the schema defaults applied', async () => {
+    await apply(bridge('ok', { image: 'i', database: { external: { secretRef: { name: 'x' } } } }));
+    const stored = JSON.parse(
+      await controlPlane().kubectl(['get', 'lhb', 'ok', '-n', ns(), '-o', 'json']),
+    ) as {
+      spec: Record<string, unknown>;
+    };
+    expect(stored.spec).toMatchObject({
+      replicas: 2,
+      imagePullPolicy: 'IfNotPresent',
+      resources: { requests: { cpu: '250m', memory: '512Mi' }, limits: { memory: '1Gi' } },
+      fuse: { enabled: true, mountPath: '/mnt/lighthouse/project' },
+      rollout: { autoRollback: true, progressDeadlineSeconds: 600 },
+      networkPolicy: { enabled: true },
+      paused: false,
+      database: { external: { secretRef: { name: 'x', key: 'uri' } } },
+    });
+  });
+});
