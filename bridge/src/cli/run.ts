@@ -39,6 +39,8 @@ export async function runLocal(argv: string[] = []): Promise<void> {
                 {
                   type: 'http',
                   url: hookUrl,
+                  // Longer than the escalation wait, so an expert's answer arrives in time.
+                  timeout: Math.ceil(config.escalationTimeoutMs / 1000) + 15,
                   headers: { Authorization: 'Bearer $LIGHTHOUSE_CREDENTIAL' },
                   allowedEnvVars: ['LIGHTHOUSE_CREDENTIAL'],
                 },

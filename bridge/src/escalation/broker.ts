@@ -15,7 +15,7 @@ export const ESCALATION_CHANNEL = 'lighthouse_escalations';
 export interface EscalationRequest {
   decisionId: string;
   agentId: string;
-  sessionId?: string;
+  sessionId?: string | null;
   call: ToolCall;
   reason: string;
   ruleId: string | null;
@@ -154,33 +154,39 @@ export class EscalationBroker {
     const [routedTo = null] = this.deps.registry.candidates(req.category, (id) => this.loadOf(id));
     const escalation: Escalation = {
       ...req,
+      sessionId: req.sessionId ?? null,
       id: randomUUID(),
       routedTo,
       createdAt: new Date(now).toISOString(),
       deadline: new Date(now + this.deps.timeoutMs).toISOString(),
     };
     const outcome = new Promise<EscalationOutcome>((resolve) => this.waiters.set(escalation.id, resolve));
-    await this.deps.store.append(
-      `escalation:${escalation.id}`,
-      [{ type: 'EscalationRequested', data: escalation }],
-      {
-        expectedVersion: 'no_stream',
-      },
-    );
-    this.track(escalation);
-    await this.notify({ kind: 'requested', id: escalation.id });
-    const timer = setTimeout(() => void this.expire(escalation.id), this.deps.timeoutMs);
+    let timer: NodeJS.Timeout | undefined;
     try {
+      await this.deps.store.append(
+        `escalation:${escalation.id}`,
+        [{ type: 'EscalationRequested', data: escalation }],
+        { expectedVersion: 'no_stream' },
+      );
+      this.track(escalation);
+      timer = setTimeout(() => void this.expire(escalation.id), this.deps.timeoutMs);
+      // Experts on this replica already have it; other replicas learn of it through NOTIFY.
+      await this.notify({ kind: 'requested', id: escalation.id }).catch((err: unknown) =>
+        this.deps.logger.warn('escalation notice not sent', { err, id: escalation.id }),
+      );
       return await outcome;
     } finally {
       clearTimeout(timer);
       this.waiters.delete(escalation.id);
+      if (this.pending.delete(escalation.id)) this.deps.onPendingChange?.(this.pending.size);
     }
   }
 
   /** An expert's answer. Only an expert the escalation may go to can answer; only the first answer counts. */
   async decide(expertId: string, id: string, decision: 'allow' | 'block', reason: string): Promise<void> {
     const e = this.pending.get(id) ?? (await this.load(id));
+    if (e === 'resolved')
+      throw new EscalationError(409, 'already_resolved', 'this escalation was already resolved');
     if (!e) throw new EscalationError(404, 'not_found', `no open escalation ${id}`);
     if (!this.mayDecide(expertId, e)) {
       throw new EscalationError(403, 'not_routed_to_you', 'this escalation is routed to another expert');
@@ -287,11 +293,12 @@ export class EscalationBroker {
     this.waiters.get(id)?.(outcome);
   }
 
-  private async load(id: string): Promise<Escalation | undefined> {
+  /** The escalation from the store: open, already resolved, or unknown. */
+  private async load(id: string): Promise<Escalation | 'resolved' | undefined> {
     if (!/^[0-9a-f-]{36}$/.test(id)) return undefined;
-    const events = await this.deps.store.readStream(`escalation:${id}`);
-    if (events.length !== 1 || events[0]?.type !== 'EscalationRequested') return undefined;
-    return events[0].data as Escalation;
+    const events = await this.deps.store.readStream(`escalation:${id}`, { limit: 2 });
+    if (events[0]?.type !== 'EscalationRequested') return undefined;
+    return events.length > 1 ? 'resolved' : (events[0].data as Escalation);
   }
 
   private async onNotice(payload: string): Promise<void> {
@@ -306,7 +313,7 @@ export class EscalationBroker {
         case 'requested': {
           if (this.pending.has(n.id)) return;
           const e = await this.load(n.id);
-          if (e) this.track(e);
+          if (e && e !== 'resolved') this.track(e);
           return;
         }
         case 'resolved':

@@ -1,0 +1,142 @@
+// The tier logic with plain values: a two-rule policy, a fixed risk function,
+// and an in-memory list standing in for the decision record.
+import { describe, expect, it } from '@jest/globals';
+import type { EscalationOutcome, EscalationRequest } from '../escalation/broker.js';
+import { createLogger } from '../logging/logger.js';
+import type { Policy, PolicyResult, ToolCall } from '../policy/types.js';
+import { DecisionCache } from './decision-cache.js';
+import {
+  ValidationRefusal,
+  Validator,
+  type DecisionRecord,
+  type ValidatorDependencies,
+} from './validator.js';
+
+const policy: Policy = { revision: 'r1', rules: [] };
+const hit = (action: 'allow' | 'block' | 'escalate', ruleId: string) => ({
+  ruleId,
+  action,
+  enforcement: 'enforce' as const,
+  category: 'test',
+  reason: `${ruleId} matched`,
+});
+
+function evaluate(_p: Policy, call: ToolCall): PolicyResult {
+  if (call.tool === 'Read') return { decisive: hit('allow', 'read'), observed: [] };
+  if (call.tool === 'Nuke') return { decisive: hit('block', 'nuke'), observed: [] };
+  if (call.tool === 'Sudo') return { decisive: hit('escalate', 'sudo'), observed: [] };
+  return { decisive: null, observed: [{ ...hit('block', 'trial'), enforcement: 'dryrun' }] };
+}
+
+function setup(over: Partial<ValidatorDependencies> = {}) {
+  const records: DecisionRecord[] = [];
+  const escalations: EscalationRequest[] = [];
+  let current = policy;
+  const cache = new DecisionCache(100, 60_000);
+  const deps: ValidatorDependencies = {
+    policy: () => current,
+    evaluate,
+    cacheKey: (c) => `${c.tool}:${JSON.stringify(c.input)}`,
+    risk: (c) => ({ score: Number(c.input.risk ?? 0), reasons: ['test'] }),
+    riskDecision: (s) => (s >= 0.7 ? 'block' : s >= 0.4 ? 'escalate' : 'allow'),
+    cache,
+    escalate: async (req): Promise<EscalationOutcome> => {
+      escalations.push(req);
+      return { decision: 'allow', reason: 'expert says fine', expertId: 'e1', timedOut: false };
+    },
+    admitEscalation: () => {},
+    record: async (d) => {
+      records.push(d);
+    },
+    logger: createLogger('error'),
+    ...over,
+  };
+  return { v: new Validator(deps), records, escalations, cache, setPolicy: (p: Policy) => (current = p) };
+}
+
+const req = (tool: string, input: Record<string, unknown> = {}) => ({ agentId: 'a', call: { tool, input } });
+
+describe('Validator', () => {
+  it('decides by policy, then answers the same call from the cache', async () => {
+    const { v, records } = setup();
+    expect(await v.validate(req('Nuke'))).toMatchObject({
+      decision: 'block',
+      tier: 'policy',
+      ruleId: 'nuke',
+      policyRevision: 'r1',
+    });
+    expect(await v.validate(req('Nuke'))).toMatchObject({ decision: 'block', tier: 'cache', ruleId: 'nuke' });
+    expect(records.map((r) => r.tier)).toEqual(['policy', 'cache']);
+    expect(new Set(records.map((r) => r.decisionId)).size).toBe(2);
+  });
+
+  it('does not reuse cached decisions under a new policy revision', async () => {
+    const { v, setPolicy } = setup();
+    await v.validate(req('Read'));
+    setPolicy({ revision: 'r2', rules: [] });
+    expect(await v.validate(req('Read'))).toMatchObject({ tier: 'policy', policyRevision: 'r2' });
+  });
+
+  it('falls back to the risk score for unmatched calls, recording dry-run hits', async () => {
+    const { v, records } = setup();
+    expect(await v.validate(req('Other', { risk: 0.1 }))).toMatchObject({ decision: 'allow', tier: 'risk' });
+    expect(await v.validate(req('Other', { risk: 0.9 }))).toMatchObject({ decision: 'block', tier: 'risk' });
+    expect(records[0]?.observed.map((o) => o.ruleId)).toEqual(['trial']);
+    expect(records[1]?.risk).toEqual({ score: 0.9, reasons: ['test'] });
+  });
+
+  it('escalates rule escalations and medium risk to an expert, never caching the answer', async () => {
+    const { v, escalations } = setup();
+    expect(await v.validate(req('Sudo'))).toMatchObject({
+      decision: 'allow',
+      tier: 'escalation',
+      reason: 'expert says fine',
+    });
+    expect(await v.validate(req('Sudo'))).toMatchObject({ tier: 'escalation' });
+    expect(await v.validate(req('Other', { risk: 0.5 }))).toMatchObject({ tier: 'escalation' });
+    expect(escalations.map((e) => e.category)).toEqual(['test', 'test', 'risk']);
+  });
+
+  it('reports escalation timeouts as block with reason escalation_timeout', async () => {
+    const { v } = setup({
+      escalate: async () => ({ decision: 'block', reason: 'x', expertId: null, timedOut: true }),
+    });
+    expect(await v.validate(req('Sudo'))).toMatchObject({ decision: 'block', reason: 'escalation_timeout' });
+  });
+
+  it('blocks with internal_error when any tier throws', async () => {
+    const { v, records } = setup({
+      evaluate: () => {
+        throw new Error('boom');
+      },
+    });
+    expect(await v.validate(req('Read'))).toMatchObject({
+      decision: 'block',
+      reason: 'internal_error',
+      tier: 'error',
+    });
+    expect(records).toHaveLength(1);
+  });
+
+  it('blocks with internal_error when the decision cannot be recorded, even a cached allow', async () => {
+    let fail = false;
+    const { v } = setup({
+      record: async () => {
+        if (fail) throw new Error('store down');
+      },
+    });
+    expect(await v.validate(req('Read'))).toMatchObject({ decision: 'allow' });
+    fail = true;
+    expect(await v.validate(req('Read'))).toMatchObject({ decision: 'block', reason: 'internal_error' });
+  });
+
+  it('lets a refusal (rate limit) through as an error instead of a decision', async () => {
+    const { v, records } = setup({
+      admitEscalation: () => {
+        throw new ValidationRefusal(429, 'rate_limited', 'slow down', 7);
+      },
+    });
+    await expect(v.validate(req('Sudo'))).rejects.toMatchObject({ status: 429, retryAfterSeconds: 7 });
+    expect(records).toHaveLength(0);
+  });
+});
