@@ -1,6 +1,7 @@
 // `lighthouse` command line entry.
 import { main as serve } from '../main.js';
 import { agentCommand } from './agent.js';
+import { runFuse } from './fuse.js';
 import { runLocal } from './run.js';
 
 const usage = `usage: lighthouse <command>
@@ -14,16 +15,20 @@ commands:
   flags    feature flags and kill switches (lighthouse flags --help)
   status   the bridge this CLI talks to, and whether it is ready
   events   events tail: follow the event stream
+  fuse     mount the project read-only for expert agents (lighthouse fuse --help)
 `;
 
 export async function run(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
   switch (command) {
     case 'run':
-      await runLocal();
+      await runLocal(rest);
       return;
     case 'serve':
       await serve();
+      return;
+    case 'fuse':
+      await runFuse(rest);
       return;
     case 'agent':
       process.exitCode = await agentCommand(rest);

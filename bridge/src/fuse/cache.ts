@@ -61,7 +61,7 @@ export class ProjectCache {
 
   /** Resolves a mount path, fetching what the snapshot lacks; null when nothing is there. */
   async lookup(fsPath: string): Promise<Resolved | null> {
-    const stream = streamOf(fsPath);
+    const stream = this.streamOf(fsPath);
     if (stream !== undefined && this.streamIsStale(stream)) {
       await this.once(`stream:${stream}`, () => this.loadStream(stream));
     }
@@ -73,6 +73,12 @@ export class ProjectCache {
       if (!(await this.fill(node.need))) return null;
     }
     return null;
+  }
+
+  /** The stream name when a mount path is a /streams log. */
+  streamOf(fsPath: string): string | undefined {
+    const m = /^\/streams\/([^/]+)$/.exec(fsPath);
+    return m?.[1] === undefined ? undefined : streamName(m[1]);
   }
 
   /** Bytes of a file node. Project files are content-addressed, so every version is fetched once. */
@@ -187,9 +193,4 @@ export class ProjectCache {
     }
     return p;
   }
-}
-
-function streamOf(fsPath: string): string | undefined {
-  const m = /^\/streams\/([^/]+)$/.exec(fsPath);
-  return m?.[1] === undefined ? undefined : streamName(m[1]);
 }

@@ -113,6 +113,29 @@ describe('fuse operations', () => {
     for (const [name, args] of cases) expect([name, await call(ops, name, ...args)]).toEqual([name, [EROFS]]);
   });
 
+  test('a handle on a stream log reads what was appended after it was opened', async () => {
+    let now = 0;
+    const events = [{ position: '1', type: 'A', at: T.toISOString(), data: 1 }];
+    const cache = new ProjectCache(
+      { ...api(), streamEvents: async (_n, after) => events.slice(Number(after ?? 0)) },
+      {
+        now: () => new Date(now),
+      },
+    );
+    await cache.load();
+    const ops = createOperations(cache, { uid: 0, gid: 0 }, log);
+    const [, fd] = (await call(ops, 'open', '/streams/decisions', 0)) as [number, number];
+    const first = `${T.toISOString()} A 1 1\n`;
+    const buf = Buffer.alloc(200);
+    expect(await call(ops, 'read', '/streams/decisions', fd, buf, 200, 0)).toEqual([first.length]);
+    events.push({ position: '2', type: 'B', at: T.toISOString(), data: 2 });
+    now = 10_000; // stale: the next getattr (tail's poll) refreshes the log
+    const [, st] = (await call(ops, 'getattr', '/streams/decisions')) as [number, { size: number }];
+    expect(st.size).toBeGreaterThan(first.length);
+    const [n] = (await call(ops, 'read', '/streams/decisions', fd, buf, 200, first.length)) as [number];
+    expect(buf.subarray(0, n).toString()).toBe(`${T.toISOString()} B 2 2\n`);
+  });
+
   test('statfs reports a read-only filesystem', async () => {
     const { ops } = await setup();
     const [err, st] = (await call(ops, 'statfs', '/')) as [number, Record<string, number>];

@@ -45,17 +45,24 @@ export function statOf(node: Resolved, owner: Owner): Stat {
   };
 }
 
-/** The bytes an open file handle reads: fixed at open so one reader never sees a mix of versions. */
+/**
+ * What an open file handle reads: project files are fixed at open so one
+ * reader never sees a mix of versions; stream logs only grow, so a handle on
+ * one reads the latest log (`tail -f` keeps its handle and reads on).
+ */
+type Handle = { bytes: Buffer } | { stream: () => Buffer | undefined };
+
 class OpenFiles {
   private next = 1;
-  private readonly files = new Map<number, Buffer>();
-  add(bytes: Buffer): number {
+  private readonly files = new Map<number, Handle>();
+  add(handle: Handle): number {
     const fd = this.next++;
-    this.files.set(fd, bytes);
+    this.files.set(fd, handle);
     return fd;
   }
-  get(fd: number): Buffer | undefined {
-    return this.files.get(fd);
+  bytes(fd: number): Buffer | undefined {
+    const h = this.files.get(fd);
+    return h === undefined ? undefined : 'bytes' in h ? h.bytes : (h.stream() ?? Buffer.alloc(0));
   }
   delete(fd: number): void {
     this.files.delete(fd);
@@ -104,14 +111,18 @@ export function createOperations(cache: ProjectCache, owner: Owner, log: Operati
         .then(async (node) => {
           if (!node) return cb(ENOENT);
           if (node.kind === 'dir') return cb(EISDIR);
+          const stream = cache.streamOf(path);
+          if (stream !== undefined && node.kind === 'text') {
+            return cb(0, open.add({ stream: () => cache.snapshot.streams.get(stream)?.bytes }));
+          }
           const bytes = await cache.bytes(node);
           if (!bytes) return cb(ENOENT);
-          cb(0, open.add(bytes));
+          cb(0, open.add({ bytes }));
         })
         .catch((err: unknown) => cb(failed('open', path, err)));
     },
     read(_path, fd, buf, len, pos, cb) {
-      const bytes = open.get(fd);
+      const bytes = open.bytes(fd);
       if (!bytes) return cb(EBADF);
       if (pos >= bytes.length) return cb(0);
       cb(bytes.copy(buf, 0, pos, Math.min(bytes.length, pos + len)));
