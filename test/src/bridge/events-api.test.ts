@@ -1,0 +1,154 @@
+// The events API and policy hot reload, on a real bridge and PostgreSQL.
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { createTestDatabase, type TestDatabase } from '@lighthouse/bridge/testing/postgres.js';
+import { sseEvents, startTestBridge, until, type TestBridge } from './harness.js';
+
+let db: TestDatabase;
+let bridge: TestBridge;
+let configDir: string;
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  configDir = mkdtempSync(path.join(tmpdir(), 'lh-config-'));
+  bridge = await startTestBridge({ databaseUrl: db.url }, { LIGHTHOUSE_CONFIG_DIR: configDir });
+}, 60_000);
+
+afterAll(async () => {
+  await bridge?.close();
+  await db?.drop();
+  rmSync(configDir, { recursive: true, force: true });
+});
+
+interface EventView {
+  stream: string;
+  version: number;
+  type: string;
+  data: unknown;
+  metadata: Record<string, unknown>;
+  checkpoint: string;
+}
+
+describe('events API', () => {
+  it('appends with an expected version and answers 409 on a conflict, storing nothing', async () => {
+    const alice = bridge.client('alice');
+    const first = await alice.post('/v1/events', {
+      stream: 'notes:1',
+      expectedVersion: 'no_stream',
+      events: [{ type: 'NoteAdded', data: { text: 'one' } }],
+    });
+    expect(first).toMatchObject({ status: 201, body: { stream: 'notes:1', version: 1 } });
+    const conflict = await alice.post<{ error: { code: string; details: unknown } }>('/v1/events', {
+      stream: 'notes:1',
+      expectedVersion: 0,
+      events: [{ type: 'NoteAdded', data: { text: 'lost' } }],
+    });
+    expect(conflict.status).toBe(409);
+    expect(conflict.body.error).toMatchObject({
+      code: 'concurrency_conflict',
+      details: { stream: 'notes:1', actual: 1 },
+    });
+    const read = await alice.get<{ events: EventView[] }>('/v1/events?stream=notes:1');
+    expect(read.body.events.map((e) => e.data)).toEqual([{ text: 'one' }]);
+    expect(read.body.events[0]?.metadata).toMatchObject({ agentId: 'alice' });
+  });
+
+  it('refuses writes to the streams the bridge owns', async () => {
+    for (const stream of ['decisions', 'revocations', 'escalation:x', 'expert:alice']) {
+      const res = await bridge.client('alice').post<{ error: { code: string } }>('/v1/events', {
+        stream,
+        events: [{ type: 'Forged', data: {} }],
+      });
+      expect([res.status, res.body.error.code]).toEqual([403, 'reserved_stream']);
+    }
+  });
+
+  it('refuses bad input with 400 and stores nothing', async () => {
+    const alice = bridge.client('alice');
+    const nul = await alice.post<{ error: { code: string } }>('/v1/events', {
+      stream: 'notes:2',
+      events: [{ type: 'NoteAdded', data: { text: 'a\u0000b' } }],
+    });
+    expect([nul.status, nul.body.error.code]).toEqual([400, 'invalid_data']);
+    const badQuery = await alice.get<{ error: { code: string } }>('/v1/events?after=nope');
+    expect([badQuery.status, badQuery.body.error.code]).toEqual([400, 'invalid_request']);
+    expect((await alice.get<{ events: unknown[] }>('/v1/events?stream=notes:2')).body.events).toEqual([]);
+  });
+
+  it('queries by type and time, and streams from a checkpoint over SSE', async () => {
+    const alice = bridge.client('alice');
+    const before = new Date(Date.now() - 1000).toISOString();
+    const page = await alice.get<{ events: EventView[]; checkpoint: string }>(
+      `/v1/events?types=NoteAdded&from=${encodeURIComponent(before)}`,
+    );
+    expect(page.body.events.every((e) => e.type === 'NoteAdded')).toBe(true);
+    const ctl = new AbortController();
+    const res = await alice.fetch(
+      'GET',
+      `/v1/events/stream?after=${page.body.checkpoint}&types=NoteAdded`,
+      undefined,
+      ctl.signal,
+    );
+    expect(res.headers.get('content-type')).toContain('text/event-stream');
+    const events = sseEvents(res, 'NoteAdded') as AsyncGenerator<EventView>;
+    await alice.post('/v1/events', {
+      stream: 'notes:3',
+      events: [{ type: 'NoteAdded', data: { text: 'live' } }],
+    });
+    const { value } = await events.next();
+    expect(value).toMatchObject({ stream: 'notes:3', data: { text: 'live' } });
+    ctl.abort();
+  });
+
+  it('records every decision in the decisions stream', async () => {
+    const res = await bridge.client('alice').post<{ decisionId: string }>('/v1/validate', {
+      tool: 'Read',
+      input: { file_path: '/w/a' },
+    });
+    const decisions = await bridge
+      .admin()
+      .get<{ events: (EventView & { id: string })[] }>('/v1/events?stream=decisions&limit=1000');
+    expect(decisions.body.events.find((e) => e.id === res.body.decisionId)).toMatchObject({
+      type: 'ToolCallDecided',
+      data: { agentId: 'alice', tool: 'Read', decision: 'allow' },
+    });
+  });
+});
+
+describe('policy hot reload', () => {
+  it('applies a new policy.yaml without restart, clears the cache, and keeps the old one when the file is bad', async () => {
+    const alice = bridge.client('alice');
+    const call = { tool: 'Read', input: { file_path: '/w/readme' } };
+    const original = await alice.post<{ policyRevision: string; decision: string }>('/v1/validate', call);
+    expect(original.body.decision).toBe('allow');
+    writeFileSync(
+      path.join(configDir, 'policy.yaml'),
+      [
+        'rules:',
+        '  - id: no-reading',
+        '    description: Reading is off today',
+        '    priority: 900',
+        '    action: block',
+        '    category: test',
+        '    match: { tool: Read }',
+        '',
+      ].join('\n'),
+    );
+    const blocked = await until(async () => {
+      const r = await alice.post<{ decision: string; ruleId: string; policyRevision: string; tier: string }>(
+        '/v1/validate',
+        call,
+      );
+      return r.body.decision === 'block' ? r.body : undefined;
+    });
+    expect(blocked).toMatchObject({ ruleId: 'no-reading', tier: 'policy' });
+    expect(blocked.policyRevision).not.toBe(original.body.policyRevision);
+
+    writeFileSync(path.join(configDir, 'policy.yaml'), 'rules: [ {id: broken');
+    await new Promise((r) => setTimeout(r, 1_500));
+    const still = await alice.post<{ decision: string; policyRevision: string }>('/v1/validate', call);
+    expect(still.body).toMatchObject({ decision: 'block', policyRevision: blocked.policyRevision });
+  });
+});
