@@ -11,7 +11,7 @@ export PATH := $(NODE_HOME)/bin:$(CURDIR)/node_modules/.bin:$(PATH)
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
 
-.PHONY: run test test-only lint format build bench clean deps system-deps node
+.PHONY: run test test-only lint format build bench bench-fuse clean deps system-deps node
 
 node: $(NODE)
 $(NODE):
@@ -51,6 +51,10 @@ test-only:
 
 bench: build
 	node test/dist/bench/run.js
+
+# FUSE mount vs tmpfs: stat / 4 KiB read p50/p99 and cold reads; writes bench/results/fuse.json.
+bench-fuse: build
+	node test/dist/bench/fuse/fuse-bench.js
 
 clean:
 	rm -rf bridge/dist operator/dist test/dist $(REPORTS)
