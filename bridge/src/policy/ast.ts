@@ -38,27 +38,34 @@ export function parseBash(src: string): ShNode {
     const err = error as { Error?: () => string };
     throw new ShellSyntaxError(typeof err.Error === 'function' ? err.Error() : String(error));
   }
-  return plain(file) as ShNode;
+  return plain(file, 0) as ShNode;
 }
 
 const PREFIX = '*syntax.';
+/**
+ * Deepest tree converted (Go structs and slices). Real commands stay far below; deeper
+ * input (thousands of nested parentheses or pipes) is refused rather than risking
+ * the stack of every later walk.
+ */
+export const MAX_TREE_DEPTH = 600;
 
-function plain(value: unknown): unknown {
+function plain(value: unknown, depth: number): unknown {
   if (typeof value === 'string')
     return /[\x80-\xff]/.test(value) ? Buffer.from(value, 'latin1').toString('utf8') : value;
   if (value === null || typeof value !== 'object') return value;
   const go = value as GoValue;
   if (go.$array !== undefined) {
     const start = go.$offset ?? 0;
-    return go.$array.slice(start, start + (go.$length ?? 0)).map(plain);
+    return go.$array.slice(start, start + (go.$length ?? 0)).map((item) => plain(item, depth + 1));
   }
   const type = go.constructor?.string;
   if (type === undefined || go === go.constructor?.nil) return null; // nil interface / nil pointer
   if (!type.startsWith(PREFIX) || type === '*syntax.Pos') return undefined;
+  if (depth > MAX_TREE_DEPTH) throw new ShellSyntaxError(`nested more than ${MAX_TREE_DEPTH} levels deep`);
   const node: ShNode = { type: type.slice(PREFIX.length) };
   for (const key of Object.keys(go)) {
     if (key === '$val') continue;
-    const field = plain(go[key]);
+    const field = plain(go[key], depth + 1);
     if (field !== undefined) node[key] = field;
   }
   return node;

@@ -139,6 +139,14 @@ describe('commands the engine cannot see through', () => {
     ['unparseable', 'echo "open', 'unparseable-command', /unparseable_command/],
     ['computed program name', '$(echo rm) -rf /', 'dynamic-program', /dynamic_program/],
     ['non-string command', 42, 'unparseable-command', /not a string/],
+    [
+      'parser stack exhausted',
+      `${'('.repeat(3000)}ls${')'.repeat(3000)}`,
+      'unparseable-command',
+      /unparseable_command/,
+    ],
+    ['tree too deep', `${'a | '.repeat(1000)}b`, 'unparseable-command', /nested more than/],
+    ['too long', `echo ${'x'.repeat(20000)}`, 'unparseable-command', /longer than/],
   ])('%s is escalated even by a policy that allows every Bash call', (_name, command, ruleId, reason) => {
     const result = evaluatePolicy(permissive, { tool: 'Bash', input: { command } });
     expect(result.decisive).toMatchObject({ ruleId, action: 'escalate' });

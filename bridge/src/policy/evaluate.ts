@@ -166,10 +166,9 @@ export function matchCommand(match: CommandMatch, c: ShellCommand): boolean {
   }
   if (match.args !== undefined) {
     const { paths, position = 'any' } = match.args;
-    const candidates = c.positional.filter((p): p is string => p !== null && !/^[a-z]+=/.test(p));
-    const chosen =
-      position === 'first' ? candidates.slice(0, 1) : position === 'last' ? candidates.slice(-1) : candidates;
-    if (!chosen.some((arg) => matchesAnyPath(targetOf(arg, c.cwd), paths))) return false;
+    const all = targetsOf(c);
+    const chosen = position === 'first' ? all.slice(0, 1) : position === 'last' ? all.slice(-1) : all;
+    if (!chosen.some((target) => matchesAnyPath(target, paths))) return false;
   }
   if (match.operands !== undefined) {
     for (const [name, patterns] of Object.entries(match.operands)) {
@@ -182,6 +181,20 @@ export function matchCommand(match: CommandMatch, c: ShellCommand): boolean {
     if (script.length > 0 || c.flags.has('c') || c.flags.has('e') || c.flags.has('m')) return false;
   }
   return true;
+}
+
+const targets = new WeakMap<ShellCommand, string[]>();
+
+/** The paths a command's positional arguments act on (operands like `of=x` excluded), computed once. */
+function targetsOf(c: ShellCommand): string[] {
+  let list = targets.get(c);
+  if (list === undefined) {
+    list = c.positional
+      .filter((p): p is string => p !== null && !/^[a-z]+=/.test(p))
+      .map((p) => targetOf(p, c.cwd));
+    targets.set(c, list);
+  }
+  return list;
 }
 
 /** The path an argument acts on: canonical, with a trailing glob standing for its directory. */

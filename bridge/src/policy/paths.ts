@@ -90,6 +90,14 @@ export function pathGlob(pattern: string): RegExp {
   return re;
 }
 
+const unions = new WeakMap<readonly string[], RegExp>();
+
+/** Whether `path` matches one of `patterns`; a list is compiled once into one expression. */
 export function matchesAnyPath(path: string, patterns: readonly string[]): boolean {
-  return patterns.some((p) => pathGlob(p).test(path));
+  let re = unions.get(patterns);
+  if (re === undefined) {
+    re = new RegExp(patterns.map((p) => `(?:${pathGlob(p).source})`).join('|'));
+    unions.set(patterns, re);
+  }
+  return re.test(path);
 }

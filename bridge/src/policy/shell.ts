@@ -156,7 +156,11 @@ function analyse(src: string, cwd: string | undefined): ShellAnalysis {
   const root = parseScript(src, result);
   if (root !== null) {
     result.canonical = createHash('sha256').update(JSON.stringify(root)).digest('base64url');
-    analyseTree(root, { cwd: cwd === undefined ? undefined : canonicalPath(cwd), depth: 0 }, result);
+    analyseTree(
+      root,
+      { cwd: cwd === undefined ? undefined : canonicalPath(cwd), depth: 0, innerPipes: new WeakSet() },
+      result,
+    );
   }
   return result;
 }
@@ -183,6 +187,8 @@ function parseScript(src: string, result: ShellAnalysis): ShNode | null {
 interface Context {
   cwd: string | undefined;
   depth: number;
+  /** Pipes inside a pipeline already recorded whole (`a | b | c` nests `a | b`). */
+  innerPipes: WeakSet<ShNode>;
 }
 
 /** Walks one parsed script in source order; `cd` changes the cwd of later commands. */
@@ -202,7 +208,9 @@ function analyseTree(root: ShNode, ctx: Context, result: ShellAnalysis): void {
         break;
       case 'BinaryCmd': {
         const op = node['Op'] as number;
-        if (op === OP_PIPE || op === OP_PIPE_ALL) result.pipelines.push(pipelineStages(node, ctx));
+        if ((op === OP_PIPE || op === OP_PIPE_ALL) && !ctx.innerPipes.has(node)) {
+          result.pipelines.push(pipelineStages(node, ctx));
+        }
         break;
       }
       case 'Redirect':
@@ -262,6 +270,7 @@ function pipelineStages(node: ShNode, ctx: Context): ShellCommand[][] {
     if (cmd !== null && cmd.type === 'BinaryCmd') {
       const op = cmd['Op'] as number;
       if (op === OP_PIPE || op === OP_PIPE_ALL) {
+        ctx.innerPipes.add(cmd);
         visit(cmd['X'] as ShNode);
         visit(cmd['Y'] as ShNode);
         return;
@@ -434,7 +443,7 @@ function nested(script: string | null, via: string, result: ShellAnalysis, ctx: 
     return;
   }
   const root = parseScript(script, result);
-  if (root !== null) analyseTree(root, { cwd: ctx.cwd, depth: ctx.depth + 1 }, result);
+  if (root !== null) analyseTree(root, { ...ctx, depth: ctx.depth + 1 }, result);
 }
 
 /** Arguments after a wrapper's own options: the wrapped command's words, or null if none. */
