@@ -81,3 +81,9 @@ operator-run: build
 # writes bench/results/operator.json.
 bench-operator: build
 	node test/dist/bench/operator/operator-bench.js
+
+# Policy engine cost per tool call next to mvdan-sh's parse of the same command,
+# measured in one run (ratios printed).
+.PHONY: bench-policy
+bench-policy: build
+	node bridge/dist/policy/bench.js
