@@ -120,6 +120,8 @@ export class AppendWriter {
       expected: [] as string[],
       counts: [] as number[],
       ids: [] as string[],
+      req: [] as number[],
+      k: [] as number[],
       types: [] as string[],
       data: [] as string[],
       metadata: [] as string[],
@@ -132,19 +134,32 @@ export class AppendWriter {
       args.streams.push(p.stream);
       args.expected.push(String(p.expected));
       args.counts.push(p.events.length);
-      for (const e of p.events) {
+      p.events.forEach((e, k) => {
         claimedBy.set(e.id, index);
         args.ids.push(e.id);
+        args.req.push(submitted.length);
+        args.k.push(k + 1);
         args.types.push(e.type);
         args.data.push(e.data);
         args.metadata.push(e.metadata);
-      }
+      });
     });
     if (submitted.length > 0) {
       const { rows } = await this.db.query<BatchRow>(
         `SELECT r_req, r_ok, r_version, r_positions
-         FROM lighthouse_append($1::text[], $2::text[], $3::int[], $4::uuid[], $5::text[], $6::text[], $7::text[])`,
-        [args.streams, args.expected, args.counts, args.ids, args.types, args.data, args.metadata],
+         FROM lighthouse_append($1::text[], $2::text[], $3::int[], $4::uuid[], $5::int[], $6::int[],
+                                $7::text[], $8::text[], $9::text[])`,
+        [
+          args.streams,
+          args.expected,
+          args.counts,
+          args.ids,
+          args.req,
+          args.k,
+          args.types,
+          args.data,
+          args.metadata,
+        ],
       );
       for (const r of rows) {
         const index = submitted[r.r_req - 1]!;

@@ -51,49 +51,60 @@ export const eventMigrations: Migration[] = [
   },
   {
     // One group-commit batch in one statement (one round trip, its own implicit
-    // transaction): per request, in order, check the expected version against the
-    // locked stream row, insert its events or report the actual version.
+    // transaction). Requests are decided in order against the locked stream rows;
+    // then all accepted events go in with one INSERT. p_req/p_k give each event's
+    // request (1-based) and its place in that request.
     id: '0002_append_function',
     sql: `
       CREATE FUNCTION lighthouse_append(
         p_streams text[], p_expected text[], p_counts int[],
-        p_ids uuid[], p_types text[], p_data text[], p_metadata text[]
+        p_ids uuid[], p_req int[], p_k int[], p_types text[], p_data text[], p_metadata text[]
       ) RETURNS TABLE (r_req int, r_ok boolean, r_version int, r_positions text[])
       LANGUAGE plpgsql AS $fn$
       DECLARE
-        i int;
-        off int := 0;
+        len int := coalesce(array_length(p_streams, 1), 0);
+        versions jsonb;
+        ok boolean[] := array_fill(false, ARRAY[len]);
+        base int[] := array_fill(0, ARRAY[len]);
         cur int;
-        n int;
-        s text;
         e text;
       BEGIN
         PERFORM set_config('synchronous_commit', 'on', true);
         -- create missing stream rows and lock all of them, in name order (no deadlocks)
-        INSERT INTO streams (stream, version)
-          SELECT DISTINCT x, 0 FROM unnest(p_streams) AS x ORDER BY 1
-          ON CONFLICT (stream) DO UPDATE SET version = streams.version;
-        FOR i IN 1 .. coalesce(array_length(p_streams, 1), 0) LOOP
-          s := p_streams[i];
-          n := p_counts[i];
+        WITH locked AS (
+          INSERT INTO streams (stream, version)
+            SELECT DISTINCT x, 0 FROM unnest(p_streams) AS x ORDER BY 1
+            ON CONFLICT (stream) DO UPDATE SET version = streams.version
+            RETURNING stream, version
+        ) SELECT jsonb_object_agg(stream, version) INTO versions FROM locked;
+        FOR i IN 1 .. len LOOP
+          cur := (versions ->> p_streams[i])::int;
           e := p_expected[i];
-          SELECT st.version INTO cur FROM streams st WHERE st.stream = s;
+          base[i] := cur;
           IF e = 'any' OR (e = 'no_stream' AND cur = 0) OR (e = 'stream_exists' AND cur > 0)
              OR (e ~ '^[0-9]+$' AND e::int = cur) THEN
-            RETURN QUERY
-              WITH ins AS (
-                INSERT INTO events (id, stream, version, type, data, metadata)
-                SELECT p_ids[off + k], s, cur + k, p_types[off + k], p_data[off + k]::jsonb, p_metadata[off + k]::jsonb
-                FROM generate_series(1, n) AS k
-                RETURNING events.position, events.version
-              )
-              SELECT i, true, cur + n, array_agg(ins.position::text ORDER BY ins.version) FROM ins;
-            UPDATE streams SET version = cur + n WHERE stream = s;
-          ELSE
-            RETURN QUERY SELECT i, false, cur, NULL::text[];
+            ok[i] := true;
+            versions := jsonb_set(versions, ARRAY[p_streams[i]], to_jsonb(cur + p_counts[i]));
           END IF;
-          off := off + n;
         END LOOP;
+        RETURN QUERY
+          WITH ins AS (
+            INSERT INTO events (id, stream, version, type, data, metadata)
+            SELECT ev.id, p_streams[ev.req], base[ev.req] + ev.k, ev.type, ev.data::jsonb, ev.meta::jsonb
+            FROM unnest(p_ids, p_req, p_k, p_types, p_data, p_metadata) AS ev(id, req, k, type, data, meta)
+            WHERE ok[ev.req]
+            ORDER BY ev.req, ev.k
+            RETURNING events.position, events.stream, events.version
+          ), upd AS (
+            UPDATE streams SET version = (versions ->> streams.stream)::int
+            WHERE streams.stream = ANY(p_streams) AND streams.version <> (versions ->> streams.stream)::int
+          )
+          SELECT r.i, ok[r.i], CASE WHEN ok[r.i] THEN base[r.i] + p_counts[r.i] ELSE base[r.i] END,
+                 array_agg(ins.position::text ORDER BY ins.version) FILTER (WHERE ins.position IS NOT NULL)
+          FROM generate_series(1, len) AS r(i)
+          LEFT JOIN ins ON ok[r.i] AND ins.stream = p_streams[r.i]
+            AND ins.version > base[r.i] AND ins.version <= base[r.i] + p_counts[r.i]
+          GROUP BY r.i;
         -- delivered at commit, to listeners on every replica
         PERFORM pg_notify('lighthouse_events', '');
       END
