@@ -7,5 +7,12 @@ if (major < 24) {
   );
   process.exit(1);
 }
-const { run } = await import('../dist/cli/main.js');
-await run(process.argv.slice(2));
+const argv = process.argv.slice(2);
+if (argv[0] === 'hook') {
+  // Claude Code runs the hook on every tool call: skip loading the server code.
+  const { collaborationCommand } = await import('../dist/cli/collaboration.js');
+  process.exitCode = await collaborationCommand('hook', argv.slice(1));
+} else {
+  const { run } = await import('../dist/cli/main.js');
+  await run(argv);
+}

@@ -1,6 +1,8 @@
 // The bridge API as one OpenAPI 3.1 document: served at /v1/openapi.json and
 // the source of every request-body schema the server validates (see
 // request-validator.ts), so the description and the behaviour cannot drift.
+import { collaborationPaths } from './collaboration.js';
+
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 const json = (schema: unknown) => ({ content: { 'application/json': { schema } } });
 const error = (description: string) => ({ description, ...json(ref('Error')) });
@@ -313,6 +315,7 @@ export const openApiDocument = {
         },
       },
     },
+    ...collaborationPaths,
   },
 } as const;
 
