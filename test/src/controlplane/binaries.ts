@@ -3,6 +3,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 export const BINARIES = [
   'etcd',
@@ -26,7 +27,7 @@ export interface ControlPlaneBuild {
 }
 
 /** The repository root (this file is test/src/controlplane/ or test/dist/controlplane/). */
-export const repoRoot = path.resolve(import.meta.dirname, '..', '..', '..');
+export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 
 /**
  * Finds the build for the versions pinned in test/controlplane/versions.env.

@@ -4,7 +4,7 @@
 // third-party CRDs the product works with installed.
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { request as httpRequest } from 'node:http';
 import { createServer } from 'node:net';
@@ -114,11 +114,45 @@ function httpGet(
   });
 }
 
+const WORK_DIR_PREFIX = 'lighthouse-controlplane-';
+
+/**
+ * Removes work directories whose owner process is gone: a run killed with
+ * SIGKILL cannot clean up after itself (its children die with it, through
+ * setpriv's parent-death signal, but the files stay).
+ */
+function removeAbandonedWorkDirs(tmpDir: string): void {
+  for (const entry of readdirSync(tmpDir)) {
+    if (!entry.startsWith(WORK_DIR_PREFIX)) continue;
+    const dir = path.join(tmpDir, entry);
+    let pid: number;
+    try {
+      pid = Number(readFileSync(path.join(dir, 'owner.pid'), 'utf8'));
+    } catch {
+      continue;
+    }
+    if (!Number.isInteger(pid) || pid <= 0 || processExists(pid)) continue;
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function processExists(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 /** Starts the control plane; on failure everything started so far is stopped again. */
 export async function startControlPlane(options: ControlPlaneOptions = {}): Promise<ControlPlane> {
   const log = options.log ?? (() => {});
   const build = locateBuild();
-  const workDir = mkdtempSync(path.join(options.tmpDir ?? os.tmpdir(), 'lighthouse-controlplane-'));
+  const tmpDir = options.tmpDir ?? os.tmpdir();
+  removeAbandonedWorkDirs(tmpDir);
+  const workDir = mkdtempSync(path.join(tmpDir, WORK_DIR_PREFIX));
+  writeFileSync(path.join(workDir, 'owner.pid'), String(process.pid));
   const pkiDir = path.join(workDir, 'pki');
   const logDir = path.join(workDir, 'logs');
   for (const d of [pkiDir, logDir, path.join(workDir, 'users')]) mkdirSync(d, { recursive: true });
@@ -282,21 +316,23 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
     };
 
     // --- CRDs and fake nodes --------------------------------------------------------
-    await kubectl('apply', '--server-side', '--force-conflicts', ...build.crdFiles.flatMap((f) => ['-f', f]));
     const nodeNames = Array.from({ length: options.nodes ?? 1 }, (_, i) => `kwok-node-${i}`);
     const nodesFile = path.join(workDir, 'nodes.json');
     writeFileSync(
       nodesFile,
       JSON.stringify({ apiVersion: 'v1', kind: 'List', items: nodeNames.map(fakeNode) }),
     );
-    await kubectl('apply', '-f', nodesFile);
-    await kubectl(
-      'wait',
-      '--for=condition=Established',
-      '--timeout=60s',
-      ...build.crdFiles.flatMap((f) => ['-f', f]),
-    );
-    await kubectl('wait', '--for=condition=Ready', '--timeout=60s', ...nodeNames.map((n) => `node/${n}`));
+    const crdArgs = build.crdFiles.flatMap((f) => ['-f', f]);
+    await Promise.all([
+      (async () => {
+        await kubectl('apply', '--server-side', '--force-conflicts', ...crdArgs);
+        await kubectl('wait', '--for=condition=Established', '--timeout=60s', ...crdArgs);
+      })(),
+      (async () => {
+        await kubectl('apply', '-f', nodesFile);
+        await kubectl('wait', '--for=condition=Ready', '--timeout=60s', ...nodeNames.map((n) => `node/${n}`));
+      })(),
+    ]);
     log(`CRDs established, ${nodeNames.length} fake node(s) Ready (${Date.now() - t0} ms)`);
     await waitFor(
       'the default ServiceAccount',
@@ -365,12 +401,6 @@ function fakeNode(name: string) {
     status: {
       allocatable: { cpu: '32', memory: '256Gi', pods: '110', 'ephemeral-storage': '1Ti' },
       capacity: { cpu: '32', memory: '256Gi', pods: '110', 'ephemeral-storage': '1Ti' },
-      nodeInfo: {
-        architecture: 'amd64',
-        operatingSystem: 'linux',
-        kubeletVersion: 'fake',
-        kubeProxyVersion: 'fake',
-      },
     },
   };
 }

@@ -33,23 +33,30 @@ export interface ControlPlaneState {
   controlToken?: string;
 }
 
-let controlPlane: ControlPlane | undefined;
-let controlServer: Server | undefined;
-let stateDir: string | undefined;
+// jest may load globalSetup and globalTeardown as separate module instances:
+// what teardown needs lives on globalThis.
+interface Running {
+  controlPlane?: ControlPlane;
+  controlServer?: Server;
+  stateDir?: string;
+}
+const running = ((globalThis as { __lighthouseControlPlane?: Running }).__lighthouseControlPlane ??= {});
 
 export async function setupControlPlane(): Promise<void> {
-  stateDir = mkdtempSync(path.join(os.tmpdir(), 'lighthouse-controlplane-state-'));
+  const stateDir = mkdtempSync(path.join(os.tmpdir(), 'lighthouse-controlplane-state-'));
+  running.stateDir = stateDir;
   const stateFile = path.join(stateDir, 'state.json');
   process.env[STATE_ENV] = stateFile;
   exitOnSignals();
-  process.on('exit', () => stateDir && rmSync(stateDir, { recursive: true, force: true }));
+  process.on('exit', () => rmSync(stateDir, { recursive: true, force: true }));
   let state: ControlPlaneState;
   if (process.env.LIGHTHOUSE_CONTROLPLANE === 'off') {
     state = { error: 'control plane disabled by LIGHTHOUSE_CONTROLPLANE=off' };
   } else {
     try {
       const started = Date.now();
-      controlPlane = await startControlPlane();
+      const controlPlane = await startControlPlane();
+      running.controlPlane = controlPlane;
       const control = await startControlServer(controlPlane);
       state = {
         server: controlPlane.server,
@@ -72,12 +79,13 @@ export async function setupControlPlane(): Promise<void> {
 }
 
 export async function teardownControlPlane(): Promise<void> {
+  const { controlServer, controlPlane, stateDir } = running;
   await new Promise<void>((resolve) => (controlServer ? controlServer.close(() => resolve()) : resolve()));
-  controlServer = undefined;
   await controlPlane?.stop();
-  controlPlane = undefined;
   if (stateDir) rmSync(stateDir, { recursive: true, force: true });
-  stateDir = undefined;
+  delete running.controlServer;
+  delete running.controlPlane;
+  delete running.stateDir;
 }
 
 /** Lets test files (other processes) ask for operations only the owner can do. */
@@ -104,7 +112,7 @@ async function startControlServer(cp: ControlPlane): Promise<{ controlUrl: strin
   });
   server.unref();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  controlServer = server;
+  running.controlServer = server;
   const address = server.address();
   if (!address || typeof address !== 'object') throw new Error('control server has no address');
   return { controlUrl: `http://127.0.0.1:${address.port}`, controlToken: token };
