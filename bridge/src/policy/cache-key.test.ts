@@ -38,7 +38,8 @@ describe('cacheKey', () => {
       cwd,
     });
     expect(cacheKey(write('/home/u/p/src//a.ts'))).toBe(cacheKey(write('./src/a.ts')));
-    expect(cacheKey(write('src/a.ts'))).toBe(
+    // An expert may judge the content, so it is part of the key.
+    expect(cacheKey(write('src/a.ts'))).not.toBe(
       cacheKey({ ...write('src/a.ts'), input: { file_path: 'src/a.ts', content: 'other' } }),
     );
     expect(cacheKey(write('../p/src/a.ts'))).not.toBe(cacheKey(write('src/a.ts')));
@@ -49,6 +50,23 @@ describe('cacheKey', () => {
     const b: ToolCall = { tool: 'mcp__x__y', input: { a: [1, { c: 3, d: 2 }], b: 1 } };
     expect(cacheKey(a)).toBe(cacheKey(b));
     expect(cacheKey(a)).not.toBe(cacheKey({ ...a, input: { b: 2 } }));
+  });
+
+  it("ignores Bash's description but not its other fields", () => {
+    const call = (input: Record<string, unknown>): ToolCall => ({ tool: 'Bash', input, cwd: '/p' });
+    expect(cacheKey(call({ command: 'ls', description: 'list' }))).toBe(cacheKey(call({ command: 'ls' })));
+    expect(cacheKey(call({ command: 'ls', run_in_background: true }))).not.toBe(
+      cacheKey(call({ command: 'ls' })),
+    );
+  });
+
+  it('keys a call with both a command and a path by both', () => {
+    const call = (command: string, path: string): ToolCall => ({
+      tool: 'mcp__shell__run',
+      input: { command, path },
+    });
+    expect(cacheKey(call('ls', '/a'))).not.toBe(cacheKey(call('ls', '/b')));
+    expect(cacheKey(call('ls', '/a'))).not.toBe(cacheKey(call('ls -l', '/a')));
   });
 
   it('keys unparseable commands by their raw text', () => {

@@ -1,28 +1,35 @@
-// Decision-cache keys: two calls share a key only when evaluatePolicy and riskScore
-// cannot tell them apart. A Bash command is keyed by a digest of its syntax tree (layout,
-// whitespace and comments do not count; an unparseable one by its raw text), a file tool by its canonical path, anything else by its
-// input in canonical JSON; the cwd is part of every key because relative paths depend on it.
+// Decision-cache keys. Two calls share a key only when the policy and the risk score
+// cannot tell them apart and nothing an expert might weigh differs: the Bash command as
+// a digest of its syntax tree (layout, whitespace and comments do not count; an
+// unparseable one by its raw text), a file tool's path in canonical form (plus whether
+// it used `..`), every other input field verbatim (a Write's content, an MCP tool's
+// arguments) in canonical JSON, and the cwd, because relative paths depend on it.
+// Only Bash's `description`, free text for people, is left out.
+import { createHash } from 'node:crypto';
 import { canonicalPath } from './paths.js';
 import { analyseShell } from './shell.js';
-import { PATH_FIELDS } from './subject.js';
+import { fileTarget } from './subject.js';
 import type { ToolCall } from './types.js';
 
 export function cacheKey(call: ToolCall): string {
   const cwd = call.cwd === undefined ? null : canonicalPath(call.cwd);
+  const rest: Record<string, unknown> = { ...call.input };
+  let script: string | null = null;
   const command = call.input['command'];
   if (typeof command === 'string') {
-    const shell = analyseShell(command, call.cwd);
-    return JSON.stringify([call.tool, cwd, 'sh', shell.canonical]);
+    script = analyseShell(command, call.cwd).canonical;
+    delete rest['command'];
+    if (call.tool === 'Bash') delete rest['description'];
   }
-  for (const field of PATH_FIELDS) {
-    const raw = call.input[field];
-    if (typeof raw === 'string' && raw !== '') {
-      // The raw form matters only through `..` (escapesCwd); keep whether it had one.
-      const traversal = raw.split('/').includes('..');
-      return JSON.stringify([call.tool, cwd, 'path', canonicalPath(raw, call.cwd), traversal]);
-    }
-  }
-  return JSON.stringify([call.tool, cwd, 'input', canonicalJson(call.input)]);
+  const file = fileTarget(call);
+  if (file !== undefined) delete rest[file.field];
+  const path = file === undefined ? null : [file.canonical, file.raw.split('/').includes('..')];
+  const others = Object.keys(rest).length === 0 ? null : digest(canonicalJson(rest));
+  return JSON.stringify([call.tool, cwd, script, path, others]);
+}
+
+function digest(text: string): string {
+  return createHash('sha256').update(text).digest('base64url');
 }
 
 function canonicalJson(value: unknown): string {

@@ -8,6 +8,8 @@ import type { ToolCall } from './types.js';
 export const PATH_FIELDS = ['file_path', 'notebook_path', 'path'] as const;
 
 export interface FileTarget {
+  /** The input field it came from. */
+  field: string;
   raw: string;
   canonical: string;
   escapesCwd: boolean;
@@ -28,11 +30,11 @@ export function subjectOf(call: ToolCall): CallSubject {
   return { call, shell, file: fileTarget(call) };
 }
 
-function fileTarget(call: ToolCall): FileTarget | undefined {
+export function fileTarget(call: ToolCall): FileTarget | undefined {
   for (const field of PATH_FIELDS) {
     const raw = call.input[field];
     if (typeof raw === 'string' && raw !== '') {
-      return { raw, canonical: canonicalPath(raw, call.cwd), escapesCwd: escapesCwd(raw, call.cwd) };
+      return { field, raw, canonical: canonicalPath(raw, call.cwd), escapesCwd: escapesCwd(raw, call.cwd) };
     }
   }
   return undefined;
