@@ -56,6 +56,12 @@ bench: build
 bench-fuse: build
 	node test/dist/bench/fuse/fuse-bench.js
 
+# Elicitation round trip (100 concurrent pairs) and `lighthouse hook pre-tool-use`
+# process time, each next to its floor (bare Express; `node -e 0`) in the same run.
+.PHONY: bench-collaboration
+bench-collaboration: build
+	node test/dist/bench/collaboration/collaboration-bench.js
+
 clean:
 	rm -rf bridge/dist operator/dist test/dist $(REPORTS)
 

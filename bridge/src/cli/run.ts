@@ -1,6 +1,7 @@
 // `lighthouse run`: a local bridge on the embedded store, with a generated
 // master key, printing a credential and how to point Claude Code at it.
 import { issueCredential } from '../auth/credentials.js';
+import { writeClientConfig } from '../hook/client-config.js';
 import { main } from '../main.js';
 import path from 'node:path';
 import { startFuseBeside } from './fuse.js';
@@ -30,6 +31,8 @@ export async function runLocal(argv: string[] = []): Promise<void> {
       }
       const credential = issueCredential(master, LOCAL_AGENT);
       const hookUrl = `${url.replace('0.0.0.0', '127.0.0.1')}/v1/hooks/claude-code`;
+      // The CLI config (bridge URL + a 0600 credential file) that `lighthouse hook` and friends read.
+      const cli = writeClientConfig(url.replace('0.0.0.0', '127.0.0.1'), credential);
       const settings = {
         hooks: {
           PreToolUse: [
@@ -58,6 +61,8 @@ export async function runLocal(argv: string[] = []): Promise<void> {
           '',
           `Agent credential for "${LOCAL_AGENT}":`,
           `  export LIGHTHOUSE_CREDENTIAL=${credential}`,
+          '',
+          `CLI config for \`lighthouse hook|elicit|status\`: credential in ${cli.credentialFile} (mode 0600)`,
           '',
           'Point Claude Code at it (.claude/settings.json), or use the fail-closed `lighthouse hook install`:',
           JSON.stringify(settings, null, 2)

@@ -200,7 +200,9 @@ export class ElicitationService {
   /** Runs a command; returns the resulting state, or throws the refusal. */
   async command(id: string, command: Command): Promise<Elicitation> {
     for (let attempt = 0; ; attempt++) {
-      const state = await this.load(id);
+      // This replica's view first (saves a read): if it is behind the store, the
+      // append's expected version fails and the next attempt reads the stream.
+      const state = (attempt === 0 && this.byId.get(id)) || (await this.load(id));
       const decision = decide(state, command, this.now());
       if ('refusal' in decision) throw ElicitationError.from(decision.refusal);
       try {
