@@ -174,6 +174,13 @@ rules:
         flags: { all: ['R|recursive'] }
         args: { paths: [*critical, *system] }
 
+  - id: permissions-system-path
+    description: Changing owner or mode of system files
+    priority: 845
+    action: block
+    category: system
+    match: { tool: Bash, command: { program: [chmod, chown, chgrp, chattr, setfacl], args: { paths: *system } } }
+
   - id: copy-into-system-path
     description: Copying, moving or linking into a system path
     priority: 840
@@ -272,6 +279,20 @@ rules:
     match: { tool: *writeTools, path: { escapesCwd: true } }
 
   # --- remote code and obfuscation -------------------------------------------
+  - id: reverse-shell
+    description: Reverse shell (a network connection wired to a shell)
+    priority: 710
+    action: block
+    category: network
+    match: { tool: Bash, command: { program: [nc, ncat, netcat], flags: { any: [e, c] } } }
+
+  - id: reverse-shell-redirect
+    description: Reverse shell through bash's /dev/tcp
+    priority: 710
+    action: block
+    category: network
+    match: { tool: Bash, redirect: ['/dev/tcp/**', '/dev/udp/**'] }
+
   - id: download-to-shell
     description: Downloaded content piped into an interpreter
     priority: 700

@@ -199,6 +199,9 @@ function commandSignals(c: ShellCommand, cwd: string | undefined, signals: Signa
     add(signals, 'detached_process', 0.15);
   if (program === 'kill' || program === 'pkill' || program === 'killall')
     add(signals, 'kill_processes', 0.15);
+  // kill -1 signals every process the user may signal; pid 1 is init.
+  if (program === 'kill' && c.positional.some((p) => p === '-1' || p === '1'))
+    add(signals, 'kill_all_processes', 0.5);
   if (program === 'git' && c.positional[0] === 'reset' && c.flags.has('hard'))
     add(signals, 'discard_changes', 0.25);
   if (program === 'git' && c.positional[0] === 'clean' && c.flags.has('f'))
