@@ -93,3 +93,9 @@ bench-operator: build
 .PHONY: bench-policy
 bench-policy: build
 	node bridge/dist/policy/bench.js
+
+# Signed POST /v1/validate (cache hits and misses) at 50 connections next to a
+# bare Express and a raw node:http echo; writes bench/results/bridge.json.
+.PHONY: bench-bridge
+bench-bridge: build
+	node test/dist/bench/bridge/validate-bench.js

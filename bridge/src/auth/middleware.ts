@@ -1,6 +1,7 @@
 // Express middleware that authenticates signed requests (and, for the Claude
 // Code hook endpoint only, bearer credentials). Handlers read the verified
 // identity with `agentOf(res)`; nothing from the body is ever trusted for it.
+import { createSecretKey, type KeyObject } from 'node:crypto';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import {
   ADMIN_AGENT,
@@ -48,17 +49,17 @@ export function isAdmin(res: Response): boolean {
 }
 
 export class Authenticator {
-  private readonly keys = new Map<string, Buffer>();
+  private readonly keys = new Map<string, KeyObject>();
   private readonly now: () => number;
 
   constructor(private readonly deps: AuthDependencies) {
     this.now = deps.now ?? (() => Math.floor(Date.now() / 1000));
   }
 
-  private keyFor(agentId: string): Buffer {
+  private keyFor(agentId: string): KeyObject {
     let key = this.keys.get(agentId);
     if (!key) {
-      key = deriveAgentKey(this.deps.master, agentId);
+      key = createSecretKey(deriveAgentKey(this.deps.master, agentId));
       if (this.keys.size > 10_000) this.keys.clear();
       this.keys.set(agentId, key);
     }

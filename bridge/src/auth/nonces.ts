@@ -21,18 +21,62 @@ export const nonceMigrations: Migration[] = [
 
 const RETENTION_SECONDS = 2 * MAX_CLOCK_SKEW_SECONDS + 60;
 
+interface Pending {
+  agentId: string;
+  nonce: string;
+  resolve: (fresh: boolean) => void;
+  reject: (err: unknown) => void;
+}
+
+/**
+ * Nonces are checked in batches, like the event store's group commit: requests
+ * arriving while one INSERT is in flight share the next one, so a burst costs
+ * one durable commit instead of one per request.
+ */
 export class NonceStore {
   private purger: NodeJS.Timeout | undefined;
+  private queue: Pending[] = [];
+  private flushing = false;
 
   constructor(private readonly db: Database) {}
 
   /** True when the nonce is new for this agent (and is now remembered); false when it was seen before. */
-  async remember(agentId: string, nonce: string): Promise<boolean> {
-    const r = await this.db.query(
-      'INSERT INTO auth_nonces (agent_id, nonce) VALUES ($1, $2) ON CONFLICT DO NOTHING',
-      [agentId, nonce],
-    );
-    return r.rowCount === 1;
+  remember(agentId: string, nonce: string): Promise<boolean> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ agentId, nonce, resolve, reject });
+      if (!this.flushing) void this.flush();
+    });
+  }
+
+  private async flush(): Promise<void> {
+    this.flushing = true;
+    while (this.queue.length > 0) {
+      const batch = this.queue;
+      this.queue = [];
+      // The same nonce twice in one batch: only the first can be fresh.
+      const first = new Map<string, Pending>();
+      const repeats: Pending[] = [];
+      for (const p of batch) {
+        const key = `${p.agentId}\u0000${p.nonce}`;
+        if (first.has(key)) repeats.push(p);
+        else first.set(key, p);
+      }
+      for (const p of repeats) p.resolve(false);
+      const unique = [...first.values()];
+      try {
+        const r = await this.db.query<{ agent_id: string; nonce: string }>(
+          `INSERT INTO auth_nonces (agent_id, nonce)
+             SELECT * FROM unnest($1::text[], $2::text[])
+           ON CONFLICT DO NOTHING RETURNING agent_id, nonce`,
+          [unique.map((p) => p.agentId), unique.map((p) => p.nonce)],
+        );
+        const inserted = new Set(r.rows.map((row) => `${row.agent_id}\u0000${row.nonce}`));
+        for (const [key, p] of first) p.resolve(inserted.has(key));
+      } catch (err) {
+        for (const p of unique) p.reject(err);
+      }
+    }
+    this.flushing = false;
   }
 
   async purge(): Promise<number> {

@@ -1,5 +1,5 @@
 // Request signatures: hex HMAC-SHA256(agent key, METHOD\nPATH?QUERY\nTIMESTAMP\nNONCE\nSHA256hex(body)).
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, timingSafeEqual, type KeyObject } from 'node:crypto';
 
 export const HEADER_AGENT = 'x-lighthouse-agent';
 export const HEADER_TIMESTAMP = 'x-lighthouse-timestamp';
@@ -27,11 +27,12 @@ export function canonicalRequest(p: SignedParts): string {
   return [p.method.toUpperCase(), p.path, p.timestamp, p.nonce, bodyDigest(p.body)].join('\n');
 }
 
-export function sign(key: Buffer, parts: SignedParts): string {
+/** `key` may be a KeyObject (createSecretKey) so a hot path does not re-import the key on every request. */
+export function sign(key: Buffer | KeyObject, parts: SignedParts): string {
   return createHmac('sha256', key).update(canonicalRequest(parts)).digest('hex');
 }
 
-export function signatureMatches(key: Buffer, parts: SignedParts, presented: string): boolean {
+export function signatureMatches(key: Buffer | KeyObject, parts: SignedParts, presented: string): boolean {
   if (!/^[0-9a-f]{64}$/.test(presented)) return false;
   const expected = Buffer.from(sign(key, parts), 'hex');
   return timingSafeEqual(expected, Buffer.from(presented, 'hex'));

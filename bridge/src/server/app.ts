@@ -24,14 +24,16 @@ export function createApp(s: BridgeServices): Express {
     res.on('finish', () => {
       const route = (req.route as { path?: string } | undefined)?.path ?? 'unmatched';
       s.metrics.httpRequests.inc({ route, status: String(res.statusCode) });
-      s.logger.debug('request', {
-        requestId: id,
-        method: req.method,
-        path: req.path,
-        status: res.statusCode,
-        agentId: res.locals.agentId,
-        ms: Math.round(performance.now() - started),
-      });
+      if (s.logger.isDebugEnabled()) {
+        s.logger.debug('request', {
+          requestId: id,
+          method: req.method,
+          path: req.path,
+          status: res.statusCode,
+          agentId: res.locals.agentId,
+          ms: Math.round(performance.now() - started),
+        });
+      }
     });
     next();
   });
