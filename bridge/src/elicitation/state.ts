@@ -133,7 +133,7 @@ export function decide(state: Elicitation | undefined, command: Command, now: Da
           refusal: {
             code: 'invalid_content',
             status: 422,
-            message: 'content does not match the requested schema',
+            message: `content does not match the requested schema: ${problems[0]!.path || '/'} ${problems[0]!.message}`,
             problems,
           },
         };

@@ -133,7 +133,16 @@ export async function createBridgeServices(
       risk: engine.riskScore,
       riskDecision: engine.riskDecision,
       cache,
-      escalate: (req) => escalations.escalate(req),
+      // Feature flag "escalation": when off for an agent, what would wait for an expert is blocked at once.
+      escalate: (req) =>
+        flags.isEnabled('escalation', req.agentId)
+          ? escalations.escalate(req)
+          : Promise.resolve({
+              decision: 'block' as const,
+              reason: 'escalation is disabled for this agent (feature flag "escalation")',
+              expertId: null,
+              timedOut: false,
+            }),
       admitEscalation: (agentId) => {
         const d = rateLimiter.take(agentId, 'escalations');
         if (!d.ok) {

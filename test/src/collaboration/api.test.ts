@@ -191,3 +191,20 @@ describe('feature flags', () => {
     ).toBe(201);
   });
 });
+
+describe('feature flag "escalation"', () => {
+  it('when killed, a call that would wait for an expert is blocked at once; restored, it escalates again', async () => {
+    const agent = bridge.client('flagged');
+    const call = { tool: 'Bash', input: { command: 'echo "unterminated' }, wait: false };
+    expect((await agent.post<{ decision: string }>('/v1/validate', call)).body.decision).toBe('escalate');
+    await bridge.admin().post('/v1/admin/flags/escalation/kill', { reason: 'experts offline' });
+    const blocked = await agent.post<{ decision: string; reason: string; tier: string }>('/v1/validate', {
+      ...call,
+      wait: true,
+    });
+    expect(blocked.body).toMatchObject({ decision: 'block', tier: 'escalation' });
+    expect(blocked.body.reason).toMatch(/feature flag "escalation"/);
+    await bridge.admin().post('/v1/admin/flags/escalation/restore', {});
+    expect((await agent.post<{ decision: string }>('/v1/validate', call)).body.decision).toBe('escalate');
+  });
+});
