@@ -2,18 +2,18 @@
 // API server's serving certificate and every client certificate (admin,
 // controller-manager, scheduler, and users minted by tests), plus the
 // service-account token signing key.
-import { execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
-function openssl(args: string[], cwd: string): void {
-  try {
-    execFileSync('openssl', args, { cwd, stdio: ['ignore', 'ignore', 'pipe'] });
-  } catch (err) {
-    const stderr = (err as { stderr?: Buffer }).stderr?.toString().trim() ?? '';
-    throw new Error(`openssl ${args[0]} failed: ${stderr || String(err)}`);
-  }
+function openssl(args: string[], cwd: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    execFile('openssl', args, { cwd }, (err, _stdout, stderr) => {
+      if (err) reject(new Error(`openssl ${args[0]} failed: ${stderr.trim() || String(err)}`));
+      else resolve();
+    });
+  });
 }
 
 export interface CertificateFiles {
@@ -35,9 +35,9 @@ export class CertificateAuthority {
     return new CertificateAuthority(dir);
   }
 
-  static create(dir: string, commonName = 'lighthouse-test-ca'): CertificateAuthority {
+  static async create(dir: string, commonName = 'lighthouse-test-ca'): Promise<CertificateAuthority> {
     const ca = new CertificateAuthority(dir);
-    openssl(
+    await openssl(
       [
         'req',
         '-x509',
@@ -68,12 +68,17 @@ export class CertificateAuthority {
    * Issues a certificate. `subject` is an openssl subject (`/CN=alice/O=devs`);
    * `sans` are subjectAltName entries (`DNS:localhost`, `IP:127.0.0.1`).
    */
-  issue(name: string, subject: string, usage: 'server' | 'client', sans: string[] = []): CertificateFiles {
+  async issue(
+    name: string,
+    subject: string,
+    usage: 'server' | 'client',
+    sans: string[] = [],
+  ): Promise<CertificateFiles> {
     const key = path.join(this.dir, `${name}.key`);
     const cert = path.join(this.dir, `${name}.crt`);
     const csr = path.join(this.dir, `${name}.csr`);
     const ext = path.join(this.dir, `${name}.ext`);
-    openssl(
+    await openssl(
       [
         'req',
         '-new',
@@ -98,7 +103,7 @@ export class CertificateAuthority {
     ];
     if (sans.length > 0) lines.push(`subjectAltName=${sans.join(',')}`);
     writeFileSync(ext, lines.join('\n') + '\n');
-    openssl(
+    await openssl(
       [
         'x509',
         '-req',
@@ -123,7 +128,7 @@ export class CertificateAuthority {
   }
 
   /** A client certificate for `user` in `groups` (the API server reads CN as user, O as groups). */
-  issueClient(name: string, user: string, groups: string[] = []): CertificateFiles {
+  issueClient(name: string, user: string, groups: string[] = []): Promise<CertificateFiles> {
     const subject = `/CN=${escapeSubject(user)}${groups.map((g) => `/O=${escapeSubject(g)}`).join('')}`;
     return this.issue(name, subject, 'client');
   }
@@ -138,10 +143,15 @@ function escapeSubject(value: string): string {
 }
 
 /** An RSA key pair for signing service-account tokens. */
-export function createServiceAccountKey(dir: string): { privateKey: string; publicKey: string } {
+export async function createServiceAccountKey(
+  dir: string,
+): Promise<{ privateKey: string; publicKey: string }> {
   const privateKey = path.join(dir, 'service-account.key');
   const publicKey = path.join(dir, 'service-account.pub');
-  openssl(['genpkey', '-algorithm', 'RSA', '-pkeyopt', 'rsa_keygen_bits:2048', '-out', privateKey], dir);
-  openssl(['pkey', '-in', privateKey, '-pubout', '-out', publicKey], dir);
+  await openssl(
+    ['genpkey', '-algorithm', 'RSA', '-pkeyopt', 'rsa_keygen_bits:2048', '-out', privateKey],
+    dir,
+  );
+  await openssl(['pkey', '-in', privateKey, '-pubout', '-out', publicKey], dir);
   return { privateKey, publicKey };
 }

@@ -47,7 +47,7 @@ export interface ControlPlane {
   build: ControlPlaneBuild;
   nodeNames: string[];
   /** A kubeconfig for `user` in `groups`, authenticated by a client certificate signed by the CA. */
-  mintKubeconfig(user: string, groups?: string[]): string;
+  mintKubeconfig(user: string, groups?: string[]): Promise<string>;
   /** Stops kube-apiserver and starts it again on the same port; resolves when /readyz is ok. */
   restartApiserver(): Promise<void>;
   /** Stops every process and removes the work directory. Safe to call twice. */
@@ -195,34 +195,7 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
     ]);
     const server = `https://127.0.0.1:${apiserverPort}`;
 
-    // --- PKI -------------------------------------------------------------------
-    const ca = CertificateAuthority.create(pkiDir);
-    const serving = ca.issue('kube-apiserver', '/CN=kube-apiserver', 'server', [
-      'IP:127.0.0.1',
-      `IP:${KUBERNETES_SERVICE_IP}`,
-      'DNS:localhost',
-      'DNS:kubernetes',
-      'DNS:kubernetes.default',
-      'DNS:kubernetes.default.svc',
-      'DNS:kubernetes.default.svc.cluster.local',
-    ]);
-    const sa = createServiceAccountKey(pkiDir);
-    const userKubeconfig = (name: string, user: string, groups: string[]) => {
-      const cert = ca.issueClient(name, user, groups);
-      return writeKubeconfig(path.join(workDir, `${name}.kubeconfig`), server, ca.cert, {
-        name: user,
-        certFile: cert.cert,
-        keyFile: cert.key,
-      });
-    };
-    const adminKubeconfig = userKubeconfig('admin', 'lighthouse-admin', ['system:masters']);
-    const cmKubeconfig = userKubeconfig('kube-controller-manager', 'system:kube-controller-manager', []);
-    const schedulerKubeconfig = userKubeconfig('kube-scheduler', 'system:kube-scheduler', []);
-    const admin = ca.issueClient('admin-probe', 'lighthouse-admin', ['system:masters']);
-    const tls = { ca: readFileSync(ca.cert), cert: readFileSync(admin.cert), key: readFileSync(admin.key) };
-    log(`certificates ready (${Date.now() - t0} ms)`);
-
-    // --- etcd ------------------------------------------------------------------
+    // --- etcd (plain HTTP on loopback), started while the certificates are made ---
     const etcdUrl = `http://127.0.0.1:${etcdClientPort}`;
     const peerUrl = `http://127.0.0.1:${etcdPeerPort}`;
     const etcd = spawnLogged('etcd', build.bin.etcd, [
@@ -236,6 +209,41 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
       '--unsafe-no-fsync=true',
       '--log-level=warn',
     ]);
+
+    // --- PKI -------------------------------------------------------------------
+    const ca = await CertificateAuthority.create(pkiDir);
+    const userKubeconfig = async (name: string, user: string, groups: string[]) => {
+      const cert = await ca.issueClient(name, user, groups);
+      const file = writeKubeconfig(path.join(workDir, `${name}.kubeconfig`), server, ca.cert, {
+        name: user,
+        certFile: cert.cert,
+        keyFile: cert.key,
+      });
+      return { file, cert };
+    };
+    const [serving, sa, admin, cm, scheduler] = await Promise.all([
+      ca.issue('kube-apiserver', '/CN=kube-apiserver', 'server', [
+        'IP:127.0.0.1',
+        `IP:${KUBERNETES_SERVICE_IP}`,
+        'DNS:localhost',
+        'DNS:kubernetes',
+        'DNS:kubernetes.default',
+        'DNS:kubernetes.default.svc',
+        'DNS:kubernetes.default.svc.cluster.local',
+      ]),
+      createServiceAccountKey(pkiDir),
+      userKubeconfig('admin', 'lighthouse-admin', ['system:masters']),
+      userKubeconfig('kube-controller-manager', 'system:kube-controller-manager', []),
+      userKubeconfig('kube-scheduler', 'system:kube-scheduler', []),
+    ]);
+    const adminKubeconfig = admin.file;
+    const tls = {
+      ca: readFileSync(ca.cert),
+      cert: readFileSync(admin.cert.cert),
+      key: readFileSync(admin.cert.key),
+    };
+    log(`certificates ready (${Date.now() - t0} ms)`);
+
     await waitFor(
       'etcd /health',
       30_000,
@@ -280,7 +288,7 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
 
     // --- controller-manager, scheduler, kwok ---------------------------------------
     spawnLogged('kube-controller-manager', build.bin['kube-controller-manager'], [
-      `--kubeconfig=${cmKubeconfig}`,
+      `--kubeconfig=${cm.file}`,
       '--bind-address=127.0.0.1',
       '--secure-port=0',
       '--leader-elect=false',
@@ -293,7 +301,7 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
       '--controllers=*',
     ]);
     spawnLogged('kube-scheduler', build.bin['kube-scheduler'], [
-      `--kubeconfig=${schedulerKubeconfig}`,
+      `--kubeconfig=${scheduler.file}`,
       '--bind-address=127.0.0.1',
       '--secure-port=0',
       '--leader-elect=false',
@@ -373,10 +381,15 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
  * Writes a kubeconfig for `user` in `groups` (client certificate signed by the
  * CA in `workDir`); callable from any process that can read the work directory.
  */
-export function mintKubeconfig(workDir: string, server: string, user: string, groups: string[] = []): string {
+export async function mintKubeconfig(
+  workDir: string,
+  server: string,
+  user: string,
+  groups: string[] = [],
+): Promise<string> {
   const ca = CertificateAuthority.open(path.join(workDir, 'pki'));
   const name = `user-${process.pid}-${randomUUID().slice(0, 8)}`;
-  const cert = ca.issueClient(name, user, groups);
+  const cert = await ca.issueClient(name, user, groups);
   return writeKubeconfig(path.join(workDir, 'users', `${name}.kubeconfig`), server, ca.cert, {
     name: user,
     certFile: cert.cert,

@@ -97,6 +97,7 @@ export class ManagedProcess {
   /** SIGTERM to the group, SIGKILL after `graceMs`; resolves when it is gone. */
   async stop(graceMs = 5000): Promise<void> {
     if (!this.running) return;
+    this.child.ref(); // keep this process alive until the child is gone
     this.signal('SIGTERM');
     const timer = setTimeout(() => this.signal('SIGKILL'), graceMs);
     await this.exited;

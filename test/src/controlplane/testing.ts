@@ -30,7 +30,7 @@ export interface TestControlPlane {
   /** A client-node KubeConfig for the admin, or for the kubeconfig file given. */
   kubeConfig(file?: string): KubeConfig;
   /** A kubeconfig for `user` in `groups` (client certificate signed by the cluster CA). */
-  mintKubeconfig(user: string, groups?: string[]): string;
+  mintKubeconfig(user: string, groups?: string[]): Promise<string>;
   /** Runs kubectl (admin unless `--kubeconfig` is passed); rejects with its stderr on failure. */
   kubectl(args: string[], options?: { input?: string }): Promise<string>;
   /** Runs helm against the cluster (admin). */
