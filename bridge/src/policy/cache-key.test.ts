@@ -60,13 +60,15 @@ describe('cacheKey', () => {
     );
   });
 
-  it('keys a call with both a command and a path by both', () => {
+  it('keys other tools with a command field by their raw input, path canonical', () => {
     const call = (command: string, path: string): ToolCall => ({
       tool: 'mcp__shell__run',
       input: { command, path },
     });
     expect(cacheKey(call('ls', '/a'))).not.toBe(cacheKey(call('ls', '/b')));
     expect(cacheKey(call('ls', '/a'))).not.toBe(cacheKey(call('ls -l', '/a')));
+    expect(cacheKey(call('ls', '/a'))).not.toBe(cacheKey(call('ls ', '/a')));
+    expect(cacheKey(call('ls', '/a//b'))).toBe(cacheKey(call('ls', '/a/b')));
   });
 
   it('keys unparseable commands by their raw text', () => {

@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto';
 import { canonicalPath } from './paths.js';
 import { analyseShell } from './shell.js';
-import { fileTarget } from './subject.js';
+import { fileTarget, SHELL_TOOL } from './subject.js';
 import type { ToolCall } from './types.js';
 
 export function cacheKey(call: ToolCall): string {
@@ -16,10 +16,10 @@ export function cacheKey(call: ToolCall): string {
   const rest: Record<string, unknown> = { ...call.input };
   let script: string | null = null;
   const command = call.input['command'];
-  if (typeof command === 'string') {
+  if (call.tool === SHELL_TOOL && typeof command === 'string') {
     script = analyseShell(command, call.cwd).canonical;
     delete rest['command'];
-    if (call.tool === 'Bash') delete rest['description'];
+    delete rest['description'];
   }
   const file = fileTarget(call);
   if (file !== undefined) delete rest[file.field];

@@ -373,6 +373,20 @@ rules:
     category: vcs
     match: { tool: Bash, command: { program: [git], subcommand: [push], flags: { any: ['f|force|mirror|delete'] } } }
 
+  - id: git-force-push-refspec
+    description: Force-pushing git history with a +refspec
+    priority: 580
+    action: escalate
+    category: vcs
+    match: { tool: Bash, command: { program: [git], subcommand: [push], args: { paths: ['**/+*'] } } }
+
+  - id: delete-git-directory
+    description: Deleting a repository's .git directory (its whole history)
+    priority: 575
+    action: escalate
+    category: vcs
+    match: { tool: Bash, command: { program: [rm], flags: { all: ['r|R|recursive'] }, args: { paths: ['**/.git'] } } }
+
   - id: kubernetes-delete
     description: Deleting or draining Kubernetes resources
     priority: 570

@@ -153,6 +153,11 @@ describe('commands the engine cannot see through', () => {
     expect(result.decisive?.reason).toMatch(reason);
   });
 
+  it('parses only the shell tool: other tools with a command field are plain input', () => {
+    const result = evaluatePolicy(permissive, { tool: 'mcp__db__query', input: { command: "select 'x" } });
+    expect(result.decisive).toBeNull();
+  });
+
   it('keeps a policy block of such commands', () => {
     const strict = parsePolicy(
       'rules:\n  - { id: no-garbage, action: block, match: { shell: [unparseable_command] } }\n',

@@ -90,6 +90,8 @@ const dangerous: Row[] = [
   [bash('echo "unterminated'), 'escalate', 'unparseable-command'],
   [bash('git push --force origin main'), 'escalate', 'git-force-push'],
   [bash('git push -f'), 'escalate', 'git-force-push'],
+  [bash('git push origin +main'), 'escalate', 'git-force-push-refspec'],
+  [bash('rm -rf .git'), 'escalate', 'delete-git-directory'],
   [bash('sudo apt-get install -y nmap'), 'escalate', 'privilege-escalation'],
   [bash('apt-get install nmap'), 'escalate', 'system-package-install'],
   [bash('npm install -g typescript'), 'escalate', 'global-package-install'],

@@ -7,6 +7,12 @@ import type { ToolCall } from './types.js';
 /** Input fields that name the file a tool acts on (Claude Code's Write/Edit/Read/NotebookEdit, LS/Grep/Glob). */
 export const PATH_FIELDS = ['file_path', 'notebook_path', 'path'] as const;
 
+/**
+ * The tool whose `input.command` is a shell script (Claude Code's). Other tools' `command`
+ * fields may be anything (SQL, a URL …): they are matched as plain input, never parsed.
+ */
+export const SHELL_TOOL = 'Bash';
+
 export interface FileTarget {
   /** The input field it came from. */
   field: string;
@@ -17,7 +23,7 @@ export interface FileTarget {
 
 export interface CallSubject {
   call: ToolCall;
-  /** Present when the call carries a shell command (`input.command`). */
+  /** Present for the shell tool: its `input.command` parsed. */
   shell: ShellAnalysis | undefined;
   file: FileTarget | undefined;
 }
@@ -25,8 +31,12 @@ export interface CallSubject {
 export function subjectOf(call: ToolCall): CallSubject {
   const command = call.input['command'];
   let shell: ShellAnalysis | undefined;
-  if (typeof command === 'string') shell = analyseShell(command, call.cwd);
-  else if (call.tool === 'Bash') shell = unparseableShell('input.command is not a string');
+  if (call.tool === SHELL_TOOL) {
+    shell =
+      typeof command === 'string'
+        ? analyseShell(command, call.cwd)
+        : unparseableShell('input.command is not a string');
+  }
   return { call, shell, file: fileTarget(call) };
 }
 

@@ -75,6 +75,9 @@ describe('riskScore signals', () => {
     expect(riskScore(write('~/.npmrc')).reasons).toEqual(['write_outside_cwd', 'home_dotfile_write']);
     expect(riskScore(write('/srv/a', undefined)).reasons).toEqual(['write_outside_cwd']);
     expect(riskScore(write('src/a.ts', undefined)).score).toBe(0);
+    const noPath = riskScore({ tool: 'Edit', input: { file_path: 42 } });
+    expect(noPath.reasons).toEqual(['missing_path']);
+    expect(riskDecision(noPath.score)).toBe('escalate');
   });
 
   it('gives read tools nothing and unknown or MCP tools a little', () => {

@@ -41,6 +41,8 @@ export function riskOfSubject(subject: CallSubject): RiskAssessment {
     else if (isOutside(path, cwd)) add(signals, 'write_outside_cwd', 0.45);
     if (/^~[^/]*\/\.[^/]+$/.test(path) || /^\/home\/[^/]+\/\.[^/]+$/.test(path))
       add(signals, 'home_dotfile_write', 0.3);
+  } else if (WRITE_TOOLS.has(call.tool)) {
+    add(signals, 'missing_path', 0.5); // a write whose target cannot be read is not judged harmless
   } else if (call.tool.startsWith('mcp__') || !KNOWN_TOOLS.has(call.tool)) {
     add(signals, 'unknown_tool', 0.15);
   } else if (call.tool === 'WebFetch') add(signals, 'network', 0.1);
