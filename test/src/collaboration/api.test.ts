@@ -2,7 +2,7 @@
 // (signed requests, the real store on PostgreSQL).
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createTestDatabase, type TestDatabase } from '@lighthouse/bridge/testing/postgres.js';
-import { startTestBridge, until, type TestBridge } from '../bridge/harness.js';
+import { sseEvents, startTestBridge, until, type TestBridge } from '../bridge/harness.js';
 
 let db: TestDatabase;
 let bridge: TestBridge;
@@ -206,5 +206,32 @@ describe('feature flag "escalation"', () => {
     expect(blocked.body.reason).toMatch(/feature flag "escalation"/);
     await bridge.admin().post('/v1/admin/flags/escalation/restore', {});
     expect((await agent.post<{ decision: string }>('/v1/validate', call)).body.decision).toBe('escalate');
+  });
+});
+
+describe('elicitation SSE', () => {
+  it('the target sees new questions and the requester sees the outcome on their streams', async () => {
+    const requester = bridge.client('sse-req');
+    const target = bridge.client('sse-tgt');
+    const tStream = await target.fetch('GET', '/v1/elicitations/stream?role=target');
+    const rStream = await requester.fetch('GET', '/v1/elicitations/stream?role=requester');
+    expect(tStream.headers.get('content-type')).toMatch(/text\/event-stream/);
+    const tEvents = sseEvents(tStream, 'elicitation');
+    const rEvents = sseEvents(rStream, 'elicitation');
+
+    const created = await requester.post<{ id: string }>('/v1/elicitations', {
+      to: 'sse-tgt',
+      message: 'Ship it?',
+      requestedSchema: { type: 'object', properties: { yes: { type: 'boolean' } }, required: ['yes'] },
+    });
+    const seen = (await tEvents.next()).value as { id: string; status: string };
+    expect(seen).toMatchObject({ id: created.body.id, status: 'pending' });
+    expect(((await rEvents.next()).value as { status: string }).status).toBe('pending');
+
+    await target.post(`/v1/elicitations/${seen.id}/decline`, {});
+    const outcome = (await rEvents.next()).value as { id: string; status: string; result: unknown };
+    expect(outcome).toMatchObject({ id: created.body.id, status: 'declined', result: { action: 'decline' } });
+    await tEvents.return(undefined);
+    await rEvents.return(undefined);
   });
 });
