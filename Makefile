@@ -41,13 +41,23 @@ lint: deps
 format: deps
 	prettier --write "**/*.{ts,js,mjs,json}"
 
-test: build
+test: build controlplane
 	@$(MAKE) --no-print-directory test-only
 
 # Runs jest once over every workspace; the JSON report feeds .ci/run's summary line.
 test-only:
 	@mkdir -p $(REPORTS)
 	node --experimental-vm-modules node_modules/jest/bin/jest.js --json --outputFile=$(REPORTS)/jest.json $(JEST_ARGS)
+
+# The Kubernetes control plane the integration tests run against
+# (test/controlplane/README.md): built once into ~/.cache/lighthouse/controlplane.
+.PHONY: controlplane cluster
+controlplane:
+	@bash test/controlplane/build.sh >/dev/null
+
+# That control plane in the foreground: prints `export KUBECONFIG=…`; Ctrl-C stops it.
+cluster: build controlplane
+	node test/dist/cluster.js
 
 bench: build
 	node test/dist/bench/run.js
