@@ -16,7 +16,13 @@ VERSION=$(node -p "require('$REPO/package.json').version ?? '0.1.0'" 2>/dev/null
 [[ $VERSION == undefined ]] && VERSION=0.1.0
 
 log() { echo "images: $*" >&2; }
-command -v buildah >/dev/null || { log "buildah missing (apt-get install buildah)"; exit 1; }
+# Debian's tools: buildah builds, debootstrap makes the base, runc runs the result.
+missing=()
+for tool in buildah debootstrap runc; do command -v $tool >/dev/null || missing+=("$tool"); done
+if ((${#missing[@]})); then
+  log "installing ${missing[*]}"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}" >/dev/null
+fi
 
 bash "$REPO/images/base-image.sh"
 
@@ -40,7 +46,8 @@ cafile=$(npm config get cafile 2>/dev/null)
 build() { # name dockerfile
   local name=$1 file=$2 start=$SECONDS
   log "building lighthouse-$name:$VERSION from $file"
-  "${BUILDAH[@]}" bud --isolation chroot --layers=false \
+  # Docker format: the OCI image config has no HEALTHCHECK field, buildah would drop it.
+  "${BUILDAH[@]}" bud --isolation chroot --layers=false --format docker \
     --secret id=npmrc,src="$work/npmrc" --secret id=npm-ca,src="$work/npm-ca" \
     --build-arg VERSION="$VERSION" --build-arg REVISION="$REVISION" \
     -f "$context/$file" -t "localhost/lighthouse-$name:$VERSION" "$context" >"$CACHE/build-$name.log" 2>&1 \

@@ -14,7 +14,7 @@ for image in "$@"; do
     const manifest = JSON.parse(fs.readFileSync(blob(index.manifests[0])));
     console.log(manifest.layers.reduce((n, l) => n + l.size, 0));
   ' "$dir/layout")
-  unpacked=$("${BUILDAH[@]}" inspect --type image --format '{{.FromImage}}' "$image" >/dev/null; du -sb "$("${BUILDAH[@]}" from --quiet "$image" | tee "$dir/ctr" | xargs "${BUILDAH[@]}" mount)" | cut -f1)
+  unpacked=$(du -sb "$("${BUILDAH[@]}" from --quiet "$image" | tee "$dir/ctr" | xargs "${BUILDAH[@]}" mount)" | cut -f1)
   "${BUILDAH[@]}" rm "$(cat "$dir/ctr")" >/dev/null
   rm -rf "$dir"
   printf '%s: unpacked %d MB, compressed %d MB\n' "$image" $((unpacked / 1000000)) $((compressed / 1000000))
