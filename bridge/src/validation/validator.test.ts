@@ -28,6 +28,9 @@ function evaluate(_p: Policy, call: ToolCall): PolicyResult {
   return { decisive: null, observed: [{ ...hit('block', 'trial'), enforcement: 'dryrun' }] };
 }
 
+const silent = createLogger('error');
+silent.silent = true;
+
 function setup(over: Partial<ValidatorDependencies> = {}) {
   const records: DecisionRecord[] = [];
   const escalations: EscalationRequest[] = [];
@@ -48,7 +51,7 @@ function setup(over: Partial<ValidatorDependencies> = {}) {
     record: async (d) => {
       records.push(d);
     },
-    logger: createLogger('error'),
+    logger: silent,
     ...over,
   };
   return { v: new Validator(deps), records, escalations, cache, setPolicy: (p: Policy) => (current = p) };

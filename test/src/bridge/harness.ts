@@ -30,12 +30,10 @@ export async function startTestBridge(
       : { LIGHTHOUSE_DATA_DIR: store.dataDir }),
     ...env,
   });
-  const bridge = await startBridge({
-    config,
-    masterKey: MASTER,
-    logger: createLogger(process.env.LIGHTHOUSE_TEST_LOG_LEVEL ?? 'error'),
-    engine: policyEngine,
-  });
+  // Tests provoke errors on purpose; LIGHTHOUSE_TEST_LOG_LEVEL=warn shows the bridge's logs.
+  const logger = createLogger(process.env.LIGHTHOUSE_TEST_LOG_LEVEL ?? 'error');
+  logger.silent = process.env.LIGHTHOUSE_TEST_LOG_LEVEL === undefined;
+  const bridge = await startBridge({ config, masterKey: MASTER, logger, engine: policyEngine });
   return {
     ...bridge,
     client: (agentId) => new BridgeClient({ url: bridge.url, credential: issueCredential(MASTER, agentId) }),

@@ -1,0 +1,167 @@
+// The `lighthouse` CLI around the bridge, as child processes: `run` (embedded
+// store, generated key), `agent issue|revoke`, metrics and status of a running
+// bridge, and SIGTERM letting an in-flight request finish.
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { BridgeClient } from '@lighthouse/bridge/client/bridge-client.js';
+import { createTestDatabase, freePort, type TestDatabase } from '@lighthouse/bridge/testing/postgres.js';
+
+const cli = fileURLToPath(new URL('../../../bridge/bin/lighthouse.js', import.meta.url));
+const MASTER = 'cli-test-master-key-0123456789abcdef012345';
+
+let db: TestDatabase;
+let work: string;
+beforeAll(async () => {
+  db = await createTestDatabase();
+  work = mkdtempSync(path.join(tmpdir(), 'lh-cli-'));
+});
+afterAll(async () => {
+  await db?.drop();
+  rmSync(work, { recursive: true, force: true });
+});
+
+function lighthouse(
+  args: string[],
+  env: Record<string, string> = {},
+  cwd = work,
+): ChildProcess & { output: () => string } {
+  const child = spawn(process.execPath, [cli, ...args], {
+    cwd,
+    env: { ...process.env, LIGHTHOUSE_MASTER_KEY: '', LIGHTHOUSE_MASTER_KEY_FILE: '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout!.on('data', (d) => (out += d));
+  child.stderr!.on('data', (d) => (out += d));
+  return Object.assign(child, { output: () => out });
+}
+
+async function finished(
+  child: ChildProcess & { output: () => string },
+): Promise<{ code: number; out: string }> {
+  const [code] = (await once(child, 'exit')) as [number];
+  return { code, out: child.output() };
+}
+
+async function waitReady(url: string, deadlineMs = 120_000): Promise<void> {
+  const until = Date.now() + deadlineMs;
+  for (;;) {
+    try {
+      if ((await fetch(`${url}/readyz`)).ok) return;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > until) throw new Error(`${url} not ready`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+describe('lighthouse run', () => {
+  it('starts on the embedded store with a generated 0600 key and prints a working credential', async () => {
+    const port = await freePort();
+    const child = lighthouse(['run'], { PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn' });
+    try {
+      const url = `http://127.0.0.1:${port}`;
+      await waitReady(url);
+      const keyFile = path.join(work, '.lighthouse', 'master.key');
+      expect(statSync(keyFile).mode & 0o777).toBe(0o600);
+      const credential = /LIGHTHOUSE_CREDENTIAL=(lh1\.claude\.[A-Za-z0-9_-]{43})/.exec(child.output())?.[1];
+      expect(credential).toBeDefined();
+      expect(child.output()).toContain('/v1/hooks/claude-code');
+      const res = await new BridgeClient({ url, credential: credential! }).post('/v1/validate', {
+        tool: 'Read',
+        input: { file_path: `${work}/a.txt` },
+      });
+      expect(res.status).toBe(200);
+      // `agent issue` finds the same local key.
+      const issued = await finished(lighthouse(['agent', 'issue', 'claude']));
+      expect(issued).toEqual({ code: 0, out: `${credential}\n` });
+    } finally {
+      child.kill('SIGTERM');
+      expect((await once(child, 'exit'))[0]).toBe(0);
+    }
+  }, 180_000);
+});
+
+describe('lighthouse serve and agent', () => {
+  it('revokes through the CLI, exports real metrics and status, and drains on SIGTERM', async () => {
+    const port = await freePort();
+    const url = `http://127.0.0.1:${port}`;
+    const env = { LIGHTHOUSE_MASTER_KEY: MASTER, LIGHTHOUSE_URL: url };
+    const child = lighthouse(['serve'], {
+      ...env,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'warn',
+      LIGHTHOUSE_DATABASE_URL: db.url,
+      LIGHTHOUSE_ESCALATION_TIMEOUT_MS: '1500',
+    });
+    await waitReady(url);
+    const issued = await finished(lighthouse(['agent', 'issue', 'frank'], env));
+    expect(issued.code).toBe(0);
+    const frank = new BridgeClient({ url, credential: issued.out.trim() });
+    expect((await frank.post('/v1/validate', { tool: 'Read', input: { file_path: '/w/a' } })).status).toBe(
+      200,
+    );
+    expect(
+      (await frank.post('/v1/validate', { tool: 'Read', input: { file_path: '/w/a' } })).body,
+    ).toMatchObject({ tier: 'cache' });
+
+    const status = await frank.get<Record<string, unknown>>('/v1/status');
+    expect(status.body).toMatchObject({
+      store: { driver: 'pg', ready: true },
+      cache: { hits: 1, misses: 1, hitRatio: 0.5 },
+      escalations: { pending: 0 },
+    });
+    const metrics = await (await fetch(`${url}/metrics`)).text();
+    for (const name of [
+      'lighthouse_bridge_validations_total{decision="allow",tier="cache"} 1',
+      'lighthouse_bridge_validation_duration_seconds_bucket',
+      'lighthouse_bridge_cache_hits_total 1',
+      'lighthouse_bridge_cache_misses_total 1',
+      'lighthouse_bridge_escalations_pending 0',
+      'lighthouse_bridge_experts_connected 0',
+      'lighthouse_bridge_events_appended_total 2',
+      'lighthouse_bridge_event_append_duration_seconds_count 2',
+      'process_cpu_seconds_total',
+      'nodejs_eventloop_lag_seconds',
+    ]) {
+      expect(metrics).toContain(name);
+    }
+
+    const revoked = await finished(lighthouse(['agent', 'revoke', 'frank'], env));
+    expect(revoked).toEqual({ code: 0, out: 'revoked frank\n' });
+    const refused = await frank.post<{ error: { code: string } }>('/v1/validate', {
+      tool: 'Read',
+      input: {},
+    });
+    expect([refused.status, refused.body.error.code]).toEqual([401, 'revoked']);
+
+    // An escalation in flight when SIGTERM arrives still gets its answer (a block after the timeout).
+    const other = new BridgeClient({
+      url,
+      credential: (await finished(lighthouse(['agent', 'issue', 'gina'], env))).out.trim(),
+    });
+    const inFlight = other.post<Record<string, unknown>>('/v1/validate', {
+      tool: 'Bash',
+      input: { command: 'systemctl restart x' },
+    });
+    await new Promise((r) => setTimeout(r, 300));
+    child.kill('SIGTERM');
+    expect((await inFlight).body).toMatchObject({ decision: 'block', reason: 'escalation_timeout' });
+    expect((await once(child, 'exit'))[0]).toBe(0);
+  }, 120_000);
+
+  it('agent issue without a master key fails in one line', async () => {
+    const res = await finished(
+      lighthouse(['agent', 'issue', 'x'], {}, mkdtempSync(path.join(tmpdir(), 'lh-nokey-'))),
+    );
+    expect(res.code).toBe(2);
+    expect(res.out).toMatch(/^lighthouse agent: LIGHTHOUSE_MASTER_KEY: required/);
+  });
+});
