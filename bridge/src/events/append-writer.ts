@@ -62,6 +62,9 @@ export class AppendWriter {
 
   private async drain(): Promise<void> {
     while (this.queue.length > 0) {
+      // Let callers woken by the previous commit queue their next append first, so
+      // a batch is not cut short by promise-resolution order.
+      await new Promise((resolve) => setImmediate(resolve));
       let n = 0;
       let count = 0;
       while (

@@ -63,7 +63,9 @@ export const eventMigrations: Migration[] = [
       LANGUAGE plpgsql AS $fn$
       DECLARE
         len int := coalesce(array_length(p_streams, 1), 0);
-        versions jsonb;
+        names text[];
+        vers int[];
+        j int;
         ok boolean[] := array_fill(false, ARRAY[len]);
         base int[] := array_fill(0, ARRAY[len]);
         cur int;
@@ -76,15 +78,16 @@ export const eventMigrations: Migration[] = [
             SELECT DISTINCT x, 0 FROM unnest(p_streams) AS x ORDER BY 1
             ON CONFLICT (stream) DO UPDATE SET version = streams.version
             RETURNING stream, version
-        ) SELECT jsonb_object_agg(stream, version) INTO versions FROM locked;
+        ) SELECT array_agg(stream ORDER BY stream), array_agg(version ORDER BY stream) INTO names, vers FROM locked;
         FOR i IN 1 .. len LOOP
-          cur := (versions ->> p_streams[i])::int;
+          j := array_position(names, p_streams[i]);
+          cur := vers[j];
           e := p_expected[i];
           base[i] := cur;
           IF e = 'any' OR (e = 'no_stream' AND cur = 0) OR (e = 'stream_exists' AND cur > 0)
              OR (e ~ '^[0-9]+$' AND e::int = cur) THEN
             ok[i] := true;
-            versions := jsonb_set(versions, ARRAY[p_streams[i]], to_jsonb(cur + p_counts[i]));
+            vers[j] := cur + p_counts[i];
           END IF;
         END LOOP;
         RETURN QUERY
@@ -96,8 +99,8 @@ export const eventMigrations: Migration[] = [
             ORDER BY ev.req, ev.k
             RETURNING events.position, events.stream, events.version
           ), upd AS (
-            UPDATE streams SET version = (versions ->> streams.stream)::int
-            WHERE streams.stream = ANY(p_streams) AND streams.version <> (versions ->> streams.stream)::int
+            UPDATE streams SET version = u.v FROM unnest(names, vers) AS u(s, v)
+            WHERE streams.stream = u.s AND streams.version <> u.v
           )
           SELECT r.i, ok[r.i], CASE WHEN ok[r.i] THEN base[r.i] + p_counts[r.i] ELSE base[r.i] END,
                  array_agg(ins.position::text ORDER BY ins.version) FILTER (WHERE ins.position IS NOT NULL)

@@ -31,8 +31,13 @@ export interface EventsBenchResults {
     baselineInsertsPerSec: number;
     storeAppendsPerSec: number;
     ratio: number;
+    /** Average appends per group-commit transaction in the throughput run. */
+    eventsPerCommit: number;
     latencyMs: { offeredPerSec: number; achievedPerSec: number; p50: number; p99: number; max: number };
     catchupEventsPerSec: number;
+    /** Plain keyset-paged SELECTs by position through `pg`, same page size: no ordering guarantee. */
+    baselineReadEventsPerSec: number;
+    catchupRatio: number;
   };
   pglite: {
     baselineInsertsPerSec: number;
@@ -120,6 +125,10 @@ async function pgFigures(
     const appends = await closedLoop(o.concurrency, o.seconds, (w, i) =>
       s.append(`bench-${w}`, [{ type: 'Bench', data: data(i) }]),
     );
+    const { rows: perTx } = await pool.query<{ n: string }>(
+      "SELECT round(count(*)::numeric / count(DISTINCT txid), 1)::text AS n FROM events WHERE stream LIKE 'bench-%'",
+    );
+    const eventsPerCommit = Number(perTx[0]!.n);
     log('pg: steady-rate latency');
     const latencyMs = await steadyLoad(o.steadyRate, o.seconds, (i) =>
       s.append(`steady-${i % o.concurrency}`, [{ type: 'Bench', data: data(i) }]),
@@ -133,6 +142,21 @@ async function pgFigures(
     );
     const { rows } = await pool.query<{ n: number }>('SELECT count(*)::int AS n FROM events');
     const total = rows[0]!.n;
+    log(`pg: baseline paged SELECT over ${total} events`);
+    let after = '0';
+    let read = 0;
+    const b0 = performance.now();
+    for (;;) {
+      const page = await pool.query<{ position: string }>(
+        `SELECT position::text AS position, txid::text AS txid, id::text AS id, stream, version, type, data, metadata, created_at
+         FROM events WHERE position > $1::bigint ORDER BY position LIMIT 5000`,
+        [after],
+      );
+      if (page.rows.length === 0) break;
+      read += page.rows.length;
+      after = page.rows.at(-1)!.position;
+    }
+    const baselineReadEventsPerSec = Math.round(read / ((performance.now() - b0) / 1000));
     log(`pg: subscriber catch-up over ${total} events`);
     let seen = 0;
     const t0 = performance.now();
@@ -146,8 +170,11 @@ async function pgFigures(
       baselineInsertsPerSec: Math.round(baseline),
       storeAppendsPerSec: Math.round(appends),
       ratio: round(appends / baseline, 2),
+      eventsPerCommit,
       latencyMs,
       catchupEventsPerSec,
+      baselineReadEventsPerSec,
+      catchupRatio: round(catchupEventsPerSec / baselineReadEventsPerSec, 2),
     };
   } finally {
     await store?.close();
@@ -206,7 +233,7 @@ export function formatTable(r: EventsBenchResults): string {
     ['measure', 'lighthouse', 'baseline', 'ratio'],
     [
       `pg appends/s, ${r.settings.concurrency} callers`,
-      String(r.pg.storeAppendsPerSec),
+      `${r.pg.storeAppendsPerSec} (${r.pg.eventsPerCommit} per commit)`,
       `${r.pg.baselineInsertsPerSec} (plain INSERT)`,
       `${r.pg.ratio}x`,
     ],
@@ -216,7 +243,12 @@ export function formatTable(r: EventsBenchResults): string {
       '-',
       '-',
     ],
-    [`pg catch-up events/s`, String(r.pg.catchupEventsPerSec), '-', '-'],
+    [
+      `pg subscriber catch-up events/s`,
+      String(r.pg.catchupEventsPerSec),
+      `${r.pg.baselineReadEventsPerSec} (paged SELECT)`,
+      `${r.pg.catchupRatio}x`,
+    ],
     [
       `PGlite appends/s, ${r.settings.concurrency} callers`,
       String(r.pglite.storeAppendsPerSec),
