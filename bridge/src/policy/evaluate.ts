@@ -1,7 +1,7 @@
 // Rule evaluation: rules in priority order, each either matching (with evidence for the
 // audit log) or not; only enforce-mode hits decide, warn/dryrun hits are observed.
 import { matchesAnyName, nameGlob } from './names.js';
-import { canonicalPath, globTarget, matchesAnyPath } from './paths.js';
+import { argumentTargets, globVictims, matchesAnyPath } from './paths.js';
 import type { ShellAnalysis, ShellCommand } from './shell.js';
 import { subjectOf, type CallSubject } from './subject.js';
 import type {
@@ -122,7 +122,10 @@ function matchRule(rule: Rule, subject: CallSubject): string | null {
     }
     if (m.redirect !== undefined) {
       const patterns = m.redirect;
-      const found = shell.redirects.find((r) => r.target !== null && matchesAnyPath(r.target, patterns));
+      const found = shell.redirects.find(
+        (r) =>
+          r.target !== null && [r.target, ...globVictims(r.target)].some((t) => matchesAnyPath(t, patterns)),
+      );
       if (found === undefined) return null;
       evidence.push(`> ${found.target}`);
     }
@@ -173,7 +176,8 @@ export function matchCommand(match: CommandMatch, c: ShellCommand): boolean {
   if (match.operands !== undefined) {
     for (const [name, patterns] of Object.entries(match.operands)) {
       const value = c.operands.get(name);
-      if (value === undefined || !matchesAnyPath(targetOf(value, c.cwd), patterns)) return false;
+      if (value === undefined) return false;
+      if (!argumentTargets(value, c.cwd).some((t) => matchesAnyPath(t, patterns))) return false;
     }
   }
   if (match.readsStdin === true) {
@@ -191,15 +195,10 @@ function targetsOf(c: ShellCommand): string[] {
   if (list === undefined) {
     list = c.positional
       .filter((p): p is string => p !== null && !/^[a-z]+=/.test(p))
-      .map((p) => targetOf(p, c.cwd));
+      .flatMap((p) => argumentTargets(p, c.cwd));
     targets.set(c, list);
   }
   return list;
-}
-
-/** The path an argument acts on: canonical, with a trailing glob standing for its directory. */
-export function targetOf(arg: string, cwd: string | undefined): string {
-  return globTarget(canonicalPath(arg, cwd));
 }
 
 function hasFlag(c: ShellCommand, entry: string): boolean {

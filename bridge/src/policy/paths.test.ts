@@ -1,5 +1,13 @@
 import { describe, expect, it } from '@jest/globals';
-import { canonicalPath, escapesCwd, globTarget, matchesAnyPath } from './paths.js';
+import {
+  argumentTargets,
+  canonicalPath,
+  escapesCwd,
+  expandBraces,
+  globTarget,
+  globVictims,
+  matchesAnyPath,
+} from './paths.js';
 
 describe('canonicalPath', () => {
   it.each([
@@ -72,5 +80,32 @@ describe('path globs', () => {
     ['/home/u/p', ['/home/*'], false],
   ])('%s against %j → %s', (path, patterns, expected) => {
     expect(matchesAnyPath(path, patterns)).toBe(expected);
+  });
+});
+
+describe('expansion of argument words', () => {
+  it('expands comma brace lists, nested, bounded', () => {
+    expect(expandBraces('/{etc,usr}/x')).toEqual(['/etc/x', '/usr/x']);
+    expect(expandBraces('a{b,c{d,e}}')).toEqual(['ab', 'acd', 'ace']);
+    expect(expandBraces('{1..3}')).toEqual(['{1..3}']);
+    expect(expandBraces('{a,b}{c,d}{e,f}{g,h}{i,j}{k,l}{m,n}')).toEqual([
+      '{a,b}{c,d}{e,f}{g,h}{i,j}{k,l}{m,n}',
+    ]);
+  });
+
+  it('finds the protected locations a glob names', () => {
+    expect(globVictims('/e*c')).toEqual(['/etc']);
+    expect(globVictims('/???')).toEqual(expect.arrayContaining(['/bin', '/dev', '/etc', '/usr']));
+    expect(globVictims('/dev/sd[a-z]')).toEqual(['/dev/sda', '/dev/sdb']);
+    expect(globVictims('~/.ss*/authorized_keys')).toEqual(['~/.ssh/authorized_keys']);
+    expect(globVictims('/home/u/p/*.log')).toEqual([]);
+    expect(globVictims('/etc')).toEqual([]);
+  });
+
+  it('gives the targets of an argument word', () => {
+    expect(argumentTargets('{/etc,/usr}', '/home/u/p')).toEqual(['/etc', '/usr']);
+    expect(argumentTargets('build/{a,b}', '/home/u/p')).toEqual(['/home/u/p/build/a', '/home/u/p/build/b']);
+    expect(argumentTargets('/*', undefined)).toEqual(['/']);
+    expect(argumentTargets('/b??t', undefined)).toEqual(['/b??t', '/boot']);
   });
 });

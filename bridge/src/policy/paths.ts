@@ -101,3 +101,115 @@ export function matchesAnyPath(path: string, patterns: readonly string[]): boole
   }
   return re.test(path);
 }
+
+/** Results of expanding `{a,b}` lists, bounded: past the bound the word is kept as it is. */
+const MAX_BRACE_RESULTS = 64;
+
+/** Bash brace expansion of comma lists (`/{etc,usr}` → `/etc`, `/usr`), as a set; sequences are left alone. */
+export function expandBraces(word: string): string[] {
+  const match = /\{([^{}]*,[^{}]*)\}/.exec(word);
+  if (match === null) return [word];
+  const before = word.slice(0, match.index);
+  const after = word.slice(match.index + match[0].length);
+  const out = new Set<string>();
+  for (const alternative of (match[1] as string).split(',')) {
+    for (const expanded of expandBraces(`${before}${alternative}${after}`)) {
+      out.add(expanded);
+      if (out.size > MAX_BRACE_RESULTS) return [word];
+    }
+  }
+  return [...out];
+}
+
+/**
+ * Protected locations a glob in an argument may name: `rm -rf /e*c` or `> /dev/sd?` act
+ * on them although the word itself is not their name.
+ */
+const GLOB_VICTIMS = [
+  '/',
+  '/bin',
+  '/boot',
+  '/dev',
+  '/etc',
+  '/home',
+  '/lib',
+  '/lib32',
+  '/lib64',
+  '/opt',
+  '/proc',
+  '/root',
+  '/sbin',
+  '/srv',
+  '/sys',
+  '/usr',
+  '/var',
+  '/var/lib',
+  '/etc/passwd',
+  '/etc/shadow',
+  '/etc/sudoers',
+  '/etc/hosts',
+  '/dev/sda',
+  '/dev/sdb',
+  '/dev/vda',
+  '/dev/xvda',
+  '/dev/nvme0n1',
+  '/dev/mmcblk0',
+  '/dev/tcp',
+  '~',
+  '~/.ssh',
+  '~/.ssh/authorized_keys',
+  '~/.ssh/id_rsa',
+  '~/.ssh/id_ed25519',
+  '~/.aws',
+  '~/.bashrc',
+  '~/.profile',
+];
+
+/** Protected locations a path containing glob characters may name. */
+export function globVictims(path: string): string[] {
+  if (!/[*?[]/.test(path)) return [];
+  const re = shellGlob(path);
+  return GLOB_VICTIMS.filter((victim) => re.test(victim));
+}
+
+/**
+ * The paths an argument word acts on once bash has expanded it: each brace alternative,
+ * canonical against cwd, a trailing `*` standing for its directory, plus the protected
+ * locations its globs match.
+ */
+export function argumentTargets(word: string, cwd: string | undefined): string[] {
+  const out = new Set<string>();
+  for (const alternative of expandBraces(word)) {
+    const target = globTarget(canonicalPath(alternative, cwd));
+    out.add(target);
+    for (const victim of globVictims(target)) out.add(victim);
+  }
+  return [...out];
+}
+
+/** A shell glob as an expression: `*` and `?` within a segment, `[…]` classes. */
+function shellGlob(word: string): RegExp {
+  let body = '';
+  for (let i = 0; i < word.length; i++) {
+    const c = word[i] as string;
+    if (c === '*') body += '[^/]*';
+    else if (c === '?') body += '[^/]';
+    else if (c === '[') {
+      const end = word.indexOf(']', i + 2);
+      if (end === -1) body += '\\[';
+      else {
+        const cls = word
+          .slice(i + 1, end)
+          .replace(/^!/, '^')
+          .replace(/\\/g, '\\\\');
+        body += `[${cls}]`;
+        i = end;
+      }
+    } else body += c.replace(/[.+^${}()|\\]/g, '\\$&');
+  }
+  try {
+    return new RegExp(`^${body}$`);
+  } catch {
+    return /^(?:)$/; // a malformed class matches nothing extra; the word itself is still checked
+  }
+}
