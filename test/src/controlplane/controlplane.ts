@@ -335,13 +335,14 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
       (async () => {
         await kubectl('apply', '--server-side', '--force-conflicts', ...crdArgs);
         await kubectl('wait', '--for=condition=Established', '--timeout=60s', ...crdArgs);
+        log(`CRDs established (${Date.now() - t0} ms)`);
       })(),
       (async () => {
         await kubectl('apply', '-f', nodesFile);
         await kubectl('wait', '--for=condition=Ready', '--timeout=60s', ...nodeNames.map((n) => `node/${n}`));
+        log(`fake node(s) Ready (${Date.now() - t0} ms)`);
       })(),
     ]);
-    log(`CRDs established, ${nodeNames.length} fake node(s) Ready (${Date.now() - t0} ms)`);
     await waitFor(
       'the default ServiceAccount',
       60_000,
