@@ -4,7 +4,7 @@ import type { KubernetesObject } from '@kubernetes/client-node';
 
 import type { ObjectCache } from '../informers/informer-set.js';
 import { resourcePath, typeOfKind } from '../kube/resources.js';
-import { isConflict, isNotFound, type RestClient } from '../kube/rest.js';
+import { isConflict, isNotFound, KubeApiError, type RestClient } from '../kube/rest.js';
 import { FIELD_MANAGER } from '../specs/labels.js';
 import { revisionOf } from '../specs/revision.js';
 import { firstDifference } from './compare.js';
@@ -58,7 +58,16 @@ export class ChildApplier {
     const drift = ChildApplier.drift(desired, live);
     if (!drift) return { result: 'unchanged' };
     const path = resourcePath(typeOfKind(desired.apiVersion!, desired.kind!), namespace, name);
-    inf.upsert(await this.rest.apply(path, desired, FIELD_MANAGER));
+    try {
+      inf.upsert(await this.rest.apply(path, desired, FIELD_MANAGER));
+    } catch (err) {
+      // An edit can change the key of a list entry we own (a Service port's
+      // number): apply then keeps both entries and the result is invalid. A
+      // merge patch replaces our lists wholesale and puts the object back.
+      if (!live || !(err instanceof KubeApiError) || err.status !== 422) throw err;
+      inf.upsert(await this.rest.mergePatch(path, desired, FIELD_MANAGER));
+      return { result: 'updated', drift: `${drift} (merge patch: ${err.message})` };
+    }
     return { result: live ? 'updated' : 'created', drift };
   }
 

@@ -127,6 +127,15 @@ export class RestClient {
     });
   }
 
+  /** JSON merge patch: maps merge, lists are replaced by ours. */
+  mergePatch<T extends KubernetesObject>(path: string, body: T, fieldManager: string): Promise<T> {
+    return this.request<T>('PATCH', path, {
+      query: { fieldManager },
+      body,
+      contentType: 'application/merge-patch+json',
+    });
+  }
+
   /**
    * Streams watch events until the server closes the stream (resolves) or it
    * fails (rejects). An idle stream longer than `idleMs` counts as failed, so a

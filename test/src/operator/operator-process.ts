@@ -51,7 +51,7 @@ export class OperatorProcess {
     cp: Pick<TestControlPlane, 'mintKubeconfig'>,
     o: OperatorProcessOptions,
   ): Promise<OperatorProcess> {
-    const kubeconfig = cp.mintKubeconfig(o.user, ['system:masters']);
+    const kubeconfig = await cp.mintKubeconfig(o.user, ['system:masters']);
     const port = await freePort();
     const args = [
       path.join(repoRoot, 'operator', 'dist', 'main.js'),
