@@ -45,6 +45,8 @@ const running = ((globalThis as { __lighthouseControlPlane?: Running }).__lighth
 export async function setupControlPlane(): Promise<void> {
   const stateDir = mkdtempSync(path.join(os.tmpdir(), 'lighthouse-controlplane-state-'));
   running.stateDir = stateDir;
+  // Lets the next run remove this directory if this process is killed (controlplane.ts).
+  writeFileSync(path.join(stateDir, 'owner.pid'), String(process.pid));
   const stateFile = path.join(stateDir, 'state.json');
   process.env[STATE_ENV] = stateFile;
   exitOnSignals();
