@@ -145,7 +145,31 @@ function shellSignals(shell: ShellAnalysis, cwd: string | undefined, signals: Si
     if (r.target === null) add(signals, 'write_unresolved_target', 0.3);
     else if (isOutside(r.target, cwd)) add(signals, 'write_outside_cwd', 0.45);
   }
+  if (runsWrittenFile(shell, cwd)) add(signals, 'exec_written_file', 0.6);
 }
+
+/**
+ * The script writes a file and then runs it (`echo … > x.sh && bash x.sh`, `./x.sh`):
+ * what runs is hidden from the rules, which see only `bash x.sh`.
+ */
+function runsWrittenFile(shell: ShellAnalysis, cwd: string | undefined): boolean {
+  const written = new Set(shell.redirects.map((r) => r.target).filter((t): t is string => t !== null));
+  if (written.size === 0) return false;
+  const names = new Set([...written].map((t) => t.slice(t.lastIndexOf('/') + 1)));
+  return shell.commands.some((c) => {
+    if (c.program === null) return false;
+    if (names.has(c.program) && !SAFE_PROGRAMS.has(c.program)) return true; // ./x.sh runs as program x.sh
+    const script = c.positional[0];
+    return (
+      INTERPRETERS.test(c.program) &&
+      typeof script === 'string' &&
+      written.has(canonicalPath(script, c.cwd ?? cwd))
+    );
+  });
+}
+
+/** Programs a redirect target may share a name with without being that file. */
+const SAFE_PROGRAMS = new Set(['cat', 'echo', 'printf', 'tee', 'ls', 'grep']);
 
 function commandSignals(c: ShellCommand, cwd: string | undefined, signals: Signals): void {
   const program = c.program;

@@ -1,4 +1,6 @@
 import { afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { freePort } from '../testing/postgres.js';
 import { openDatabase, type Database, type Migration } from './database.js';
 import { StoreUnavailableError } from './errors.js';
@@ -144,3 +146,29 @@ async function waitFor(cond: () => boolean, ms = 5000): Promise<void> {
     await new Promise((r) => setTimeout(r, 10));
   }
 }
+
+describe('pglite driver', () => {
+  it('refuses a second opener of a data directory in use, and takes over a stale lock', async () => {
+    const target = await testTarget('pglite');
+    try {
+      const db = await openDatabase({ ...target.location, migrations });
+      await expect(openDatabase({ ...target.location, migrations })).rejects.toThrow(
+        /already open in this process/,
+      );
+      await db.close();
+      // a lock left by a process that no longer exists (pid far above pid_max)
+      const { dataDir } = target.location as { dataDir: string };
+      writeFileSync(path.join(dataDir, 'lighthouse.lock'), '4194305');
+      const again = await openDatabase({ ...target.location, migrations });
+      expect((await again.query('SELECT count(*)::int AS n FROM schema_migrations')).rows).toEqual([
+        { n: 2 },
+      ]);
+      // a lock held by a live process (this test's parent)
+      await again.close();
+      writeFileSync(path.join(dataDir, 'lighthouse.lock'), String(process.ppid));
+      await expect(openDatabase({ ...target.location, migrations })).rejects.toThrow(/in use by process/);
+    } finally {
+      await target.dispose();
+    }
+  }, 60_000);
+});

@@ -4,6 +4,7 @@
 import { PGlite } from '@electric-sql/pglite';
 import type { Transaction } from '@electric-sql/pglite';
 import type { Database, Migration, QueryResult, Queryable } from './database.js';
+import { lockDataDir } from './data-dir-lock.js';
 import { StoreUnavailableError, classifyError } from './errors.js';
 import { applyMigrations, type ScriptTransaction } from './migrations.js';
 
@@ -48,11 +49,21 @@ function wrap(tx: Transaction): ScriptTransaction {
 export class PGliteDatabase implements Database {
   readonly driver = 'pglite' as const;
 
-  private constructor(private readonly pg: PGlite) {}
+  private constructor(
+    private readonly pg: PGlite,
+    private readonly unlock: () => void,
+  ) {}
 
   static async open(dataDir: string | undefined, migrations: Migration[]): Promise<PGliteDatabase> {
-    const pg = await PGlite.create(dataDir ? { dataDir } : {});
-    const db = new PGliteDatabase(pg);
+    const unlock = dataDir ? lockDataDir(dataDir) : () => undefined;
+    let pg: PGlite;
+    try {
+      pg = await PGlite.create(dataDir ? { dataDir } : {});
+    } catch (err) {
+      unlock();
+      throw err;
+    }
+    const db = new PGliteDatabase(pg, unlock);
     try {
       await applyMigrations((fn) => pg.transaction((tx) => fn(wrap(tx))), migrations);
     } catch (err) {
@@ -90,6 +101,11 @@ export class PGliteDatabase implements Database {
   }
 
   async close(): Promise<void> {
-    if (!this.pg.closed) await this.pg.close();
+    if (this.pg.closed) return;
+    try {
+      await this.pg.close();
+    } finally {
+      this.unlock();
+    }
   }
 }
