@@ -1,7 +1,9 @@
-// Policy benchmark (`make bench-policy`): evaluation cost per call next to the cost of
-// parsing the same command with mvdan-sh alone, measured in the same run; prints ratios.
+// Policy benchmark: evaluation cost per call next to the cost of parsing the same
+// command with mvdan-sh alone, measured in the same run. `benchPolicy()` returns the
+// figures (for `make bench`); run as a script (`make bench-policy`) it prints them.
 import sh from 'mvdan-sh';
 import { performance } from 'node:perf_hooks';
+import { pathToFileURL } from 'node:url';
 import { cacheKey } from './cache-key.js';
 import { decide } from './decide.js';
 import { defaultPolicy } from './default-policy.js';
@@ -29,6 +31,18 @@ const CALLS: ToolCall[] = [
   { tool: 'Read', input: { file_path: '/etc/hostname' }, cwd: CWD },
 ];
 
+export interface PolicyBenchResult {
+  calls: number;
+  /** Microseconds per call. */
+  parseUs: number;
+  decideUs: number;
+  cacheKeyUs: number;
+  /** cacheKey then decide: what a decision-cache miss costs the bridge. */
+  missUs: number;
+  /** missUs / parseUs. */
+  missRatio: number;
+}
+
 /**
  * Every round gives each Bash command a fresh comment, so no layer can answer from a
  * memo of the command string: each call is a first sight, as on a decision-cache miss.
@@ -39,47 +53,45 @@ function fresh(call: ToolCall): ToolCall {
   return typeof command === 'string' ? { ...call, input: { command: `${command} # ${round}` } } : call;
 }
 
-function measure(name: string, run: (call: ToolCall) => unknown): number {
+function measure(run: (call: ToolCall) => unknown, durationMs: number): number {
   for (let i = 0; i < 50; i++, round++) for (const call of CALLS) run(fresh(call)); // warm-up
   let ops = 0;
   const start = performance.now();
-  const deadline = start + 2000;
-  while (performance.now() < deadline) {
+  while (performance.now() < start + durationMs) {
     round++;
     for (const call of CALLS) run(fresh(call));
     ops += CALLS.length;
   }
-  const perCallUs = ((performance.now() - start) * 1000) / ops;
-  console.log(
-    `${name.padEnd(34)} ${perCallUs.toFixed(1).padStart(8)} µs/call ${Math.round(1e6 / perCallUs)
-      .toString()
-      .padStart(9)} calls/s`,
-  );
-  return perCallUs;
+  return ((performance.now() - start) * 1000) / ops;
 }
 
-const parser = sh.syntax.NewParser() as { Parse(src: string, name: string): unknown };
-const policy = defaultPolicy();
-const parse = (call: ToolCall): unknown => {
-  const command = call.input['command'];
-  return typeof command === 'string' ? parser.Parse(command, 'bench') : null;
-};
-const slowest = { us: 0, call: '' };
+export function benchPolicy(durationMs = 2000): PolicyBenchResult {
+  const parser = sh.syntax.NewParser() as { Parse(src: string, name: string): unknown };
+  const policy = defaultPolicy();
+  const parseUs = measure((call) => {
+    const command = call.input['command'];
+    return typeof command === 'string' ? parser.Parse(command, 'bench') : null;
+  }, durationMs);
+  const decideUs = measure((call) => decide(policy, call), durationMs);
+  const cacheKeyUs = measure(cacheKey, durationMs);
+  const missUs = measure((call) => {
+    cacheKey(call);
+    return decide(policy, call);
+  }, durationMs);
+  return { calls: CALLS.length, parseUs, decideUs, cacheKeyUs, missUs, missRatio: missUs / parseUs };
+}
 
-console.log(
-  `policy benchmark: ${CALLS.length} calls (${COMMANDS.length} Bash), default policy ${policy.revision}`,
-);
-const baseline = measure('baseline: mvdan-sh parse only', parse);
-const decideUs = measure('decide (policy + risk)', (call) => decide(policy, call));
-const keyUs = measure('cacheKey', cacheKey);
-const missUs = measure('cache miss path (cacheKey + decide)', (call) => {
-  const t = performance.now();
-  cacheKey(call);
-  decide(policy, call);
-  const us = (performance.now() - t) * 1000;
-  if (us > slowest.us) Object.assign(slowest, { us, call: JSON.stringify(call.input).slice(0, 60) });
-});
-console.log(`ratio decide / parse:            ${(decideUs / baseline).toFixed(2)}`);
-console.log(`ratio cacheKey / parse:          ${(keyUs / baseline).toFixed(2)}`);
-console.log(`ratio miss path / parse:         ${(missUs / baseline).toFixed(2)}`);
-console.log(`slowest single miss:             ${slowest.us.toFixed(0)} µs (${slowest.call})`);
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const r = benchPolicy();
+  const line = (name: string, us: number): string =>
+    `${name.padEnd(36)} ${us.toFixed(1).padStart(8)} µs/call ${Math.round(1e6 / us)
+      .toString()
+      .padStart(8)} calls/s  ×${(us / r.parseUs).toFixed(2)}`;
+  console.log(
+    `policy benchmark: ${r.calls} calls (${COMMANDS.length} Bash), default policy ${defaultPolicy().revision}`,
+  );
+  console.log(line('baseline: mvdan-sh parse only', r.parseUs));
+  console.log(line('decide (policy + risk)', r.decideUs));
+  console.log(line('cacheKey', r.cacheKeyUs));
+  console.log(line('cache miss (cacheKey + decide)', r.missUs));
+}

@@ -14,6 +14,7 @@ export type {
   ToolCall,
 } from './types.js';
 export { parsePolicy, PolicyError } from './parse.js';
+export { policySchema } from './schema.js';
 export { defaultPolicy, DEFAULT_POLICY_YAML } from './default-policy.js';
 export { evaluatePolicy } from './evaluate.js';
 export { cacheKey } from './cache-key.js';
