@@ -8,13 +8,24 @@ import path from 'node:path';
 const LOCK_FILE = 'lighthouse.lock';
 const held = new Set<string>();
 
-function alive(pid: number): boolean {
+// Linux start time of a process (clock ticks since boot), so that a pid reused by an
+// unrelated process, e.g. after a container restart, does not look like the owner.
+function startTime(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+  } catch {
+    return undefined;
+  }
+}
+
+function alive(pid: number, started: string | undefined): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
+    if ((err as NodeJS.ErrnoException).code !== 'EPERM') return false;
   }
+  return started === undefined || startTime(pid) === started;
 }
 
 /** Takes the lock on `dataDir` (creating the directory); returns the function that releases it. */
@@ -26,13 +37,14 @@ export function lockDataDir(dataDir: string): () => void {
   for (let attempt = 0; ; attempt++) {
     try {
       const fd = openSync(file, 'wx', 0o600);
-      writeSync(fd, String(process.pid));
+      writeSync(fd, `${process.pid} ${startTime(process.pid) ?? ''}`.trim());
       closeSync(fd);
       break;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 0) throw err;
-      const pid = Number(readFileSync(file, 'utf8').trim());
-      if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && alive(pid)) {
+      const [pidText, started] = readFileSync(file, 'utf8').trim().split(' ');
+      const pid = Number(pidText);
+      if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && alive(pid, started)) {
         throw new Error(`data directory ${dir} is in use by process ${pid}`);
       }
       rmSync(file, { force: true }); // stale: its process is gone

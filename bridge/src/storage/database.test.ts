@@ -1,5 +1,5 @@
 import { afterEach, beforeAll, describe, expect, it } from '@jest/globals';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { freePort } from '../testing/postgres.js';
 import { openDatabase, type Database, type Migration } from './database.js';
@@ -163,10 +163,16 @@ describe('pglite driver', () => {
       expect((await again.query('SELECT count(*)::int AS n FROM schema_migrations')).rows).toEqual([
         { n: 2 },
       ]);
-      // a lock held by a live process (this test's parent)
+      // a lock held by a live process (this test's parent), with or without its start time
       await again.close();
+      const started = readFileSync(`/proc/${process.ppid}/stat`, 'utf8').split(') ')[1]!.split(' ')[19];
+      writeFileSync(path.join(dataDir, 'lighthouse.lock'), `${process.ppid} ${started}`);
+      await expect(openDatabase({ ...target.location, migrations })).rejects.toThrow(/in use by process/);
       writeFileSync(path.join(dataDir, 'lighthouse.lock'), String(process.ppid));
       await expect(openDatabase({ ...target.location, migrations })).rejects.toThrow(/in use by process/);
+      // the same pid with another start time: a reused pid, so the lock is stale
+      writeFileSync(path.join(dataDir, 'lighthouse.lock'), `${process.ppid} 1`);
+      await (await openDatabase({ ...target.location, migrations })).close();
     } finally {
       await target.dispose();
     }
