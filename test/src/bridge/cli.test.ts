@@ -32,7 +32,14 @@ function lighthouse(
 ): ChildProcess & { output: () => string } {
   const child = spawn(process.execPath, [cli, ...args], {
     cwd,
-    env: { ...process.env, LIGHTHOUSE_MASTER_KEY: '', LIGHTHOUSE_MASTER_KEY_FILE: '', ...env },
+    // XDG_CONFIG_HOME: `run` writes the CLI config there, not into the tester's ~/.config.
+    env: {
+      ...process.env,
+      LIGHTHOUSE_MASTER_KEY: '',
+      LIGHTHOUSE_MASTER_KEY_FILE: '',
+      XDG_CONFIG_HOME: path.join(work, 'config'),
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -73,6 +80,8 @@ describe('lighthouse run', () => {
       const credential = /LIGHTHOUSE_CREDENTIAL=(lh1\.claude\.[A-Za-z0-9_-]{43})/.exec(child.output())?.[1];
       expect(credential).toBeDefined();
       expect(child.output()).toContain('/v1/hooks/claude-code');
+      const cliCredential = path.join(work, 'config', 'lighthouse', 'credential');
+      expect(statSync(cliCredential).mode & 0o777).toBe(0o600);
       const res = await new BridgeClient({ url, credential: credential! }).post('/v1/validate', {
         tool: 'Read',
         input: { file_path: `${work}/a.txt` },
