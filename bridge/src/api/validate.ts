@@ -35,5 +35,24 @@ export function validateRouter(s: BridgeServices): Router {
       res.json(result);
     },
   );
+  // What /v1/validate would decide, for agents planning ahead: nothing is cached, escalated or recorded.
+  r.post(
+    '/v1/validate/dry-run',
+    s.requests.body('validateDryRun'),
+    rateLimit(s.rateLimiter, 'validate', (b) => s.metrics.rateLimited.inc({ budget: b })),
+    (req, res) => {
+      const body = req.body as ValidateBody;
+      if (body.agentId !== undefined && body.agentId !== agentOf(res)) {
+        throw new HttpError(403, 'agent_mismatch', 'agentId in the body is not the authenticated agent');
+      }
+      res.json(
+        s.validator.dryRun({
+          tool: body.tool,
+          input: body.input,
+          ...(body.cwd !== undefined ? { cwd: body.cwd } : {}),
+        }),
+      );
+    },
+  );
   return r;
 }

@@ -9,6 +9,7 @@ const commands: Record<string, () => Promise<(argv: string[]) => Promise<number>
   flags: async () => (await import('./flags.js')).flagsCommand,
   status: async () => (await import('./status.js')).statusCommand,
   events: async () => (await import('./events.js')).eventsCommand,
+  mcp: async () => (await import('./mcp.js')).mcpCommand,
 };
 
 export async function collaborationCommand(name: string, argv: string[]): Promise<number> {

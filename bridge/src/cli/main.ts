@@ -16,6 +16,7 @@ commands:
   status   the bridge this CLI talks to, and whether it is ready
   events   events tail: follow the event stream
   fuse     mount the project read-only for expert agents (lighthouse fuse --help)
+  mcp      the bridge as an MCP server for this agent; mcp install adds it to Claude Code
 `;
 
 export async function run(argv: string[]): Promise<void> {
@@ -39,6 +40,7 @@ export async function run(argv: string[]): Promise<void> {
     case 'flags':
     case 'status':
     case 'events':
+    case 'mcp':
       process.exitCode = await (await import('./collaboration.js')).collaborationCommand(command, rest);
       return;
     case undefined:

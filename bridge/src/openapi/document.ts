@@ -205,6 +205,22 @@ export const openApiDocument = {
         },
       },
     },
+    '/v1/validate/dry-run': {
+      post: {
+        operationId: 'validateDryRun',
+        security: signed,
+        requestBody: { required: true, ...json(ref('ValidateRequest')) },
+        responses: {
+          '200': {
+            description:
+              'what /v1/validate would decide (policy or risk tier); nothing is cached, escalated or recorded',
+          },
+          '403': error('agentId in the body is not the authenticated agent'),
+          '429': error('rate limited; see Retry-After'),
+          ...standardErrors,
+        },
+      },
+    },
     '/v1/hooks/claude-code': {
       post: {
         operationId: 'claudeCodeHook',

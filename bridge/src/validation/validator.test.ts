@@ -143,3 +143,25 @@ describe('Validator', () => {
     expect(records).toHaveLength(0);
   });
 });
+
+describe('Validator.dryRun', () => {
+  it('says what would be decided, without caching, escalating or recording', async () => {
+    const { v, records, escalations } = setup();
+    expect(v.dryRun({ tool: 'Nuke', input: {} })).toMatchObject({
+      decision: 'block',
+      tier: 'policy',
+      ruleId: 'nuke',
+    });
+    expect(v.dryRun({ tool: 'Sudo', input: {} })).toMatchObject({ decision: 'escalate', tier: 'policy' });
+    expect(v.dryRun({ tool: 'Other', input: { risk: 0.5 } })).toMatchObject({
+      decision: 'escalate',
+      tier: 'risk',
+      risk: { score: 0.5 },
+      observed: [{ ruleId: 'trial', enforcement: 'dryrun' }],
+    });
+    expect(records).toEqual([]);
+    expect(escalations).toEqual([]);
+    // nothing was cached: the first real validation is decided by the policy tier
+    expect(await v.validate(req('Nuke'))).toMatchObject({ tier: 'policy' });
+  });
+});

@@ -57,8 +57,46 @@ export interface ValidatorDependencies {
   onCache?: (hit: boolean) => void;
 }
 
+/** What validation would decide, without side effects (no cache, no escalation, no event). */
+export interface DryRunResult {
+  decision: Decision;
+  reason: string;
+  ruleId: string | null;
+  tier: 'policy' | 'risk';
+  policyRevision: string;
+  observed: RuleHit[];
+  risk: { score: number; reasons: string[] } | null;
+}
+
 export class Validator {
   constructor(private readonly deps: ValidatorDependencies) {}
+
+  dryRun(call: ToolCall): DryRunResult {
+    const policy = this.deps.policy();
+    const result = this.deps.evaluate(policy, call);
+    const base = { policyRevision: policy.revision, observed: result.observed };
+    const hit = result.decisive;
+    if (hit) {
+      return {
+        ...base,
+        decision: hit.action,
+        reason: hit.reason,
+        ruleId: hit.ruleId,
+        tier: 'policy',
+        risk: null,
+      };
+    }
+    const risk = this.deps.risk(call);
+    const reason = `risk ${risk.score.toFixed(2)}${risk.reasons.length ? `: ${risk.reasons.join('; ')}` : ''}`;
+    return {
+      ...base,
+      decision: this.deps.riskDecision(risk.score),
+      reason,
+      ruleId: null,
+      tier: 'risk',
+      risk,
+    };
+  }
 
   async validate(req: ValidationRequest): Promise<ValidationResult> {
     const started = performance.now();
