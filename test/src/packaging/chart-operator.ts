@@ -17,7 +17,7 @@ export interface ChartOperatorOptions {
   /** The Deployment the chart installed (read back from the cluster). */
   deployment: V1Deployment;
   /** Mints a kubeconfig for a user name (the control plane's client CA). */
-  mintKubeconfig: (user: string, groups: string[]) => string;
+  mintKubeconfig: (user: string, groups: string[]) => Promise<string>;
   logFile: string;
   /** What the pod would be called; the leader-election identity. */
   podName?: string;
@@ -61,7 +61,7 @@ export class ChartOperator {
     const namespace = d.metadata!.namespace!;
     const sa = d.spec!.template.spec!.serviceAccountName!;
     const user = `system:serviceaccount:${namespace}:${sa}`;
-    const kubeconfig = o.mintKubeconfig(user, [
+    const kubeconfig = await o.mintKubeconfig(user, [
       'system:serviceaccounts',
       `system:serviceaccounts:${namespace}`,
     ]);
