@@ -23,18 +23,36 @@ interface InternalParser {
   Parse(src: string, name: string): { __internal_object__: GoValue };
 }
 
-let parser: InternalParser | undefined;
+/** Bash (what the agent's shell tool runs) or POSIX sh (dash, where `((a))` is two subshells). */
+export type Dialect = 'bash' | 'posix';
+
+const parsers = new Map<Dialect, InternalParser>();
+
+function parserFor(dialect: Dialect): InternalParser {
+  let parser = parsers.get(dialect);
+  if (parser === undefined) {
+    const { syntax } = sh as unknown as {
+      syntax: {
+        NewParser(option?: unknown): InternalParser;
+        Variant(lang: unknown): unknown;
+        LangPOSIX: unknown;
+      };
+    };
+    parser = dialect === 'posix' ? syntax.NewParser(syntax.Variant(syntax.LangPOSIX)) : syntax.NewParser();
+    parsers.set(dialect, parser);
+  }
+  return parser;
+}
 
 export class ShellSyntaxError extends Error {}
 
-/** Parses Bash source into a plain tree; throws ShellSyntaxError with the parser's message. */
-export function parseBash(src: string): ShNode {
-  parser ??= sh.syntax.NewParser() as unknown as InternalParser;
+/** Parses shell source into a plain tree; throws ShellSyntaxError with the parser's message. */
+export function parseBash(src: string, dialect: Dialect = 'bash'): ShNode {
   let file: GoValue;
   try {
-    file = parser.Parse(src, 'command').__internal_object__;
+    file = parserFor(dialect).Parse(src, 'command').__internal_object__;
   } catch (error) {
-    parser = undefined; // a GopherJS parser keeps state after a failure: start afresh
+    parsers.delete(dialect); // a GopherJS parser keeps state after a failure: start afresh
     const err = error as { Error?: () => string };
     throw new ShellSyntaxError(typeof err.Error === 'function' ? err.Error() : String(error));
   }

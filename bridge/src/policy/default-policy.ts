@@ -69,6 +69,18 @@ definitions:
     - '**/*.key'
   shells: &shells ['sh', 'bash', 'zsh', 'dash', 'ksh', 'ash', 'mksh', 'fish', 'python*', 'perl', 'ruby', 'node', 'php', 'lua']
   writeTools: &writeTools Write|Edit|MultiEdit|NotebookEdit
+  startup: &startup
+    - ~/.bashrc
+    - ~/.bash_profile
+    - ~/.bash_login
+    - ~/.profile
+    - ~/.zshrc
+    - ~/.zprofile
+    - ~/.zshenv
+    - /home/*/.bashrc
+    - /home/*/.bash_profile
+    - /home/*/.profile
+    - /home/*/.zshrc
 
 rules:
   # --- script-level findings -------------------------------------------------
@@ -125,6 +137,18 @@ rules:
       command:
         program: [find]
         flags: { any: ['-delete'] }
+        args: { paths: [*critical, *system], position: first }
+
+  - id: find-exec-critical
+    description: find running commands over the root, a home or a system directory
+    priority: 885
+    action: escalate
+    category: destructive
+    match:
+      tool: Bash
+      command:
+        program: [find]
+        flags: { any: ['-exec', '-execdir', '-ok', '-okdir'] }
         args: { paths: [*critical, *system], position: first }
 
   - id: disk-overwrite
@@ -269,7 +293,25 @@ rules:
     category: integrity
     match:
       tool: *writeTools
-      path: { patterns: ['~/.bashrc', '~/.bash_profile', '~/.profile', '~/.zshrc', '~/.zprofile', '/home/*/.bashrc', '/home/*/.profile', '/home/*/.zshrc'] }
+      path: { patterns: *startup }
+
+  - id: shell-startup-write-command
+    description: Command writing a shell startup file (persistence)
+    priority: 800
+    action: escalate
+    category: integrity
+    match:
+      tool: Bash
+      redirect: *startup
+
+  - id: shell-startup-copy
+    description: Copying or linking over a shell startup file (persistence)
+    priority: 800
+    action: escalate
+    category: integrity
+    match:
+      tool: Bash
+      command: { program: [tee, cp, mv, ln, install], args: { paths: *startup, position: last } }
 
   - id: path-traversal-write
     description: File tool writing outside the working directory through ..

@@ -107,6 +107,14 @@ describe('analyseShell structure', () => {
     expect(analyseShell(script).properties.has('unparseable_command')).toBe(true);
   });
 
+  it('reads ((…)) both as bash arithmetic and as POSIX nested subshells', () => {
+    expect(commands('((mkfs.ext4 /dev/sdb1))')).toEqual(['mkfs.ext4 /dev/sdb1']);
+    expect(commands('sh -c "((id))"')).toEqual(['id', 'sh -c ((id))']);
+    // The POSIX reading of real arithmetic is a harmless command `i`.
+    expect(commands('((i = 1 + 2))')).toEqual(['i = 1 + 2']);
+    expect(commands('echo $((1 + 2))')).toEqual(['echo ?']);
+  });
+
   it('keeps working after a parse error', () => {
     analyseShell('echo "open');
     expect(commands('ls -la')).toEqual(['ls -la']);

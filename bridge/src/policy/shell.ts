@@ -155,14 +155,30 @@ function analyse(src: string, cwd: string | undefined): ShellAnalysis {
   };
   const root = parseScript(src, result);
   if (root !== null) {
-    result.canonical = createHash('sha256').update(JSON.stringify(root)).digest('base64url');
-    analyseTree(
-      root,
-      { cwd: cwd === undefined ? undefined : canonicalPath(cwd), depth: 0, innerPipes: new WeakSet() },
-      result,
-    );
+    const trees = [root, ...posixReading(src, root)];
+    result.canonical = createHash('sha256').update(JSON.stringify(trees)).digest('base64url');
+    const start = cwd === undefined ? undefined : canonicalPath(cwd);
+    for (const tree of trees) analyseTree(tree, { cwd: start, depth: 0, innerPipes: new WeakSet() }, result);
   }
   return result;
+}
+
+/**
+ * Bash reads `((a b))` as arithmetic, POSIX shells (dash is `sh` on Debian) as two nested
+ * subshells running `a b`. A script with an arithmetic command is analysed both ways.
+ */
+function posixReading(src: string, bashTree: ShNode): ShNode[] {
+  let arithmetic = false;
+  walk(bashTree, (n) => {
+    if (n.type === 'ArithmCmd') arithmetic = true;
+  });
+  if (!arithmetic) return [];
+  try {
+    return [parseBash(src, 'posix')];
+  } catch (error) {
+    if (error instanceof ShellSyntaxError) return [];
+    throw error;
+  }
 }
 
 function flag(result: ShellAnalysis, property: ShellProperty, detail: string): void {
@@ -443,7 +459,9 @@ function nested(script: string | null, via: string, result: ShellAnalysis, ctx: 
     return;
   }
   const root = parseScript(script, result);
-  if (root !== null) analyseTree(root, { ...ctx, depth: ctx.depth + 1 }, result);
+  if (root === null) return;
+  for (const tree of [root, ...posixReading(script, root)])
+    analyseTree(tree, { ...ctx, depth: ctx.depth + 1 }, result);
 }
 
 /** Arguments after a wrapper's own options: the wrapped command's words, or null if none. */

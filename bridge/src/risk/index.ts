@@ -142,7 +142,7 @@ function shellSignals(shell: ShellAnalysis, cwd: string | undefined, signals: Si
   if (privileged > 0)
     add(signals, privileged > 1 ? 'chained_sudo' : 'privileged', privileged > 1 ? 0.6 : 0.4);
   for (const r of shell.redirects) {
-    if (r.target === null) add(signals, 'write_unresolved_target', 0.3);
+    if (r.target === null) add(signals, 'write_unresolved_target', 0.4);
     else if (isOutside(r.target, cwd)) add(signals, 'write_outside_cwd', 0.45);
   }
   if (runsWrittenFile(shell, cwd)) add(signals, 'exec_written_file', 0.6);
@@ -178,7 +178,7 @@ function commandSignals(c: ShellCommand, cwd: string | undefined, signals: Signa
   const targets = c.positional.map((p) => (p === null ? null : canonicalPath(p, at)));
   if (program === 'rm' || program === 'shred' || program === 'unlink' || program === 'rmdir') {
     const recursive = c.flags.has('r') || c.flags.has('R') || c.flags.has('recursive');
-    if (targets.some((t) => t === null)) add(signals, 'delete_unresolved_target', 0.35);
+    if (targets.some((t) => t === null)) add(signals, 'delete_unresolved_target', recursive ? 0.45 : 0.35);
     if (targets.length >= 10) add(signals, 'many_deletions', 0.3);
     for (const t of targets) {
       if (t === null) continue;
@@ -195,7 +195,20 @@ function commandSignals(c: ShellCommand, cwd: string | undefined, signals: Signa
   if (program === 'find' && (c.args.includes('-delete') || c.args.includes('-exec')))
     add(signals, 'find_delete_or_exec', 0.25);
   if (program === 'xargs' && c.wrappers.length === 0) add(signals, 'xargs', 0.05);
-  if (c.wrappers.includes('xargs') && program === 'rm') add(signals, 'many_deletions', 0.3);
+  if (c.wrappers.includes('xargs') && program === 'rm') {
+    // The targets come from stdin: unknown here.
+    const recursive = c.flags.has('r') || c.flags.has('R') || c.flags.has('recursive');
+    add(signals, recursive ? 'recursive_delete_from_input' : 'many_deletions', recursive ? 0.45 : 0.3);
+  }
+  const recursiveChange =
+    (program === 'chmod' || program === 'chown' || program === 'chgrp') &&
+    (c.flags.has('R') || c.flags.has('recursive'));
+  if (
+    (recursiveChange || program === 'dd' || program === 'mkfs' || program.startsWith('mkfs.')) &&
+    targets.some((t) => t === null)
+  ) {
+    add(signals, 'unresolved_target', 0.45);
+  }
   if (WRITERS.has(program)) {
     const destination =
       program === 'tee' || program === 'touch' || program === 'mkdir' || program === 'truncate'
