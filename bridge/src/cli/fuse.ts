@@ -157,6 +157,8 @@ export function startFuseBeside(opts: BesideBridge): ChildProcess {
     [cli, 'fuse', '--mount', opts.mountDir, '--bridge', url, '--credential', credentialFile],
     { stdio: 'inherit' },
   );
+  // Unreferenced, so the bridge's graceful shutdown can end the process; on its way out it stops the sidecar.
+  child.unref();
   process.once('exit', () => child.kill('SIGTERM'));
   return child;
 }

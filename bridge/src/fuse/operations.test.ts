@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import type { Operations } from 'fuse-native';
 import { ProjectCache } from './cache.js';
 import type { FileMeta } from './model.js';
-import { createOperations, EBADF, EISDIR, ENOENT, ENOTDIR, EROFS } from './operations.js';
+import { createOperations, EBADF, EIO, EISDIR, ENOENT, ENOTDIR, EROFS } from './operations.js';
 import type { ProjectApi } from './project-api.js';
 
 const bytes = new Map([
@@ -134,6 +134,22 @@ describe('fuse operations', () => {
     expect(st.size).toBeGreaterThan(first.length);
     const [n] = (await call(ops, 'read', '/streams/decisions', fd, buf, 200, first.length)) as [number];
     expect(buf.subarray(0, n).toString()).toBe(`${T.toISOString()} B 2 2\n`);
+  });
+
+  test('a bridge failure is EIO for that operation, and the next one can succeed', async () => {
+    let failing = true;
+    const source = api();
+    const cache = new ProjectCache({
+      ...source,
+      file: async (p) => (failing ? Promise.reject(new Error('bridge down')) : source.file(p)),
+    });
+    await cache.load();
+    const warnings: unknown[] = [];
+    const ops = createOperations(cache, { uid: 0, gid: 0 }, { warn: (_m, meta) => warnings.push(meta) });
+    expect(await call(ops, 'open', '/current/README.md', 0)).toEqual([EIO]);
+    expect(warnings).toEqual([{ op: 'open', path: '/current/README.md', err: 'bridge down' }]);
+    failing = false;
+    expect((await call(ops, 'open', '/current/README.md', 0))[0]).toBe(0);
   });
 
   test('statfs reports a read-only filesystem', async () => {

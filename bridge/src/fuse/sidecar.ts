@@ -71,11 +71,12 @@ export async function startSidecar(opts: SidecarOptions): Promise<Sidecar> {
   }
   if (opts.readyFile) writeFileSync(opts.readyFile, `${mounted.dir}\n`);
   state.ready = true;
-  opts.log.info('mounted', { dir: mounted.dir, files: cache.snapshot.current.files.size });
   const address = probe?.address();
+  const probePort = typeof address === 'object' && address ? address.port : undefined;
+  opts.log.info('mounted', { dir: mounted.dir, files: cache.snapshot.current.files.size, probePort });
   return {
     dir: mounted.dir,
-    probePort: typeof address === 'object' && address ? address.port : undefined,
+    probePort,
     async stop() {
       state.ready = false;
       if (opts.readyFile) rmSync(opts.readyFile, { force: true });
