@@ -6,7 +6,7 @@
 // - subscriber catch-up rate over N events (LIGHTHOUSE_BENCH_CATCHUP, default 1,000,000);
 // - the same append figures on PGlite, against plain INSERTs on PGlite.
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
@@ -27,6 +27,8 @@ export interface EventsBenchOptions {
 export interface EventsBenchResults {
   date: string;
   settings: { seconds: number; concurrency: number; steadyRate: number; catchupEvents: number };
+  /** 1-minute load average at start and end: absolute figures are only comparable on a quiet machine. */
+  loadAverage: { start: number; end: number };
   pg: {
     baselineInsertsPerSec: number;
     storeAppendsPerSec: number;
@@ -263,7 +265,8 @@ export function formatTable(r: EventsBenchResults): string {
     ],
   ];
   const widths = [0, 1, 2, 3].map((c) => Math.max(...rows.map((row) => row[c]!.length)));
-  return rows.map((row) => row.map((cell, c) => cell.padEnd(widths[c]!)).join(' | ')).join('\n');
+  const table = rows.map((row) => row.map((cell, c) => cell.padEnd(widths[c]!)).join(' | ')).join('\n');
+  return `${table}\nload average ${r.loadAverage.start} at start, ${r.loadAverage.end} at end`;
 }
 
 export async function runEventsBench(opts: EventsBenchOptions = {}): Promise<EventsBenchResults> {
@@ -274,11 +277,13 @@ export async function runEventsBench(opts: EventsBenchOptions = {}): Promise<Eve
     concurrency: opts.concurrency ?? 50,
     steadyRate: opts.steadyRate ?? 2000,
   };
+  const loadStart = loadavg()[0]!;
   const pgResults = await pgFigures(o, log);
   const pgliteResults = await pgliteFigures(o, log);
   const results: EventsBenchResults = {
     date: new Date().toISOString(),
     settings: o,
+    loadAverage: { start: round(loadStart, 1), end: round(loadavg()[0]!, 1) },
     pg: pgResults,
     pglite: pgliteResults,
   };
