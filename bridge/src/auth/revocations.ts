@@ -15,7 +15,11 @@ export class RevocationList {
 
   async start(refreshMs = 5_000, onError: (err: unknown) => void = () => {}): Promise<void> {
     await this.refresh();
-    this.unlisten = await this.store.db.listen(REVOCATION_CHANNEL, (agentId) => this.revoked.add(agentId));
+    // An empty payload means the listening connection was re-established: re-read what was missed.
+    this.unlisten = await this.store.db.listen(REVOCATION_CHANNEL, (agentId) => {
+      if (agentId) this.revoked.add(agentId);
+      else void this.refresh().catch(onError);
+    });
     this.refresher = setInterval(() => void this.refresh().catch(onError), refreshMs);
     this.refresher.unref();
   }

@@ -82,6 +82,7 @@ export class EscalationBroker {
   async start(): Promise<void> {
     this.unlisten = await this.deps.store.db.listen(ESCALATION_CHANNEL, (payload) => {
       if (payload) void this.onNotice(payload);
+      else void this.resync();
     });
     await this.notify({ kind: 'hello', replica: this.deps.replicaId });
   }
@@ -333,6 +334,30 @@ export class EscalationBroker {
       }
     } catch (err) {
       this.deps.logger.warn('escalation notice not handled', { err, kind: n.kind });
+    }
+  }
+
+  /** After the NOTIFY connection was re-established: pick up answers and experts announced meanwhile. */
+  private async resync(): Promise<void> {
+    try {
+      for (const id of [...this.waiters.keys()]) {
+        const [decided] = await this.deps.store.readStream(`escalation:${id}`, { fromVersion: 2, limit: 1 });
+        const d = decided?.data as
+          { decision?: 'allow' | 'block'; reason?: string; expertId?: string } | undefined;
+        if (decided?.type === 'EscalationDecided' && d?.decision) {
+          this.resolve({
+            kind: 'resolved',
+            id,
+            decision: d.decision,
+            reason: d.reason ?? '',
+            expertId: d.expertId ?? null,
+          });
+        }
+      }
+      await this.notify({ kind: 'hello', replica: this.deps.replicaId });
+      for (const id of this.listeners.keys()) await this.announce(id, true);
+    } catch (err) {
+      this.deps.logger.warn('escalation resync failed', { err });
     }
   }
 
