@@ -50,28 +50,40 @@ interface Rt {
 }
 
 /** One pair's rounds: returns each round trip in ms. */
+/** Rounds that failed (transport error or an unexpected answer): reported, not timed. */
+const failures: string[] = [];
+
+async function round(requester: Rt, target: Rt, to: string): Promise<number> {
+  const t0 = performance.now();
+  const created = await requester.post('/v1/elicitations', {
+    to,
+    message: 'ok?',
+    requestedSchema: schema,
+    timeoutSeconds: 60,
+  });
+  if (created.status !== 201) throw new Error(`create: ${created.status} ${JSON.stringify(created.body)}`);
+  const id = (created.body as { id: string }).id;
+  // Both in flight at once, so a failed accept never leaves the poll unhandled.
+  const [accepted, got] = await Promise.all([
+    target.post(`/v1/elicitations/${id}/accept`, { content: { ok: true } }),
+    requester.get(`/v1/elicitations/${id}?wait=30`),
+  ]);
+  if (accepted.status !== 200) throw new Error(`accept: ${accepted.status} ${JSON.stringify(accepted.body)}`);
+  if ((got.body as { status: string }).status !== 'accepted')
+    throw new Error(`outcome: ${JSON.stringify(got.body)}`);
+  return performance.now() - t0;
+}
+
+/** One pair's rounds, one after another: each round trip in ms. */
 async function pair(requester: Rt, target: Rt, to: string): Promise<number[]> {
   const out: number[] = [];
   for (let i = 0; i < ROUNDS; i++) {
-    const t0 = performance.now();
-    const created = await requester.post('/v1/elicitations', {
-      to,
-      message: 'ok?',
-      requestedSchema: schema,
-      timeoutSeconds: 60,
-    });
-    if (created.status !== 201) throw new Error(`create: ${created.status} ${JSON.stringify(created.body)}`);
-    const id = (created.body as { id: string }).id;
-    // Both in flight at once, so a failed accept never leaves the poll unhandled.
-    const [accepted, got] = await Promise.all([
-      target.post(`/v1/elicitations/${id}/accept`, { content: { ok: true } }),
-      requester.get(`/v1/elicitations/${id}?wait=30`),
-    ]);
-    if (accepted.status !== 200)
-      throw new Error(`accept: ${accepted.status} ${JSON.stringify(accepted.body)}`);
-    if ((got.body as { status: string }).status !== 'accepted')
-      throw new Error(`outcome: ${JSON.stringify(got.body)}`);
-    out.push(performance.now() - t0);
+    try {
+      out.push(await round(requester, target, to));
+    } catch (err) {
+      const cause = (err as { cause?: unknown }).cause;
+      failures.push(`${(err as Error).message}${cause ? ` (${String(cause)})` : ''}`);
+    }
   }
   return out;
 }
@@ -175,11 +187,15 @@ async function main() {
     phase('baseline (bare Express)');
     const floor = await baseline();
     await roundTrips(() => plainClient(floor.url));
+    failures.length = 0;
     const base = summary(await roundTrips(() => plainClient(floor.url)));
+    const baseFailures = failures.splice(0);
     floor.server.close();
     phase('bridge');
     await roundTrips(signed);
+    failures.length = 0;
     const ours = summary(await roundTrips(signed));
+    const bridgeFailures = failures.splice(0);
 
     phase('hook');
     // Hook: one call warms the decision cache, then every run is a cache hit.
@@ -208,8 +224,12 @@ async function main() {
       elicitationRoundTripMs: {
         pairs: PAIRS,
         rounds: ROUNDS,
-        bridge: ours,
-        bareExpressInMemory: base,
+        bridge: { ...ours, failedRounds: bridgeFailures.length, firstFailure: bridgeFailures[0] ?? null },
+        bareExpressInMemory: {
+          ...base,
+          failedRounds: baseFailures.length,
+          firstFailure: baseFailures[0] ?? null,
+        },
         p50Ratio: +(ours.p50 / base.p50).toFixed(1),
         p99Ratio: +(ours.p99 / base.p99).toFixed(1),
         goalP99Ms: 50,
@@ -232,6 +252,9 @@ async function main() {
 }
 
 main().catch((err) => {
-  process.stderr.write(`collaboration bench failed: ${(err as Error).stack ?? err}\n`);
+  const cause = (err as { cause?: unknown }).cause;
+  process.stderr.write(
+    `collaboration bench failed: ${(err as Error).stack ?? err}${cause ? `\ncause: ${String(cause)}` : ''}\n`,
+  );
   process.exit(1);
 });
