@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import path from 'node:path';
-import { createTestDatabase, type TestDatabase } from '@lighthouse/bridge/testing/postgres.js';
+import { createTestDatabase, freePort, type TestDatabase } from '@lighthouse/bridge/testing/postgres.js';
 import { startBridge, type BridgeProcess } from './bridge-process.js';
 import {
   forceUnmount,
@@ -30,6 +30,7 @@ interface Written {
 let db: TestDatabase;
 let bridge: BridgeProcess;
 let sidecar: MountProcess | undefined;
+let probePort: number;
 const work = tempDir('lh-fuse-bridge-');
 const dir = path.join(work, 'mnt');
 const big = Array.from({ length: 4 }, () => randomBytes(500 * 1024));
@@ -78,7 +79,8 @@ beforeAll(async () => {
   points.push({ at: s3.at, files: { 'README.md': 'three\n', 'docs/guide.md': '# guide\n' } });
   for (const [i, b] of big.entries())
     await write({ path: `data/big-${i}.bin`, contentBase64: b.toString('base64') });
-  sidecar = await bridge.mount(dir);
+  probePort = await freePort();
+  sidecar = await bridge.mount(dir, ['--probe-port', String(probePort)]);
 }, 180_000);
 
 afterAll(async () => {
@@ -203,9 +205,41 @@ describe('lighthouse fuse on a real bridge', () => {
     expect(sidecar!.output().match(/event stream connected/g)?.length).toBeGreaterThanOrEqual(2);
   }, 180_000);
 
-  test('SIGTERM unmounts and exits 0', async () => {
+  test('writes through the mount fail with EROFS and the bridge keeps its tree', async () => {
+    const before = await bridge.client.get('/v1/tree');
+    for (const cmd of [
+      `echo x >> '${dir}/current/README.md'`,
+      `echo x > '${dir}/current/new.txt'`,
+      `mv '${dir}/current/README.md' '${dir}/current/R.md'`,
+      `rm '${dir}/current/README.md'`,
+      `chmod 0600 '${dir}/current/README.md'`,
+      `mkdir '${dir}/history/x'`,
+    ]) {
+      expect((await sh(cmd)).stderr).toContain('Read-only file system');
+    }
+    const after = await bridge.client.get('/v1/tree');
+    expect((after.body as { files: unknown }).files).toEqual((before.body as { files: unknown }).files);
+  });
+
+  test('the probe answers /readyz while mounted', async () => {
+    const ready = await fetch(`http://127.0.0.1:${probePort}/readyz`);
+    expect(ready.status).toBe(200);
+    expect((await fetch(`http://127.0.0.1:${probePort}/healthz`)).status).toBe(200);
+  });
+
+  test('SIGTERM unmounts and exits 0; after a SIGKILL a restart clears the stale mount and serves again', async () => {
     expect(isMounted(dir)).toBe(true);
     expect(await sidecar!.stop('SIGTERM')).toBe(0);
     expect(isMounted(dir)).toBe(false);
-  });
+    await expect(fetch(`http://127.0.0.1:${probePort}/readyz`)).rejects.toThrow();
+
+    sidecar = await bridge.mount(dir);
+    await sidecar.stop('SIGKILL');
+    expect((await sh(`stat '${dir}'`)).stderr).toContain('Transport endpoint is not connected');
+    sidecar = await bridge.mount(dir);
+    expect(sidecar.output()).toContain('cleared a stale mount');
+    expect((await sh(`cat '${dir}/current/README.md'`)).stdout).toBe('three\n');
+    expect(await sidecar.stop('SIGTERM')).toBe(0);
+    expect(isMounted(dir)).toBe(false);
+  }, 120_000);
 });
