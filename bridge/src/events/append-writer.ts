@@ -35,36 +35,43 @@ interface ExistingRow {
 
 export class AppendWriter {
   private queue: PendingAppend[] = [];
-  private running = false;
+  private inFlight = 0;
+  private scheduled = false;
   private idle: (() => void)[] = [];
 
   constructor(
     private readonly db: Database,
     private readonly maxBatchEvents: number,
+    private readonly maxInFlight: number,
     private readonly onCommitted: () => void,
   ) {}
 
   append(stream: string, events: PreparedEvent[], expected: ExpectedVersion): Promise<AppendResult> {
     return new Promise((resolve, reject) => {
       this.queue.push({ stream, events, expected, resolve, reject });
-      if (!this.running) {
-        this.running = true;
-        void this.drain();
-      }
+      this.schedule();
     });
   }
 
   /** Resolves when every append queued so far has settled. */
   flush(): Promise<void> {
-    if (!this.running) return Promise.resolve();
+    if (this.queue.length === 0 && this.inFlight === 0) return Promise.resolve();
     return new Promise((resolve) => this.idle.push(resolve));
   }
 
-  private async drain(): Promise<void> {
-    while (this.queue.length > 0) {
-      // Let callers woken by the previous commit queue their next append first, so
-      // a batch is not cut short by promise-resolution order.
-      await new Promise((resolve) => setImmediate(resolve));
+  // Batches are cut on the next turn of the event loop, so that callers woken by
+  // the previous commit have queued their next append by then.
+  private schedule(): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      this.pump();
+    });
+  }
+
+  private pump(): void {
+    while (this.queue.length > 0 && this.inFlight < this.maxInFlight) {
       let n = 0;
       let count = 0;
       while (
@@ -74,10 +81,13 @@ export class AppendWriter {
         count += this.queue[n]!.events.length;
         n++;
       }
-      await this.commit(this.queue.splice(0, n));
+      this.inFlight++;
+      void this.commit(this.queue.splice(0, n)).finally(() => {
+        this.inFlight--;
+        if (this.queue.length > 0) this.schedule();
+        else if (this.inFlight === 0) for (const fn of this.idle.splice(0)) fn();
+      });
     }
-    this.running = false;
-    for (const fn of this.idle.splice(0)) fn();
   }
 
   private async commit(batch: PendingAppend[]): Promise<void> {

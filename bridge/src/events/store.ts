@@ -33,6 +33,8 @@ export interface EventStoreOptions {
   maxEventsPerAppend?: number;
   /** Most events one group-commit transaction carries. */
   maxBatchEvents?: number;
+  /** Group-commit transactions running at once (pg only; PGlite runs one at a time). Default 2. */
+  maxConcurrentBatches?: number;
   subscription?: Partial<SubscriptionSettings>;
 }
 
@@ -48,7 +50,8 @@ class PostgresEventStore implements EventStore {
     private readonly opts: EventStoreOptions,
     private readonly ownsDb: boolean,
   ) {
-    this.writer = new AppendWriter(db, opts.maxBatchEvents ?? 2000, () => this.wakeAll());
+    const inFlight = db.driver === 'pglite' ? 1 : (opts.maxConcurrentBatches ?? 2);
+    this.writer = new AppendWriter(db, opts.maxBatchEvents ?? 2000, inFlight, () => this.wakeAll());
     this.settings = { batchSize: 1000, pollIntervalMs: 1000, retryDelayMs: 500, ...opts.subscription };
   }
 

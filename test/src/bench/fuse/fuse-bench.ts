@@ -78,10 +78,13 @@ async function main() {
       await probe('read', FILES, names.map(inMount));
       const statMount = await probe('stat', OPS, names.map(inMount));
       const statFloor = await probe('stat', OPS, names.map(inFloor));
+      const missMount = await probe('miss', OPS, names.map(inMount));
+      const missFloor = await probe('miss', OPS, names.map(inFloor));
       const readMount = await probe('read', OPS, names.map(inMount));
       const readFloor = await probe('read', OPS, names.map(inFloor));
       const rows = [
         ['stat', statMount, statFloor],
+        ['stat missing (uncached)', missMount, missFloor],
         ['read 4 KiB (warm)', readMount, readFloor],
         [`cold read ${COLD_BYTES / 1024} KiB`, coldMount, coldFloor],
       ] as const;
@@ -102,7 +105,7 @@ async function main() {
       console.log('FUSE mount vs tmpfs (microseconds; ratio = mount / tmpfs, same run)');
       for (const r of result.results) {
         console.log(
-          `${r.name.padEnd(20)} mount p50 ${r.mount.p50Us} p99 ${r.mount.p99Us} | tmpfs p50 ${r.tmpfs.p50Us} p99 ${r.tmpfs.p99Us} | ratio p50 ${r.ratioP50}x p99 ${r.ratioP99}x (n=${r.mount.n})`,
+          `${r.name.padEnd(26)} mount p50 ${r.mount.p50Us} p99 ${r.mount.p99Us} | tmpfs p50 ${r.tmpfs.p50Us} p99 ${r.tmpfs.p99Us} | ratio p50 ${r.ratioP50}x p99 ${r.ratioP99}x (n=${r.mount.n})`,
         );
       }
       const out = path.join(REPO, 'bench/results/fuse.json');

@@ -1,5 +1,7 @@
 // Benchmark probe, run as its own process (never inside the sidecar):
 //   node probe.js stat <ops> <file…>   stat latency
+//   node probe.js miss <ops> <file…>   stat of missing names beside the files (never cached by
+//                                      the kernel, so every one reaches the filesystem's server)
 //   node probe.js read <ops> <file…>   4 KiB pread at random offsets of open files
 //   node probe.js cold 1 <file>        open + read the whole file + close, once
 // Prints one JSON line: { op, n, p50Us, p99Us, meanUs }.
@@ -22,6 +24,13 @@ const time = (fn: () => void) => {
 const buf = Buffer.alloc(Math.max(4096, ...files.map((f) => (op === 'cold' ? statSync(f).size : 0))));
 if (op === 'stat') {
   for (let i = 0; i < ops; i++) time(() => statSync(files[i % files.length]!));
+} else if (op === 'miss') {
+  for (let i = 0; i < ops; i++) {
+    time(() => {
+      if (statSync(`${files[i % files.length]!}.missing-${i}`, { throwIfNoEntry: false }))
+        throw new Error('exists');
+    });
+  }
 } else if (op === 'read') {
   const open = files.map((f) => ({ fd: openSync(f, 'r'), size: statSync(f).size }));
   for (let i = 0; i < ops; i++) {
