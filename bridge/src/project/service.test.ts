@@ -23,7 +23,13 @@ async function open(driver: 'pg' | 'pglite') {
     await service.start();
     stores.push(store);
     services.push(service);
-    return { store, service };
+    const close = async () => {
+      await service.close();
+      await store.close();
+      stores.splice(stores.indexOf(store), 1);
+      services.splice(services.indexOf(service), 1);
+    };
+    return { store, service, close };
   };
 }
 
@@ -44,7 +50,7 @@ const code = async (p: Promise<unknown>) => {
 describe.each(DRIVERS)('ProjectService on %s', (driver) => {
   it('time travel: write, overwrite, delete, recreate, read at each time, also after a restart', async () => {
     const replica = await open(driver);
-    const { service } = await replica();
+    const { service, close } = await replica();
     const w1 = await service.writeFile('alice', { path: './src/a.ts', content: 'one\n', sessionId: 's1' });
     await pause();
     const w2 = await service.writeFile('bob', { path: 'src/a.ts', diff: '@@ -1 +1,2 @@\n one\n+two\n' });
@@ -77,6 +83,7 @@ describe.each(DRIVERS)('ProjectService on %s', (driver) => {
       ]);
     };
     check(service);
+    await close(); // PGlite: one process per data directory
     const restarted = await replica();
     check(restarted.service);
   });
