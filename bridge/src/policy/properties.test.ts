@@ -14,8 +14,8 @@ const bash = (command: string): ToolCall => ({ tool: 'Bash', input: { command },
 
 const shellQuote = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
 
-/** Ways of running a command that must not change what it does to the disk. */
-const wrapping = fc.constantFrom<(c: string) => string>(
+/** Prefixes that run the simple command after them (valid only before a simple command). */
+const prefixes = fc.constantFrom<(c: string) => string>(
   (c: string) => `sudo ${c}`,
   (c: string) => `sudo -u root ${c}`,
   (c: string) => `env A=1 ${c}`,
@@ -23,6 +23,11 @@ const wrapping = fc.constantFrom<(c: string) => string>(
   (c: string) => `timeout 5 ${c}`,
   (c: string) => `nohup ${c}`,
   (c: string) => `command ${c}`,
+  (c: string) => `exec ${c}`,
+);
+
+/** Shell constructs around any command: none changes what it does to the disk. */
+const constructs = fc.constantFrom<(c: string) => string>(
   (c: string) => `bash -c ${shellQuote(c)}`,
   (c: string) => `sh -c ${shellQuote(c)}`,
   (c: string) => `eval ${shellQuote(c)}`,
@@ -35,6 +40,23 @@ const wrapping = fc.constantFrom<(c: string) => string>(
   (c: string) => `{ ${c}; }`,
   (c: string) => `if true; then ${c}; fi`,
   (c: string) => `for i in 1; do ${c}; done`,
+  (c: string) => `while true; do ${c}; break; done`,
+  (c: string) => `case x in x) ${c};; esac`,
+  (c: string) => `f() { ${c}; }; f`,
+  (c: string) => `${c} &`,
+  (c: string) => `! ${c}`,
+  (c: string) => `time ${c}`,
+  (c: string) => `bash <<'EOF'\n${c}\nEOF\n`,
+);
+
+/** Spellings of a program name that the shell reads as the same word. */
+const respell = fc.constantFrom(
+  (p: string) => p,
+  (p: string) => `'${p}'`,
+  (p: string) => `"${p}"`,
+  (p: string) => `${p[0]}""${p.slice(1)}`,
+  (p: string) => `\\${p}`,
+  (p: string) => `$'${[...p].map((c) => `\\x${c.charCodeAt(0).toString(16)}`).join('')}'`,
 );
 
 const dangerous = fc.constantFrom(
@@ -42,7 +64,7 @@ const dangerous = fc.constantFrom(
   "rm -fr '/'",
   'rm -r -f /*',
   '/bin/rm --recursive --force ~',
-  'r""m -rf "$HOME"',
+  'rm -rf "$HOME"',
   'dd if=/dev/zero of=/dev/sda',
   'mkfs.ext4 /dev/sdb1',
   'chmod -R 777 /',
@@ -52,14 +74,25 @@ const dangerous = fc.constantFrom(
 );
 
 describe('policy properties', () => {
-  it('never allows a dangerous command, however it is wrapped (up to 3 layers)', () => {
+  it('never allows a dangerous command, however it is spelled and wrapped', () => {
     fc.assert(
-      fc.property(dangerous, fc.array(wrapping, { minLength: 1, maxLength: 3 }), (core, wraps) => {
-        const command = wraps.reduce((c: string, wrap) => wrap(c), core);
-        const { decision, ruleId } = decide(policy, bash(command));
-        expect([command, decision]).not.toEqual([command, 'allow']);
-        expect([command, ruleId]).not.toEqual([command, 'risk-score']);
-      }),
+      fc.property(
+        dangerous,
+        respell,
+        fc.array(prefixes, { maxLength: 2 }),
+        fc.boolean(),
+        fc.array(constructs, { minLength: 1, maxLength: 3 }),
+        (core, spell, prefix, assign, wraps) => {
+          const [program, ...rest] = core.split(' ');
+          const spelled = [spell(program as string), ...rest].join(' ');
+          // An assignment prefix is only valid first in a simple command.
+          const simple = `${assign ? 'X=1 ' : ''}${prefix.reduce((c: string, wrap) => wrap(c), spelled)}`;
+          const command = wraps.reduce((c: string, wrap) => wrap(c), simple);
+          const { decision, ruleId } = decide(policy, bash(command));
+          expect([command, decision]).not.toEqual([command, 'allow']);
+          expect([command, ruleId]).not.toEqual([command, 'risk-score']);
+        },
+      ),
       { numRuns: 400 },
     );
   });
