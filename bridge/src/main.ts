@@ -46,5 +46,7 @@ export async function main(opts: MainOptions = {}): Promise<void> {
     process.exit(1);
   });
   opts.onListening?.(bridge.url, config, masterKey);
-  handleShutdown(bridge.server, logger, config.shutdownTimeoutMs, [() => bridge.stop()]);
+  handleShutdown(bridge.server, logger, config.shutdownTimeoutMs, [() => bridge.stop()], () =>
+    bridge.endStreams(),
+  );
 }

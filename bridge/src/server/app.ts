@@ -2,7 +2,7 @@
 // signatures, public operational routes, then the API routers behind their
 // authentication, and one error handler.
 import { randomUUID } from 'node:crypto';
-import express, { type Express, type Request } from 'express';
+import express, { type Express, type Request, type Response } from 'express';
 import { bearerRouters, signedRouters } from '../api/index.js';
 import { openApiDocument } from '../openapi/document.js';
 import { errorHandler, notFound } from './errors.js';
@@ -15,7 +15,11 @@ export function createApp(s: BridgeServices): Express {
   app.disable('x-powered-by');
   app.set('etag', false);
 
+  const open = new Set<Response>();
+  app.locals.openResponses = open;
   app.use((req, res, next) => {
+    open.add(res);
+    res.on('close', () => open.delete(res));
     const incoming = req.get('x-request-id');
     const id = incoming && REQUEST_ID.test(incoming) ? incoming : randomUUID();
     res.locals.requestId = id;
@@ -70,4 +74,14 @@ export function createApp(s: BridgeServices): Express {
   app.use(notFound);
   app.use(errorHandler(s.logger));
   return app;
+}
+
+/**
+ * Ends the app's open event streams (SSE), so a graceful stop does not wait for
+ * the shutdown timeout on connections that never finish by themselves.
+ */
+export function endEventStreams(app: Express): void {
+  for (const res of app.locals.openResponses as Set<Response>) {
+    if (String(res.getHeader('content-type') ?? '').startsWith('text/event-stream')) res.end();
+  }
 }

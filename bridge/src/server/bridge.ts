@@ -26,7 +26,7 @@ import type { Decision, Policy, PolicyResult, ToolCall } from '../policy/types.j
 import { RateLimiter } from '../ratelimit/token-bucket.js';
 import { DecisionCache } from '../validation/decision-cache.js';
 import { DECISION_STREAM, ValidationRefusal, Validator } from '../validation/validator.js';
-import { createApp } from './app.js';
+import { createApp, endEventStreams } from './app.js';
 import type { BridgeServices } from './services.js';
 
 /** The policy engine's functions (bridge/src/policy, bridge/src/risk), passed in so tests can pick the policy. */
@@ -55,6 +55,8 @@ export interface RunningBridge {
   close(): Promise<void>;
   /** Flush the store and close the pool (the server already closed). */
   stop(): Promise<void>;
+  /** End open SSE streams (the first step of a graceful stop). */
+  endStreams(): void;
 }
 
 export async function createBridgeServices(
@@ -233,11 +235,13 @@ export async function startBridge(opts: BridgeOptions): Promise<RunningBridge> {
     services,
     url: `http://${host}:${port}`,
     stop,
+    endStreams: () => endEventStreams(app),
     close: () =>
       (closing ??= (async () => {
         const forced = setTimeout(() => server.closeAllConnections(), opts.config.shutdownTimeoutMs);
         forced.unref();
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+        endEventStreams(app);
         server.closeIdleConnections();
         await closed;
         clearTimeout(forced);

@@ -10,6 +10,8 @@ export function handleShutdown(
   logger: Logger,
   timeoutMs: number,
   closers: Closer[] = [],
+  /** Runs once the server stops accepting (e.g. ends event streams that never finish by themselves). */
+  onStopAccepting: () => void = () => {},
 ): void {
   let stopping = false;
   const stop = async (signal: string) => {
@@ -21,8 +23,10 @@ export function handleShutdown(
       server.closeAllConnections();
     }, timeoutMs);
     forced.unref();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    onStopAccepting();
     server.closeIdleConnections();
+    await closed;
     let code = 0;
     for (const close of closers) {
       try {

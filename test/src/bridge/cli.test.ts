@@ -109,6 +109,8 @@ describe('lighthouse serve and agent', () => {
       LOG_LEVEL: 'warn',
       LIGHTHOUSE_DATABASE_URL: db.url,
       LIGHTHOUSE_ESCALATION_TIMEOUT_MS: '1500',
+      // Longer than the test: the stop below must not depend on the forced close.
+      SHUTDOWN_TIMEOUT_MS: '600000',
     });
     await waitReady(url);
     const issued = await finished(lighthouse(['agent', 'issue', 'frank'], env));
@@ -156,6 +158,9 @@ describe('lighthouse serve and agent', () => {
       url,
       credential: (await finished(lighthouse(['agent', 'issue', 'gina'], env))).out.trim(),
     });
+    // An open event stream (SSE) is ended by the stop instead of holding it up.
+    const stream = await other.fetch('GET', '/v1/events/stream');
+    const streamEnded = stream.text();
     const inFlight = other.post<Record<string, unknown>>('/v1/validate', {
       tool: 'Bash',
       input: { command: 'systemctl restart x' },
@@ -163,6 +168,7 @@ describe('lighthouse serve and agent', () => {
     await new Promise((r) => setTimeout(r, 300));
     child.kill('SIGTERM');
     expect((await inFlight).body).toMatchObject({ decision: 'block', reason: 'escalation_timeout' });
+    await streamEnded;
     expect((await once(child, 'exit'))[0]).toBe(0);
   }, 120_000);
 
