@@ -4,18 +4,16 @@ import { pathToFileURL } from 'node:url';
 
 import { OptionError, parseOptions, type OperatorOptions } from './config/options.js';
 import { startProbeServer } from './http/server.js';
-import { loadKubeConfig } from './kube/client.js';
+import { loadClusterAccess } from './kube/kubeconfig.js';
 import { RestClient } from './kube/rest.js';
 import { LeaderElector } from './leader/lease.js';
 import { createLogger } from './logging/logger.js';
 import { Manager } from './manager/manager.js';
 import { OperatorMetrics } from './metrics/metrics.js';
 
-export { loadKubeConfig } from './kube/client.js';
-
 export async function runOperator(options: OperatorOptions): Promise<void> {
   const log = createLogger(options.logLevel);
-  const rest = new RestClient(loadKubeConfig(options.kubeconfig));
+  const rest = new RestClient(loadClusterAccess(options.kubeconfig));
   let manager: Manager | undefined;
   const metrics = new OperatorMetrics(() => manager?.bridges.list() ?? []);
   const elector = options.leaderElection

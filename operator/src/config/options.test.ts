@@ -11,7 +11,7 @@ describe('parseOptions', () => {
       leaderElection: true,
       leaderElectionNamespace: 'default',
       leaderElectionId: 'lighthouse-operator',
-      workers: 4,
+      workers: 8,
       logLevel: 'info',
     });
     const e = parseOptions(['--metrics-port=9000'], {

@@ -87,7 +87,7 @@ export function parseOptions(argv: string[], env: Record<string, string | undefi
     leaderElectionNamespace: raw('leader-election-namespace') || env.POD_NAMESPACE || 'default',
     leaderElectionId: raw('leader-election-id') || 'lighthouse-operator',
     identity: raw('identity') || `${os.hostname()}_${process.pid}`,
-    workers: int('workers', 4, 1, 64),
+    workers: int('workers', 8, 1, 64),
     resyncSeconds: int('resync-seconds', 600, 10, 86_400),
     logLevel: logLevel as LogLevel,
   };

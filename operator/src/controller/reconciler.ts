@@ -20,7 +20,7 @@ import { canonicalJson } from '../specs/revision.js';
 import { ChildApplier, informerKey } from './children.js';
 import { databaseStatus, type DatabaseObservation, type ExternalSecretState } from './database-status.js';
 import { desiredChildren } from './desired.js';
-import { transitionEvents, type EventRecorder } from './events.js';
+import { transitionEvents, type BridgeEvent, type EventRecorder } from './events.js';
 import { computeStatus } from './status.js';
 
 export interface ServedApis {
@@ -102,11 +102,8 @@ export class Reconciler {
       );
       this.deps.bridges.upsert(updated as LighthouseBridge);
       log.info('status updated', { phase: status.phase, revision });
-      for (const event of transitionEvents(lhb.status, status)) {
-        await this.deps.events
-          .record(lhb, event)
-          .catch((err: unknown) => log.warn('recording an event failed', { error: String(err) }));
-      }
+      // Events are for people: they never hold up (or fail) a reconcile.
+      for (const event of transitionEvents(lhb.status, status)) this.record(lhb, event, log);
     }
     if (retryError) throw retryError;
     const waitingOnSecret = observation.mode === 'external' && !database.ready;
@@ -122,18 +119,22 @@ export class Reconciler {
     applied: KubernetesObject[],
     log: Logger,
   ): Promise<void> {
-    const { apis, events } = this.deps;
+    const { apis } = this.deps;
     const served = applied.filter((o) => {
       if (o.apiVersion === RESOURCES.cnpgCluster.apiVersion) return apis.cnpg();
       if (o.apiVersion === RESOURCES.objectStore.apiVersion) return apis.barman();
       return true;
     });
     const created: string[] = [];
-    const secret = buildAuthSecret(lhb);
-    if (secret && (await this.applier.createOnce(secret)) === 'created')
-      created.push(`Secret ${secret.metadata!.name}`);
-    const results = await Promise.allSettled(served.map((o) => this.applier.apply(o)));
     const failures: unknown[] = [];
+    const secret = buildAuthSecret(lhb);
+    const [secretResult, results] = await Promise.all([
+      secret
+        ? this.applier.createOnce(secret).catch((err: unknown) => (failures.push(err), 'failed'))
+        : 'unchanged',
+      Promise.allSettled(served.map((o) => this.applier.apply(o))),
+    ]);
+    if (secretResult === 'created') created.push(`Secret ${secret!.metadata!.name}`);
     results.forEach((r, i) => {
       const obj = served[i]!;
       if (r.status === 'rejected') failures.push(r.reason);
@@ -150,12 +151,18 @@ export class Reconciler {
     }
     if (created.length > 0) {
       log.info('created children', { children: created });
-      await events
-        .record(lhb, { type: 'Normal', reason: 'Created', message: `created ${created.join(', ')}` })
-        .catch((err: unknown) => log.warn('recording an event failed', { error: String(err) }));
+      this.record(lhb, { type: 'Normal', reason: 'Created', message: `created ${created.join(', ')}` }, log);
     }
     if (pruned.length > 0) log.info('deleted children no longer asked for', { children: pruned });
     if (failures.length > 0) throw failures.find(terminal) ?? failures[0];
+  }
+
+  private record(lhb: LighthouseBridge, event: BridgeEvent, log: Logger): void {
+    this.deps.events
+      .record(lhb, event)
+      .catch((err: unknown) =>
+        log.warn('recording an event failed', { reason: event.reason, error: String(err) }),
+      );
   }
 
   private async observeDatabase(lhb: LighthouseBridge): Promise<DatabaseObservation> {

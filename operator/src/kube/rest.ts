@@ -1,11 +1,12 @@
 // A small Kubernetes REST client over node:https with a keep-alive agent:
-// JSON requests, server-side apply, and streaming watches. Authentication
-// (certificates, tokens, exec plugins) comes from client-node's KubeConfig.
+// JSON requests, server-side apply, merge patch, and streaming watches.
 import http from 'node:http';
 import https from 'node:https';
 import { createInterface } from 'node:readline';
 
-import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
+import type { KubernetesObject } from '@kubernetes/client-node';
+
+import type { ClusterAccess } from './kubeconfig.js';
 
 export class KubeApiError extends Error {
   constructor(
@@ -48,15 +49,22 @@ export class RestClient {
   private readonly watchAgent: http.Agent;
 
   constructor(
-    private readonly kc: KubeConfig,
+    private readonly access: ClusterAccess,
     maxSockets = 32,
   ) {
-    const cluster = kc.getCurrentCluster();
-    if (!cluster) throw new Error('the kubeconfig has no current cluster');
-    this.server = new URL(cluster.server);
-    const Agent = this.server.protocol === 'http:' ? http.Agent : https.Agent;
-    this.agent = new Agent({ keepAlive: true, maxSockets });
-    this.watchAgent = new Agent({ keepAlive: false });
+    this.server = new URL(access.server);
+    const tls = {
+      ...(access.ca ? { ca: access.ca } : {}),
+      ...(access.cert ? { cert: access.cert } : {}),
+      ...(access.key ? { key: access.key } : {}),
+      rejectUnauthorized: !access.insecureSkipTlsVerify,
+    };
+    const make = (keepAlive: boolean) =>
+      this.server.protocol === 'http:'
+        ? new http.Agent({ keepAlive, maxSockets: keepAlive ? maxSockets : Infinity })
+        : new https.Agent({ ...tls, keepAlive, maxSockets: keepAlive ? maxSockets : Infinity });
+    this.agent = make(true);
+    this.watchAgent = make(false);
   }
 
   close(): void {
@@ -64,18 +72,22 @@ export class RestClient {
     this.watchAgent.destroy();
   }
 
-  private async open(
+  private open(
     method: string,
     path: string,
     options: RequestOptions,
     agent = this.agent,
   ): Promise<http.IncomingMessage> {
-    const url = new URL(path, this.server);
+    // Keep a path prefix of the server URL (API proxies serve the API below one).
+    const url = new URL(this.server.href.replace(/\/$/, '') + path);
     for (const [k, v] of Object.entries(options.query ?? {})) {
       if (v !== undefined) url.searchParams.set(k, String(v));
     }
-    const opts: https.RequestOptions = { method, headers: { accept: 'application/json' } };
-    await this.kc.applyToHTTPSOptions(opts);
+    const token = this.access.token();
+    const opts: https.RequestOptions = {
+      method,
+      headers: { accept: 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    };
     const body = options.body === undefined ? undefined : JSON.stringify(options.body);
     if (body !== undefined) {
       opts.headers = {

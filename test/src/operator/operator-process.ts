@@ -70,6 +70,10 @@ export class OperatorProcess {
       env: { ...process.env, LOG_LEVEL: 'debug' },
     });
     closeSync(fd);
+    // Never outlive the test process, whatever way it ends.
+    const reap = () => child.kill('SIGKILL');
+    process.once('exit', reap);
+    child.once('exit', () => process.removeListener('exit', reap));
     const op = new OperatorProcess(child, `http://127.0.0.1:${port}`, o);
     await eventually(`the operator's /healthz (log: ${o.logFile})`, async () => {
       if (child.exitCode !== null) throw new Error(`operator exited with ${child.exitCode}: ${op.logTail()}`);

@@ -70,6 +70,8 @@ async function main() {
     if (input !== undefined) child.child.stdin?.end(input);
     return (await child).stdout;
   };
+  // Ctrl-C: exit through the exit hooks that stop the control plane and the operator.
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => process.exit(130));
   const results: Record<string, unknown> = {
     date: new Date().toISOString(),
     nodes,
