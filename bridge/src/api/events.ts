@@ -7,7 +7,19 @@ import type { Checkpoint, ExpectedVersion, NewEvent, StoredEvent } from '../even
 import { HttpError } from '../server/errors.js';
 import type { BridgeServices } from '../server/services.js';
 
-const RESERVED = [/^decisions$/, /^revocations$/, /^escalation:/, /^expert:/];
+const RESERVED = [
+  /^decisions$/,
+  /^revocations$/,
+  /^escalation:/,
+  /^expert:/,
+  // Agent collaboration: written only through their own validated endpoints.
+  /^flags$/,
+  /^elicitation:/,
+  /^file:/,
+  /^file-sha256:/,
+  /^annotations$/,
+  /^context:/,
+];
 const HEARTBEAT_MS = 15_000;
 
 export function eventView(e: StoredEvent) {

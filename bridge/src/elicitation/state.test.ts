@@ -125,3 +125,15 @@ describe('elicitation state machine', () => {
     expect(a).toMatchObject({ status: 'declined', version: 2 });
   });
 });
+
+describe('elicitation events of the wrong shape', () => {
+  it('are ignored rather than folded in', () => {
+    const bad = [
+      { type: 'ElicitationRequested', data: { id: 'x' } },
+      { type: 'ElicitationRequested', data: null },
+      { type: 'ElicitationAccepted', data: null },
+    ] as unknown as ElicitationEvent[];
+    expect(bad.reduce<Elicitation | undefined>(apply, undefined)).toBeUndefined();
+    expect(apply(pending, bad[2]!)).toBe(pending);
+  });
+});

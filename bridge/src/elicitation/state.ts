@@ -49,7 +49,11 @@ export const streamFor = (id: string) => `elicitation:${id}`;
 
 /** Folds one event into the state; unknown or out-of-order events leave it unchanged. */
 export function apply(state: Elicitation | undefined, event: ElicitationEvent): Elicitation | undefined {
+  if (typeof event.data !== 'object' || event.data === null) return state;
   if (event.type === 'ElicitationRequested') {
+    const d = event.data as Partial<Elicitation>;
+    const strings = [d.id, d.from, d.to, d.message, d.createdAt, d.expiresAt];
+    if (!strings.every((v) => typeof v === 'string') || typeof d.requestedSchema !== 'object') return state;
     return state ?? { ...event.data, status: 'pending', version: 1 };
   }
   if (!state || state.status !== 'pending') return state;

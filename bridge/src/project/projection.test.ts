@@ -126,3 +126,22 @@ describe('ProjectProjection idempotence', () => {
     expect(p.historyPoints(10)).toHaveLength(1);
   });
 });
+
+describe('ProjectProjection robustness', () => {
+  it('skips events of a known type with the wrong shape', () => {
+    const p = new ProjectProjection();
+    const bad: ProjectEvent[] = [
+      { type: 'FileChanged', version: 1, createdAt: at(1), data: { path: 'x' } },
+      { type: 'FileChanged', version: 1, createdAt: at(1), data: null },
+      { type: 'FileDeleted', version: 2, createdAt: at(2), data: { path: 7 } },
+      { type: 'AnnotationAdded', version: 1, createdAt: at(3), data: { path: 'x' } },
+      { type: 'ContextCreated', version: 1, createdAt: at(4), data: { id: 'c', name: 'n', files: [1] } },
+    ];
+    for (const e of bad) expect(() => p.apply(e)).not.toThrow();
+    expect(p.tree()).toEqual([]);
+    expect(p.annotations()).toEqual([]);
+    expect(p.listContexts()).toEqual([]);
+    p.apply(changed('x', 'ok', 1, 5));
+    expect(p.fileAt('x')?.content?.toString()).toBe('ok');
+  });
+});

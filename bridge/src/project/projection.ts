@@ -65,6 +65,36 @@ export interface TreeEntry {
   mtime: string;
 }
 
+const isString = (v: unknown) => typeof v === 'string';
+
+/**
+ * The writers validate everything they append, but the store is shared: an
+ * event of the right type with the wrong shape is skipped rather than allowed
+ * to wedge the subscription or poison the view.
+ */
+function wellFormed(event: ProjectEvent): boolean {
+  const d = event.data as Record<string, unknown> | null;
+  if (typeof d !== 'object' || d === null) return false;
+  switch (event.type) {
+    case 'FileChanged':
+      return (
+        isString(d.path) &&
+        isString(d.contentBase64) &&
+        isString(d.sha256) &&
+        typeof d.size === 'number' &&
+        isString(d.agentId)
+      );
+    case 'FileDeleted':
+      return isString(d.path) && isString(d.agentId);
+    case 'AnnotationAdded':
+      return isString(d.id) && isString(d.path) && isString(d.text);
+    case 'ContextCreated':
+      return isString(d.id) && isString(d.name) && Array.isArray(d.files) && d.files.every(isString);
+    default:
+      return true;
+  }
+}
+
 export class ProjectProjection {
   private readonly files = new Map<string, FileVersion[]>();
   private readonly annotationsByPath = new Map<string, Annotation[]>();
@@ -77,6 +107,7 @@ export class ProjectProjection {
    * (read-your-writes) and the subscription delivers it again later.
    */
   apply(event: ProjectEvent): void {
+    if (!wellFormed(event)) return;
     if (event.type === 'FileChanged' || event.type === 'FileDeleted') {
       const last = this.files.get((event.data as { path: string }).path)?.at(-1);
       if (last && last.version >= event.version) return;

@@ -235,3 +235,20 @@ describe('elicitation SSE', () => {
     await rEvents.return(undefined);
   });
 });
+
+describe('collaboration streams through the generic events API', () => {
+  it.each([
+    'flags',
+    'elicitation:00000000-0000-0000-0000-000000000000',
+    'file:src/app.ts',
+    'annotations',
+    'context:x',
+  ])('an agent cannot append to %s (403 reserved_stream)', async (stream) => {
+    const r = await bridge.client('mallory').post<{ error: { code: string } }>('/v1/events', {
+      stream,
+      events: [{ type: 'FlagRestored', data: { flag: 'elicitation' } }],
+    });
+    expect(r.status).toBe(403);
+    expect(r.body.error.code).toBe('reserved_stream');
+  });
+});
