@@ -65,7 +65,7 @@ export class ProjectCache {
     if (stream !== undefined && this.streamIsStale(stream)) {
       await this.once(`stream:${stream}`, () => this.loadStream(stream));
     }
-    // Each round fills one missing piece (a context, then nothing more): two rounds suffice.
+    // A path lacks at most one piece (a tree, a shadow, a context package); the next round sees it filled.
     for (let round = 0; round < 3; round++) {
       const node = resolve(this.snapshot, fsPath);
       if (node === null) return null;
