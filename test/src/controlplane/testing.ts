@@ -1,11 +1,12 @@
-// What test files use: the shared control plane started by jest's globalSetup
-// (jest-global.ts), a namespace per test file, kubeconfigs for other users.
+// What test files use: the shared control plane (owned by jest's parent process,
+// see jest-global.ts), a namespace per test file, kubeconfigs for other users.
 //
-//   const cluster = useControlPlane();             // fails every test with one line if unavailable
-//   const ns = useNamespace('my-feature');          // created in beforeAll, deleted in afterAll
-//   cluster().kubeConfig()                           // admin KubeConfig (client-node)
-//   cluster().kubectl(['get', 'pods', '-n', ns()])
-import { execFile } from 'node:child_process';
+//   const ns = useNamespace('my-feature');         // created in beforeAll (starting the control plane
+//                                                  // on first use), deleted in afterAll
+//   controlPlane().kubeConfig()                     // admin KubeConfig (client-node); throws one line
+//                                                  // saying why when the control plane is unavailable
+//   await controlPlane().kubectl(['get', 'pods', '-n', ns()])
+import { execFile, execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -41,17 +42,62 @@ export interface TestControlPlane {
 
 let cached: TestControlPlane | undefined;
 
-/** The shared control plane; throws one line saying why when it is not available. */
-export function controlPlane(): TestControlPlane {
-  if (cached) return cached;
+function readState(): ControlPlaneState {
   const stateFile = process.env[STATE_ENV];
   if (!stateFile) {
     throw new Error(
       `no control plane: ${STATE_ENV} is not set (run the tests through jest's globalSetup: make test)`,
     );
   }
-  const state = JSON.parse(readFileSync(stateFile, 'utf8')) as ControlPlaneState;
+  return JSON.parse(readFileSync(stateFile, 'utf8')) as ControlPlaneState;
+}
+
+/**
+ * Starts the shared control plane if it is not running yet (the jest parent
+ * process owns it) and resolves when it is up, or its start failed. useNamespace()
+ * calls this in its beforeAll, with a timeout long enough for a start.
+ */
+export async function ensureControlPlane(): Promise<void> {
+  const state = readState();
+  if (state.server || state.error || !state.controlUrl) return;
+  await fetch(`${state.controlUrl}/start`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${state.controlToken}` },
+    signal: AbortSignal.timeout(START_TIMEOUT_MS),
+  });
+}
+
+/** How long a start may take (a loaded 2-core machine needs ~30 s). */
+export const START_TIMEOUT_MS = 180_000;
+
+/** The shared control plane (started on first use); throws one line saying why when it is not available. */
+export function controlPlane(): TestControlPlane {
+  if (cached) return cached;
+  let state = readState();
+  if (!state.server && !state.error && state.controlUrl) {
+    if (state.ownerPid === process.pid) {
+      // jest runs this file in band, in the owning process: blocking here would
+      // block the start itself.
+      throw new Error(
+        'the control plane is not started yet: call useNamespace() at the top of the test file, or `await ensureControlPlane()` in a beforeAll',
+      );
+    }
+    // Not started yet and called synchronously from a worker: block until the owner has started it.
+    execFileSync(
+      process.execPath,
+      [
+        '-e',
+        `fetch(process.argv[1] + '/start', { method: 'POST', headers: { authorization: 'Bearer ' + process.argv[2] } })
+          .then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1));`,
+        state.controlUrl,
+        state.controlToken ?? '',
+      ],
+      { stdio: 'ignore', timeout: START_TIMEOUT_MS },
+    );
+    state = readState();
+  }
   if (state.error) throw new Error(state.error);
+  if (!state.server) throw new Error('the control plane did not start (no error was recorded)');
   const { server, kubeconfig, binDir, workDir, controlUrl, controlToken, nodeNames, logDir } =
     state as Required<ControlPlaneState>;
   const env = {
@@ -104,6 +150,7 @@ export function controlPlane(): TestControlPlane {
 export function useNamespace(prefix = 'test'): () => string {
   let name: string | undefined;
   beforeAll(async () => {
+    await ensureControlPlane();
     const api = controlPlane().kubeConfig().makeApiClient(CoreV1Api);
     const base = prefix
       .toLowerCase()
@@ -114,7 +161,7 @@ export function useNamespace(prefix = 'test'): () => string {
       body: { metadata: { generateName: `${base}-`, labels: { 'lighthouse.dev/test': 'true' } } },
     });
     name = created.metadata!.name!;
-  });
+  }, START_TIMEOUT_MS);
   afterAll(async () => {
     if (!name) return;
     const api = controlPlane().kubeConfig().makeApiClient(CoreV1Api);
