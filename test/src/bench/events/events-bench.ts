@@ -142,6 +142,8 @@ async function pgFigures(
        FROM generate_series(0, $1::int - 1) g`,
       [o.catchupEvents],
     );
+    // Set hint bits and the visibility map now, so neither reader pays for the bulk load.
+    await pool.query('VACUUM ANALYZE events');
     const { rows } = await pool.query<{ n: number }>('SELECT count(*)::int AS n FROM events');
     const total = rows[0]!.n;
     log(`pg: baseline paged SELECT over ${total} events`);
