@@ -1,0 +1,25 @@
+import { describe, expect, it } from '@jest/globals';
+import { reportRows } from './report.js';
+
+describe('reportRows', () => {
+  it('puts a figure beside its baseline with the ratio and whether the goal is met', () => {
+    const rows = reportRows('events', {
+      pg: {
+        storeAppendsPerSec: 3000,
+        baselineInsertsPerSec: 750,
+        latencyMs: { offeredPerSec: 2000, p50: 2, p99: 12 },
+      },
+    });
+    expect(rows[0]).toMatchObject({ value: 3000, baseline: 750, ratio: 4, goal: '≥ 3×', met: true });
+    expect(rows.find((r) => r.figure.includes('p99'))).toMatchObject({ value: 12, met: false });
+  });
+
+  it('shows missing figures as null instead of failing', () => {
+    const rows = reportRows('bridge', { figures: [{ name: 'bridge validate, cache hit' }] });
+    expect(rows[0]).toMatchObject({ value: null, ratio: null, met: false });
+  });
+
+  it('has nothing to say about an unknown benchmark', () => {
+    expect(reportRows('nope', { x: 1 })).toEqual([]);
+  });
+});
