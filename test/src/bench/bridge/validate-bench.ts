@@ -24,7 +24,7 @@ const ROUNDS = Number(process.env.LIGHTHOUSE_BENCH_ROUNDS ?? 3);
 const MASTER = 'bench-master-key-0123456789abcdef0123456789';
 const credential = parseCredential(issueCredential(Buffer.from(MASTER), 'bench'));
 
-interface Figures {
+export interface Figures {
   name: string;
   requests: number;
   rps: number;
@@ -95,7 +95,8 @@ async function load(
   };
 }
 
-async function main(): Promise<void> {
+/** Runs the benchmark, writes bench/results/bridge.json and returns what it wrote. */
+export async function runBridgeBench(): Promise<BridgeBenchResult> {
   const hitBody = JSON.stringify({ tool: 'Read', input: { file_path: '/work/project/src/index.ts' } });
   const missBody = (i: number) =>
     JSON.stringify({ tool: 'Bash', input: { command: `git log --oneline -n ${i + 1}` } });
@@ -151,7 +152,7 @@ async function main(): Promise<void> {
       hitRpsVsHttp: round(hit.rps / httpEcho.rps),
       expressRpsVsHttp: round(expressEcho.rps / httpEcho.rps),
     };
-    const out = {
+    const out: BridgeBenchResult = {
       at: new Date().toISOString(),
       connections: CONNECTIONS,
       secondsPerRun: seconds,
@@ -170,21 +171,7 @@ async function main(): Promise<void> {
     const file = path.join(repo, 'bench/results/bridge.json');
     mkdirSync(path.dirname(file), { recursive: true });
     writeFileSync(file, `${JSON.stringify(out, null, 2)}\n`);
-    process.stdout.write(
-      [
-        `bridge benchmark: ${CONNECTIONS} connections, ${seconds}s per run, median of ${ROUNDS} rounds`,
-        'target                          req/s    p50 ms   p99 ms   non-2xx',
-        ...[...figures, ...single].map(
-          (f) =>
-            `${f.name.padEnd(30)} ${String(f.rps).padStart(7)} ${String(f.p50Ms).padStart(9)} ${String(f.p99Ms).padStart(8)} ${String(f.non2xx).padStart(9)}`,
-        ),
-        `PostgreSQL single-row INSERT commit (baseline for one durable write): p50 ${commitMs} ms`,
-        `ratios: ${JSON.stringify(ratios)}`,
-        `bridge counters: ${JSON.stringify(decided)}`,
-        `written to ${path.relative(repo, file)}`,
-        '',
-      ].join('\n'),
-    );
+    return out;
   } finally {
     bridge.kill('SIGTERM');
     await new Promise((r) => bridge.once('exit', r));
@@ -192,6 +179,40 @@ async function main(): Promise<void> {
     http.child.kill();
     exp.child.kill();
   }
+}
+
+export interface BridgeBenchResult {
+  at: string;
+  connections: number;
+  secondsPerRun: number;
+  rounds: number;
+  figures: Figures[];
+  singleConnection: Figures[];
+  postgresCommitP50Ms: number;
+  ratios: {
+    hitRpsVsExpress: number;
+    missRpsVsExpress: number;
+    hitRpsVsHttp: number;
+    expressRpsVsHttp: number;
+  };
+  bridgeCounters: { cacheHits: number; cacheMisses: number; eventsAppended: number };
+  goals: { hitP99Under5Ms: boolean; missP99Under20Ms: boolean; hitThroughputAtLeastHalfOfExpress: boolean };
+}
+
+export function formatBridgeBench(r: BridgeBenchResult): string {
+  return [
+    `bridge benchmark: ${r.connections} connections, ${r.secondsPerRun}s per run, median of ${r.rounds} rounds`,
+    'target                          req/s    p50 ms   p99 ms   non-2xx',
+    ...[...r.figures, ...r.singleConnection].map(
+      (f) =>
+        `${f.name.padEnd(30)} ${String(f.rps).padStart(7)} ${String(f.p50Ms).padStart(9)} ${String(f.p99Ms).padStart(8)} ${String(f.non2xx).padStart(9)}`,
+    ),
+    `PostgreSQL single-row INSERT commit (baseline for one durable write): p50 ${r.postgresCommitP50Ms} ms`,
+    `ratios: ${JSON.stringify(r.ratios)}`,
+    `bridge counters: ${JSON.stringify(r.bridgeCounters)}`,
+    `goals: ${JSON.stringify(r.goals)}`,
+    '',
+  ].join('\n');
 }
 
 /** p50 of 200 sequential single-row INSERT commits on the same server: what one durable write costs here. */
@@ -223,4 +244,7 @@ function round(n: number): number {
   return Math.round(n * 100) / 100;
 }
 
-await main();
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  process.stdout.write(formatBridgeBench(await runBridgeBench()));
+  process.stdout.write('written to bench/results/bridge.json\n');
+}
