@@ -13,6 +13,14 @@ export function nameGlob(pattern: string): RegExp {
   return re;
 }
 
+const unions = new WeakMap<readonly string[], RegExp>();
+
+/** Whether `name` matches one of `patterns`; a list is compiled once into one expression. */
 export function matchesAnyName(name: string, patterns: readonly string[]): boolean {
-  return patterns.some((p) => nameGlob(p).test(name));
+  let re = unions.get(patterns);
+  if (re === undefined) {
+    re = new RegExp(patterns.map((p) => `(?:${nameGlob(p).source})`).join('|'));
+    unions.set(patterns, re);
+  }
+  return re.test(name);
 }
