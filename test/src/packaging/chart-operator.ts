@@ -1,13 +1,13 @@
 // Runs the real operator (operator/dist/main.js) as a local process configured
 // exactly as the chart configured its Deployment: the container's environment
-// (fieldRefs resolved as the kubelet would) and the chart's ServiceAccount as
-// its identity, so it has the chart's RBAC and nothing more. Pods on the fake
+// (fieldRefs resolved as the kubelet would) and a token of the chart's
+// ServiceAccount as its identity, so it has the chart's RBAC and nothing more. Pods on the fake
 // nodes run no code; this is how tests and `make up` run the operator.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
-import type { V1Deployment, V1EnvVar } from '@kubernetes/client-node';
+import { KubeConfig, type V1Deployment, type V1EnvVar } from '@kubernetes/client-node';
 
 import { freePort } from '../controlplane/controlplane.js';
 import { eventually } from '../controlplane/wait.js';
@@ -16,8 +16,10 @@ import { repo } from './helm.js';
 export interface ChartOperatorOptions {
   /** The Deployment the chart installed (read back from the cluster). */
   deployment: V1Deployment;
-  /** Mints a kubeconfig for a user name (the control plane's client CA). */
-  mintKubeconfig: (user: string, groups: string[]) => Promise<string>;
+  /** Admin kubeconfig file: the cluster to talk to, and who may request the ServiceAccount's token. */
+  adminKubeconfig: string;
+  /** Runs kubectl as the admin. */
+  kubectl: (args: string[]) => Promise<string>;
   logFile: string;
   /** What the pod would be called; the leader-election identity. */
   podName?: string;
@@ -43,6 +45,29 @@ export function resolveEnv(deployment: V1Deployment, podName: string): Record<st
   return env;
 }
 
+/** A kubeconfig holding a TokenRequest token of the ServiceAccount, as a pod would get mounted. */
+async function serviceAccountKubeconfig(
+  o: ChartOperatorOptions,
+  namespace: string,
+  sa: string,
+  file: string,
+): Promise<string> {
+  const token = (await o.kubectl(['create', 'token', sa, '--namespace', namespace, '--duration=12h'])).trim();
+  const admin = new KubeConfig();
+  admin.loadFromFile(o.adminKubeconfig);
+  const cluster = admin.getCurrentCluster();
+  if (!cluster) throw new Error(`${o.adminKubeconfig} has no current cluster`);
+  const kc = new KubeConfig();
+  kc.loadFromOptions({
+    clusters: [cluster],
+    users: [{ name: sa, token }],
+    contexts: [{ name: sa, cluster: cluster.name, user: sa, namespace }],
+    currentContext: sa,
+  });
+  writeFileSync(file, kc.exportConfig(), { mode: 0o600 });
+  return file;
+}
+
 export class ChartOperator {
   private readonly exited: Promise<number | null>;
 
@@ -61,10 +86,12 @@ export class ChartOperator {
     const namespace = d.metadata!.namespace!;
     const sa = d.spec!.template.spec!.serviceAccountName!;
     const user = `system:serviceaccount:${namespace}:${sa}`;
-    const kubeconfig = await o.mintKubeconfig(user, [
-      'system:serviceaccounts',
-      `system:serviceaccounts:${namespace}`,
-    ]);
+    const kubeconfig = await serviceAccountKubeconfig(
+      o,
+      namespace,
+      sa,
+      o.logFile.replace(/\.log$/, '.kubeconfig'),
+    );
     const podName = o.podName ?? `${d.metadata!.name}-local-${process.pid}`;
     // The chart's environment; only the port differs (a free one on loopback).
     const port = await freePort();

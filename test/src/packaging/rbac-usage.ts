@@ -35,7 +35,7 @@ export class AuditLog {
     return statSync(this.file).size;
   }
 
-  /** Completed resource requests by `user` since `from`. */
+  /** Resource requests by `user` since `from`: completed ones, and watches once started (they stay open). */
   requests(from: number, user: string): AuditEvent[] {
     return readFileSync(this.file)
       .subarray(from)
@@ -43,7 +43,12 @@ export class AuditLog {
       .split('\n')
       .filter((l) => l.startsWith('{'))
       .map((l) => JSON.parse(l) as AuditEvent)
-      .filter((e) => e.stage === 'ResponseComplete' && e.user.username === user && e.objectRef?.resource);
+      .filter(
+        (e) =>
+          (e.stage === 'ResponseComplete' || (e.stage === 'ResponseStarted' && e.verb === 'watch')) &&
+          e.user.username === user &&
+          e.objectRef?.resource,
+      );
   }
 }
 
@@ -51,9 +56,11 @@ export function used(events: AuditEvent[]): Set<Permission> {
   const out = new Set<Permission>();
   for (const e of events) {
     const r = e.objectRef!;
-    out.add(
-      permission(e.verb, r.apiGroup ?? '', r.subresource ? `${r.resource}/${r.subresource}` : r.resource!),
-    );
+    const resource = r.subresource ? `${r.resource}/${r.subresource}` : r.resource!;
+    out.add(permission(e.verb, r.apiGroup ?? '', resource));
+    // A server-side apply that creates its object (201) is authorized as create too.
+    if (e.verb === 'patch' && e.responseStatus?.code === 201)
+      out.add(permission('create', r.apiGroup ?? '', resource));
   }
   return out;
 }
