@@ -54,7 +54,7 @@ export function projectRouter(s: BridgeServices): Router {
   // /v1/files/<path> is the content; /v1/files/<path>/history its history.
   r.get(
     '/v1/files/*path',
-    handle((req, res) => {
+    handle(async (req, res) => {
       const segments = (req.params as { path: string[] }).path;
       if (segments.length > 1 && segments.at(-1) === 'history') {
         const p = normalisePath(segments.slice(0, -1).join('/'));
@@ -82,7 +82,7 @@ export function projectRouter(s: BridgeServices): Router {
         etag: `"${v.sha256}"`,
         'x-lighthouse-version': String(v.version),
       });
-      res.send(v.content);
+      res.send(await svc.content(p, v));
     }),
   );
 

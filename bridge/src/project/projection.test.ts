@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { describe, expect, it } from '@jest/globals';
 import { ProjectProjection, type ProjectEvent } from './projection.js';
 
+const sha = (t: string) => createHash('sha256').update(t).digest('hex');
 const at = (s: number) => new Date(Date.UTC(2026, 0, 1, 0, 0, s));
 const changed = (path: string, text: string, version: number, s: number): ProjectEvent => ({
   type: 'FileChanged',
@@ -38,8 +39,10 @@ function project(): ProjectProjection {
 
 describe('ProjectProjection time travel', () => {
   const p = project();
+  // Older versions keep only their digest in memory: map it back to the text written.
+  const written = new Map(['v1', 'first', 'version two', 'back'].map((t) => [sha(t), t]));
   const text = (path: string, s?: number) =>
-    p.fileAt(path, s === undefined ? undefined : at(s))?.content?.toString();
+    written.get(p.fileAt(path, s === undefined ? undefined : at(s))?.sha256 ?? '');
 
   it('reads every file as it was at each time', () => {
     expect(text('b.txt', 9)).toBeUndefined();
@@ -143,5 +146,14 @@ describe('ProjectProjection robustness', () => {
     expect(p.listContexts()).toEqual([]);
     p.apply(changed('x', 'ok', 1, 5));
     expect(p.fileAt('x')?.content?.toString()).toBe('ok');
+  });
+});
+
+describe('ProjectProjection memory', () => {
+  it('keeps the bytes of the newest version only', () => {
+    const p = project();
+    expect(p.fileAt('b.txt')?.content?.toString()).toBe('back');
+    expect(p.fileAt('b.txt', at(20))?.content).toBeNull();
+    expect(p.fileAt('a.txt')?.content?.toString()).toBe('first');
   });
 });

@@ -55,6 +55,7 @@ export interface FileVersion {
   sha256: string | null;
   agentId: string;
   sessionId: string | null;
+  /** The bytes of a file's newest version only; older bytes are read from the store when asked for. */
   content: Buffer | null;
 }
 
@@ -117,6 +118,7 @@ export class ProjectProjection {
         const d = event.data as FileChangedData;
         const versions = this.versionsOf(d.path);
         const previous = versions.at(-1);
+        if (previous) previous.content = null;
         versions.push({
           version: event.version,
           at: event.createdAt,
@@ -132,7 +134,10 @@ export class ProjectProjection {
       }
       case 'FileDeleted': {
         const d = event.data as FileDeletedData;
-        this.versionsOf(d.path).push({
+        const versions = this.versionsOf(d.path);
+        const previous = versions.at(-1);
+        if (previous) previous.content = null;
+        versions.push({
           version: event.version,
           at: event.createdAt,
           kind: 'deleted',

@@ -34,8 +34,10 @@ async function open(driver: 'pg' | 'pglite') {
 }
 
 const pause = () => new Promise((r) => setTimeout(r, 5));
-const text = (s: ProjectService, p: string, at?: string) =>
-  s.projection.fileAt(p, at ? new Date(at) : undefined)?.content?.toString();
+const text = async (s: ProjectService, p: string, at?: string) => {
+  const v = s.projection.fileAt(p, at ? new Date(at) : undefined);
+  return v ? (await s.content(p, v)).toString() : undefined;
+};
 
 const code = async (p: Promise<unknown>) => {
   try {
@@ -67,14 +69,14 @@ describe.each(DRIVERS)('ProjectService on %s', (driver) => {
       ['src/a.ts', 3],
       ['src/a.ts', 4],
     ]);
-    const check = (s: ProjectService) => {
-      expect(text(s, 'src/a.ts', new Date(Date.parse(w1.at) - 1).toISOString())).toBeUndefined();
-      expect(text(s, 'src/a.ts', w1.at)).toBe('one\n');
-      expect(text(s, 'src/a.ts', w2.at)).toBe('one\ntwo\n');
-      expect(text(s, 'src/a.ts', w3.at)).toBeUndefined();
+    const check = async (s: ProjectService) => {
+      expect(await text(s, 'src/a.ts', new Date(Date.parse(w1.at) - 1).toISOString())).toBeUndefined();
+      expect(await text(s, 'src/a.ts', w1.at)).toBe('one\n');
+      expect(await text(s, 'src/a.ts', w2.at)).toBe('one\ntwo\n');
+      expect(await text(s, 'src/a.ts', w3.at)).toBeUndefined();
       expect(s.projection.tree(new Date(w3.at))).toEqual([]);
-      expect(text(s, 'src/a.ts', w4.at)).toBe('three');
-      expect(text(s, 'src/a.ts')).toBe('three');
+      expect(await text(s, 'src/a.ts', w4.at)).toBe('three');
+      expect(await text(s, 'src/a.ts')).toBe('three');
       expect(s.projection.history('src/a.ts').map((h) => [h.kind, h.agentId])).toEqual([
         ['created', 'alice'],
         ['modified', 'bob'],
@@ -82,10 +84,10 @@ describe.each(DRIVERS)('ProjectService on %s', (driver) => {
         ['created', 'alice'],
       ]);
     };
-    check(service);
+    await check(service);
     await close(); // PGlite: one process per data directory
     const restarted = await replica();
-    check(restarted.service);
+    await check(restarted.service);
   });
 });
 
@@ -130,7 +132,7 @@ describe('ProjectService', () => {
     expect(await code(service.createContext('a', { name: 'c', files: ['../x'] }))).toBe('400 invalid_path');
     expect(await code(service.createContext('a', { name: '', files: [] }))).toBe('400 invalid_request');
     expect((await store.readAll()).events.length).toBe(before);
-    expect(text(service, 'f.txt')).toBe('x\n');
+    expect(await text(service, 'f.txt')).toBe('x\n');
   });
 
   it('annotations and context packages; a second replica sees them', async () => {
@@ -156,12 +158,13 @@ describe('ProjectService', () => {
     expect(resolved.resolved).toEqual([
       { path: 'lib/x.ts', size: 2, sha256: r1.projection.fileAt('lib/x.ts', new Date(w.at))!.sha256 },
     ]);
-    expect(r1.projection.fileAt('lib/x.ts', new Date(resolved.createdAt))?.content?.toString()).toBe('v1');
+    expect(await text(r1, 'lib/x.ts', resolved.createdAt)).toBe('v1');
     for (let i = 0; i < 50 && r2.projection.annotations('lib/x.ts').length === 0; i++)
       await new Promise((r) => setTimeout(r, 50));
     expect(r2.projection.annotations('lib/x.ts')).toEqual([a]);
-    for (let i = 0; i < 50 && text(r2, 'lib/x.ts') !== 'v2'; i++) await new Promise((r) => setTimeout(r, 50));
-    expect(text(r2, 'lib/x.ts')).toBe('v2');
+    for (let i = 0; i < 50 && (await text(r2, 'lib/x.ts')) !== 'v2'; i++)
+      await new Promise((r) => setTimeout(r, 50));
+    expect(await text(r2, 'lib/x.ts')).toBe('v2');
     expect(r2.projection.listContexts().map((x) => x.id)).toEqual([c.id]);
   });
 });

@@ -17,6 +17,7 @@ import {
   ProjectProjection,
   type Annotation,
   type ContextPackage,
+  type FileVersion,
   type Severity,
 } from './projection.js';
 
@@ -193,6 +194,19 @@ export class ProjectService {
     const tail = await this.store.readStream(stream, { fromVersion: known });
     const all = tail.length ? tail : await this.store.readStream(stream);
     return all.length ? [all.at(-1)!] : [];
+  }
+
+  /** The bytes of one version: from memory for the newest, otherwise read back from its event. */
+  async content(path: string, v: FileVersion): Promise<Buffer> {
+    if (v.content) return v.content;
+    const [e] = await this.store.readStream(fileStream(path), { fromVersion: v.version, limit: 1 });
+    const bytes = Buffer.from(
+      (e?.data as { contentBase64?: string } | undefined)?.contentBase64 ?? '',
+      'base64',
+    );
+    if (!e || sha256(bytes) !== v.sha256)
+      throw new Error(`stored content of ${path}@${v.version} does not match`);
+    return bytes;
   }
 
   async annotate(
