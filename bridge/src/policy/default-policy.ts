@@ -63,6 +63,10 @@ definitions:
     - ~/.kube/config
     - ~/.netrc
     - ~/.docker/config.json
+    - '**/id_rsa'
+    - '**/id_ecdsa'
+    - '**/id_ed25519'
+    - /proc/*/environ
     - '**/.env'
     - '**/.env.*'
     - '**/*.pem'

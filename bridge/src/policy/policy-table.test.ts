@@ -170,6 +170,8 @@ const fileTools: Row[] = [
   [tool('Read', { file_path: '/etc/shadow' }), 'block', 'shadow-read'],
   [tool('Read', { file_path: '.env' }), 'escalate', 'secret-read'],
   [tool('Read', { file_path: '~/.ssh/id_ed25519' }), 'escalate', 'secret-read'],
+  [tool('Read', { file_path: '/proc/self/environ' }), 'escalate', 'secret-read'],
+  [bash('cat /proc/1/environ'), 'escalate', 'secret-read-command'],
   [
     tool('Write', { file_path: '~/.ssh/authorized_keys', content: 'ssh-ed25519 AAAA' }),
     'block',
