@@ -265,6 +265,15 @@ export class EscalationBroker {
   private track(e: Escalation): void {
     if (this.pending.has(e.id)) return;
     this.pending.set(e.id, e);
+    // If the replica that raised it dies, no resolution notice comes: forget it after its deadline.
+    const forget = setTimeout(
+      () => {
+        if (!this.waiters.has(e.id) && this.pending.delete(e.id))
+          this.deps.onPendingChange?.(this.pending.size);
+      },
+      Date.parse(e.deadline) - Date.now() + 5_000,
+    );
+    forget.unref();
     this.deps.onPendingChange?.(this.pending.size);
     for (const [expertId, set] of this.listeners) {
       if (this.mayDecide(expertId, e)) for (const l of set) l(e);

@@ -41,12 +41,12 @@ export class BridgeMetrics {
   });
   readonly escalationsPending = new Gauge({
     name: 'lighthouse_bridge_escalations_pending',
-    help: 'Escalations waiting for an expert on this replica',
+    help: 'Escalations waiting for an expert, raised on any replica (as this replica has heard)',
     registers: [this.registry],
   });
   readonly expertsConnected = new Gauge({
     name: 'lighthouse_bridge_experts_connected',
-    help: 'Experts with an open stream or long poll on this replica',
+    help: 'Experts with an open stream or long poll on any replica (as this replica has heard)',
     registers: [this.registry],
   });
   readonly eventsAppended = new Counter({
