@@ -1,13 +1,13 @@
 // `lighthouse mcp`: serve the MCP server over stdio; `lighthouse mcp install`:
 // add it to Claude Code's MCP configuration.
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
-import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { BridgeClient } from '../client/bridge-client.js';
 import { configDir, resolveClient } from '../hook/client-config.js';
-import { launcherScript } from '../hook/install.js';
+import { writeLauncher } from '../hook/install.js';
+import { SettingsError } from '../hook/settings.js';
 import { installMcpServer, McpConfigError } from '../mcp/install.js';
 import { createMcpServer } from '../mcp/server.js';
 import { CommandError } from './connect.js';
@@ -46,10 +46,11 @@ function install(args: string[]): number {
   if (values.project && values.user) throw new CommandError('give --project or --user, not both', 2);
   resolveClient(); // the server must be able to reach a bridge: fail now, not in every session
   const launcher = path.join(configDir(), 'bin', 'lighthouse');
-  mkdirSync(path.dirname(launcher), { recursive: true });
-  const entry = fileURLToPath(new URL('../../bin/lighthouse.js', import.meta.url));
-  writeFileSync(launcher, launcherScript(process.execPath, entry), { mode: 0o755 });
-  chmodSync(launcher, 0o755);
+  writeLauncher(
+    launcher,
+    process.execPath,
+    fileURLToPath(new URL('../../bin/lighthouse.js', import.meta.url)),
+  );
   let r;
   try {
     r = installMcpServer({
@@ -58,7 +59,7 @@ function install(args: string[]): number {
       launcher,
     });
   } catch (err) {
-    if (err instanceof McpConfigError) throw new CommandError(err.message, 1);
+    if (err instanceof McpConfigError || err instanceof SettingsError) throw new CommandError(err.message, 1);
     throw err;
   }
   process.stdout.write(

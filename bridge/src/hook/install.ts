@@ -47,12 +47,22 @@ export function launcherScript(nodePath: string, entry: string): string {
   return `#!/bin/sh\n# Written by \`lighthouse hook install\`: runs the lighthouse CLI with the Node it was installed with.\nexec ${q(nodePath)} ${q(entry)} "$@"\n`;
 }
 
-export function installHooks(opts: InstallOptions): InstallResult {
-  mkdirSync(path.dirname(opts.launcherPath), { recursive: true });
-  writeFileSync(opts.launcherPath, launcherScript(opts.nodePath, opts.entry), { mode: 0o755 });
-  chmodSync(opts.launcherPath, 0o755);
+/** Writes the launcher script (mode 0755) that runs `entry` with `nodePath`. */
+export function writeLauncher(launcherPath: string, nodePath: string, entry: string): void {
+  mkdirSync(path.dirname(launcherPath), { recursive: true });
+  writeFileSync(launcherPath, launcherScript(nodePath, entry), { mode: 0o755 });
+  chmodSync(launcherPath, 0o755);
+}
 
-  const file = settingsFile(opts.scope, opts.projectDir, opts.home);
+/**
+ * Rewrites a JSON settings file through `update`, atomically, after copying the
+ * previous file aside. A file that is not JSON is left untouched and refused.
+ */
+export function updateJsonFile(
+  file: string,
+  update: (existing: unknown) => Record<string, unknown>,
+  now = new Date(),
+): { value: Record<string, unknown>; backupFile: string | null } {
   let existing: unknown;
   let backupFile: string | null = null;
   if (existsSync(file)) {
@@ -64,17 +74,28 @@ export function installHooks(opts: InstallOptions): InstallResult {
         `${file} is not valid JSON (${(err as Error).message}); fix it or move it away first`,
       );
     }
-    const stamp = (opts.now ?? new Date()).toISOString().replace(/[:.]/g, '-');
-    backupFile = `${file}.lighthouse-backup-${stamp}`;
+    backupFile = `${file}.lighthouse-backup-${now.toISOString().replace(/[:.]/g, '-')}`;
     copyFileSync(file, backupFile);
   }
-  const settings = mergeHookSettings(existing, {
-    launcher: opts.launcherPath,
-    preToolUseTimeoutSeconds: opts.preToolUseTimeoutSeconds ?? 120,
-  });
+  const value = update(existing);
   mkdirSync(path.dirname(file), { recursive: true });
   const tmp = `${file}.${process.pid}.tmp`;
-  writeFileSync(tmp, JSON.stringify(settings, null, 2) + '\n');
+  writeFileSync(tmp, JSON.stringify(value, null, 2) + '\n');
   renameSync(tmp, file);
+  return { value, backupFile };
+}
+
+export function installHooks(opts: InstallOptions): InstallResult {
+  writeLauncher(opts.launcherPath, opts.nodePath, opts.entry);
+  const file = settingsFile(opts.scope, opts.projectDir, opts.home);
+  const { value: settings, backupFile } = updateJsonFile(
+    file,
+    (existing) =>
+      mergeHookSettings(existing, {
+        launcher: opts.launcherPath,
+        preToolUseTimeoutSeconds: opts.preToolUseTimeoutSeconds ?? 120,
+      }),
+    opts.now,
+  );
   return { settingsFile: file, backupFile, launcher: opts.launcherPath, settings };
 }

@@ -2,9 +2,9 @@
 // MCP configuration — `.mcp.json` in the project, or `mcpServers` in
 // ~/.claude.json for the user — merging, never clobbering, other servers and
 // settings, and keeping a backup of the file it changed.
-import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import path from 'node:path';
+import { updateJsonFile } from '../hook/install.js';
 import { MCP_SERVER_NAME } from './server.js';
 
 export class McpConfigError extends Error {
@@ -44,24 +44,10 @@ export function installMcpServer(opts: {
   now?: Date;
 }): { file: string; backupFile: string | null } {
   const file = mcpConfigFile(opts.scope, opts.projectDir, opts.home);
-  let existing: unknown;
-  let backupFile: string | null = null;
-  if (existsSync(file)) {
-    const text = readFileSync(file, 'utf8');
-    try {
-      existing = text.trim() === '' ? {} : JSON.parse(text);
-    } catch (err) {
-      throw new McpConfigError(
-        `${file} is not valid JSON (${(err as Error).message}); fix it or move it away first`,
-      );
-    }
-    backupFile = `${file}.lighthouse-backup-${(opts.now ?? new Date()).toISOString().replace(/[:.]/g, '-')}`;
-    copyFileSync(file, backupFile);
-  }
-  const merged = mergeMcpConfig(existing, { type: 'stdio', command: opts.launcher, args: ['mcp'] });
-  mkdirSync(path.dirname(file), { recursive: true });
-  const tmp = `${file}.${process.pid}.tmp`;
-  writeFileSync(tmp, JSON.stringify(merged, null, 2) + '\n');
-  renameSync(tmp, file);
+  const { backupFile } = updateJsonFile(
+    file,
+    (existing) => mergeMcpConfig(existing, { type: 'stdio', command: opts.launcher, args: ['mcp'] }),
+    opts.now,
+  );
   return { file, backupFile };
 }
