@@ -40,7 +40,12 @@ export async function runOperator(options: OperatorOptions): Promise<void> {
     metrics.leader.set({ name: options.leaderElectionId }, 1);
     manager = new Manager(
       rest,
-      { namespaces: options.watchNamespaces, workers: options.workers, resyncSeconds: options.resyncSeconds },
+      {
+        namespaces: options.watchNamespaces,
+        workers: options.workers,
+        resyncSeconds: options.resyncSeconds,
+        discoverySeconds: options.discoverySeconds,
+      },
       metrics,
       log,
     );

@@ -12,6 +12,7 @@ describe('parseOptions', () => {
       leaderElectionNamespace: 'default',
       leaderElectionId: 'lighthouse-operator',
       workers: 8,
+      discoverySeconds: 30,
       logLevel: 'info',
     });
     const e = parseOptions(['--metrics-port=9000'], {

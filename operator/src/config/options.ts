@@ -16,6 +16,8 @@ export interface OperatorOptions {
   identity: string;
   workers: number;
   resyncSeconds: number;
+  /** How often to look for newly installed optional APIs (CloudNativePG, Barman Cloud). */
+  discoverySeconds: number;
   logLevel: LogLevel;
 }
 
@@ -32,6 +34,7 @@ const SETTINGS = {
   identity: 'POD_NAME',
   workers: 'WORKERS',
   'resync-seconds': 'RESYNC_SECONDS',
+  'discovery-seconds': 'DISCOVERY_SECONDS',
   'log-level': 'LOG_LEVEL',
 } as const;
 type Setting = keyof typeof SETTINGS;
@@ -89,6 +92,7 @@ export function parseOptions(argv: string[], env: Record<string, string | undefi
     identity: raw('identity') || `${os.hostname()}_${process.pid}`,
     workers: int('workers', 8, 1, 64),
     resyncSeconds: int('resync-seconds', 600, 10, 86_400),
+    discoverySeconds: int('discovery-seconds', 30, 1, 3600),
     logLevel: logLevel as LogLevel,
   };
 }

@@ -2,13 +2,18 @@
 // controller-manager, scheduler, kwok): create 200 LighthouseBridge resources
 // at once and time until all are Ready; count the operator's API writes per
 // resource (audit log) and in steady state; measure its RSS at 200 and 1,000.
-// Baseline, same run: 200 plain Deployments applied at once, time until all
-// are available: the floor set by the control plane and kwok.
+// Baseline, same run: 200 plain Deployments created at once, time until all
+// are available: the floor set by the control plane and kwok. Both sets are
+// created by parallel POSTs (16 at a time): `kubectl apply` of a List creates
+// one object after another and would measure kubectl instead.
 //   node test/dist/bench/operator/operator-bench.js   (make bench-operator)
 import { execFile } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
+
+import { loadClusterAccess } from '@lighthouse/operator/kube/kubeconfig.js';
+import { RestClient } from '@lighthouse/operator/kube/rest.js';
 
 import { startControlPlane } from '../../controlplane/controlplane.js';
 import { AuditLog, installCrd, OperatorProcess, repoRoot } from '../../operator/operator-process.js';
@@ -17,6 +22,7 @@ const run = promisify(execFile);
 const FIRST = Number(process.env.BENCH_BRIDGES ?? 200);
 const TOTAL = Number(process.env.BENCH_BRIDGES_TOTAL ?? 1000);
 const RESYNC_SECONDS = 15;
+const BRIDGES = '/apis/lighthouse.dev/v1alpha1/namespaces/bench/lighthousebridges';
 const log = (m: string) => process.stderr.write(`operator-bench: ${m}\n`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -26,8 +32,6 @@ function rssMiB(pid: number): number {
 }
 
 const bridges = (from: number, to: number) => ({
-  apiVersion: 'v1',
-  kind: 'List',
   items: Array.from({ length: to - from }, (_, i) => ({
     apiVersion: 'lighthouse.dev/v1alpha1',
     kind: 'LighthouseBridge',
@@ -41,8 +45,6 @@ const bridges = (from: number, to: number) => ({
 });
 
 const deployments = (n: number) => ({
-  apiVersion: 'v1',
-  kind: 'List',
   items: Array.from({ length: n }, (_, i) => ({
     apiVersion: 'apps/v1',
     kind: 'Deployment',
@@ -72,6 +74,14 @@ async function main() {
   };
   // Ctrl-C: exit through the exit hooks that stop the control plane and the operator.
   for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => process.exit(130));
+  const admin = new RestClient(loadClusterAccess(cp.kubeconfig));
+  const createAll = async (collection: string, items: object[]) => {
+    let next = 0;
+    const worker = async () => {
+      while (next < items.length) await admin.create(collection, items[next++]!);
+    };
+    await Promise.all(Array.from({ length: 16 }, worker));
+  };
   const results: Record<string, unknown> = {
     date: new Date().toISOString(),
     nodes,
@@ -98,7 +108,7 @@ async function main() {
 
     // Baseline: the control plane and kwok alone.
     let t0 = Date.now();
-    await kubectl(['apply', '-n', 'baseline', '-f', '-'], JSON.stringify(deployments(FIRST)));
+    await createAll('/apis/apps/v1/namespaces/baseline/deployments', deployments(FIRST).items);
     await waitFor(async () => {
       const list = JSON.parse(await kubectl(['get', 'deployments', '-n', 'baseline', '-o', 'json'])) as {
         items: { status?: { availableReplicas?: number } }[];
@@ -121,7 +131,7 @@ async function main() {
 
     const from = audit.offset();
     t0 = Date.now();
-    await kubectl(['apply', '-n', 'bench', '-f', '-'], JSON.stringify(bridges(0, FIRST)));
+    await createAll(BRIDGES, bridges(0, FIRST).items);
     const readyCount = async () => {
       const list = JSON.parse(await kubectl(['get', 'lhb', '-n', 'bench', '-o', 'json'])) as {
         items: { status?: { conditions?: { type: string; status: string }[] } }[];
@@ -181,6 +191,7 @@ async function main() {
       totalReadyMs,
     });
   } finally {
+    admin.close();
     await cp.stop();
   }
   const out = path.join(repoRoot, 'bench', 'results', 'operator.json');
