@@ -85,6 +85,13 @@ images: node
 manifests: build
 	node test/dist/packaging/render-manifests.js
 
+# Everything on this machine: control plane, chart, operator, the embedded
+# sample Ready, a local bridge configured as its Deployment. Ctrl-C tears down.
+.PHONY: up
+up: build
+	@bash test/controlplane/build.sh >/dev/null
+	node test/dist/packaging/up.js
+
 # The operator as a local process against $KUBECONFIG (pods on kwok's fake
 # nodes run no code, so this is how tests and local clusters run it). Settings
 # as flags or environment: WATCH_NAMESPACES, METRICS_PORT, LEADER_ELECTION, ...
