@@ -134,6 +134,7 @@ export async function createBridgeServices(
       cacheKey: engine.cacheKey,
       risk: engine.riskScore,
       riskDecision: engine.riskDecision,
+      heuristics: (agentId) => flags.isEnabled('heuristics', agentId),
       cache,
       // Feature flag "escalation": when off for an agent, what would wait for an expert is blocked at once.
       escalate: (req) =>

@@ -165,3 +165,19 @@ describe('Validator.dryRun', () => {
     expect(await v.validate(req('Nuke'))).toMatchObject({ tier: 'policy' });
   });
 });
+
+describe('feature flag "heuristics"', () => {
+  it('sends calls no rule decides to an expert unscored when off, and keeps the two answers apart in the cache', async () => {
+    let on = false;
+    const { v, escalations } = setup({ heuristics: () => on });
+    const off = await v.validate(req('Other', { risk: 0.1 }));
+    expect(off).toMatchObject({ decision: 'allow', tier: 'escalation' });
+    expect(escalations[0]?.reason).toMatch(/heuristics are disabled/);
+    on = true;
+    expect(await v.validate(req('Other', { risk: 0.1 }))).toMatchObject({ decision: 'allow', tier: 'risk' });
+    expect(escalations).toHaveLength(1);
+    // rules still decide with heuristics off
+    on = false;
+    expect(await v.validate(req('Nuke'))).toMatchObject({ decision: 'block', tier: 'policy' });
+  });
+});

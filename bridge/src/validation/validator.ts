@@ -47,6 +47,8 @@ export interface ValidatorDependencies {
   risk: (call: ToolCall) => { score: number; reasons: string[] };
   /** What a risk score means: allow, block, or ask an expert. */
   riskDecision: (score: number) => Decision;
+  /** Feature flag "heuristics": when off for an agent, calls no rule decides go to an expert unscored. */
+  heuristics?: (agentId: string) => boolean;
   cache: DecisionCache;
   escalate: (req: EscalationRequest) => Promise<EscalationOutcome>;
   /** Refuses (throws) when the agent may not raise another escalation now. */
@@ -136,7 +138,9 @@ export class Validator {
     decisionId: string,
     started: number,
   ): Promise<DecisionRecord> {
-    const key = `${policy.revision}\u0000${this.deps.cacheKey(req.call)}`;
+    const heuristics = this.deps.heuristics?.(req.agentId) ?? true;
+    // The risk tier's answers are cached apart from those made without it.
+    const key = `${policy.revision}\u0000${heuristics ? 'h' : '-'}\u0000${this.deps.cacheKey(req.call)}`;
     const cached = this.deps.cache.get(key, policy.revision);
     this.deps.onCache?.(cached !== undefined);
     if (cached) {
@@ -167,6 +171,12 @@ export class Validator {
     let escalation: { reason: string; ruleId: string | null; category: string };
     if (hit) {
       escalation = { reason: hit.reason, ruleId: hit.ruleId, category: hit.category };
+    } else if (!heuristics) {
+      escalation = {
+        reason: 'no rule matched and heuristics are disabled for this agent (feature flag "heuristics")',
+        ruleId: null,
+        category: 'risk',
+      };
     } else {
       risk = this.deps.risk(req.call);
       const verdict = this.deps.riskDecision(risk.score);
