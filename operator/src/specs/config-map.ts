@@ -11,7 +11,8 @@ export function buildConfigMap(lhb: LighthouseBridge): V1ConfigMap {
   const data: Record<string, string> = {};
   // Without spec.policy the file is absent and the bridge uses its default policy.
   if (lhb.spec.policy) data['policy.yaml'] = render(lhb.spec.policy);
-  data['flags.yaml'] = render({ flags: lhb.spec.featureFlags ?? {} });
+  // The bridge reads flags.yaml as a mapping of flag name → spec, at the top level.
+  data['flags.yaml'] = render(lhb.spec.featureFlags ?? {});
   return {
     apiVersion: 'v1',
     kind: 'ConfigMap',
