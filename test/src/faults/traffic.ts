@@ -10,7 +10,7 @@ export interface Ledger {
   positions: string[];
   /** Every answer, by `<status>` or `<status> <code>` or `network`. */
   outcomes: Map<string, number>;
-  /** Validations answered allow while `failClosedWindow()` was true (must stay 0). */
+  /** Validations sent and answered allow while `failClosedWindow()` was true (must stay 0). */
   allowsWhileDown: number;
   /** 503s without a Retry-After header (must stay 0). */
   unavailableWithoutRetryAfter: number;
@@ -67,7 +67,8 @@ export function startTraffic(opts: TrafficOptions): Traffic {
     }>('/v1/validate', { tool: 'Bash', input: { command } });
     if (res.status === 200) {
       count(`200 ${res.body.decision}/${res.body.tier}`);
-      if ((down || opts.failClosedWindow?.()) && res.body.decision === 'allow') ledger.allowsWhileDown++;
+      // Sent and answered inside the outage: a decision that could not have been recorded.
+      if (down && opts.failClosedWindow?.() && res.body.decision === 'allow') ledger.allowsWhileDown++;
       if (res.body.tier !== 'error' && res.body.decisionId) ledger.decisions.push(res.body.decisionId);
     } else {
       count(`${res.status} ${res.body.error?.code ?? ''}`.trim());
