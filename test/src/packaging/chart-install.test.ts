@@ -30,6 +30,10 @@ const selector = () => `app.kubernetes.io/instance=${release()}`;
 let operator: ChartOperator | undefined;
 afterAll(async () => {
   await operator?.stop();
+  // Cluster-scoped, so the namespace deletion does not take it along.
+  await core()
+    .deletePersistentVolume({ name: `pv-${bridgesNs()}` })
+    .catch(() => {});
 });
 
 const apps = () => controlPlane().kubeConfig().makeApiClient(AppsV1Api);
@@ -71,16 +75,13 @@ async function installedRules(): Promise<PolicyRule[]> {
 }
 
 /**
- * Granted but not used while the embedded sample converges, each with the code
+ * Granted but not used while the embedded and external-database samples converge, each with the code
  * path that needs it (operator/src): a grant missing here and unused fails the test.
  */
 const USED_ON_OTHER_PATHS: Record<string, string> = {
-  'get core/secrets': 'database.external: the reconciler reads the Secret its secretRef names',
   'create autoscaling/horizontalpodautoscalers': 'spec.autoscaling: the HPA is applied',
   'patch autoscaling/horizontalpodautoscalers': 'spec.autoscaling: the HPA is applied',
   'delete autoscaling/horizontalpodautoscalers': 'autoscaling removed: the HPA is pruned',
-  'create policy/poddisruptionbudgets': 'more than one replica: the PDB is applied',
-  'patch policy/poddisruptionbudgets': 'more than one replica: the PDB is applied',
   'delete policy/poddisruptionbudgets': 'back to one replica: the PDB is pruned',
   'delete networking.k8s.io/networkpolicies': 'networkPolicy removed: pruned',
   'create postgresql.cnpg.io/clusters': 'database.managed: the CNPG Cluster is applied',
@@ -148,7 +149,7 @@ describe('charts/lighthouse on the control plane', () => {
     ]);
   }, 180_000);
 
-  it("runs the operator with the chart's identity and environment: a sample becomes Ready using only granted permissions", async () => {
+  it("runs the operator with the chart's identity and environment: two samples become Ready using only granted permissions", async () => {
     const cp = controlPlane();
     const audit = new AuditLog(path.join(cp.logDir, 'audit.log'));
     const from = audit.offset();
@@ -179,16 +180,31 @@ describe('charts/lighthouse on the control plane', () => {
         },
       },
     });
-    await cp.kubectl(['apply', '-n', bridgesNs(), '-f', path.join(repo, 'k8s', 'samples', 'embedded.yaml')]);
-    try {
+    // And the database owner: the Secret the external-database sample names.
+    await core().createNamespacedSecret({
+      namespace: bridgesNs(),
+      body: { metadata: { name: 'lighthouse-db' }, stringData: { uri: 'postgres://u:p@db.example:5432/lh' } },
+    });
+    for (const sample of ['embedded', 'external-db']) {
       await cp.kubectl([
-        'wait',
+        'apply',
         '-n',
         bridgesNs(),
-        '--for=condition=Ready',
-        '--timeout=120s',
-        'lhb/lighthouse-embedded',
+        '-f',
+        path.join(repo, 'k8s', 'samples', `${sample}.yaml`),
       ]);
+    }
+    try {
+      for (const name of ['lighthouse-embedded', 'lighthouse-external']) {
+        await cp.kubectl([
+          'wait',
+          '-n',
+          bridgesNs(),
+          '--for=condition=Ready',
+          '--timeout=120s',
+          `lhb/${name}`,
+        ]);
+      }
     } catch (err) {
       throw new Error(`${String(err)}\noperator log:\n${operator.logTail()}`);
     }
