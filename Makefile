@@ -117,9 +117,28 @@ bench-policy: build
 bench-bridge: build
 	node test/dist/bench/bridge/validate-bench.js
 
+# Simulated agents (1,000 → 10,000, Poisson arrivals, issue 12's mix) against two
+# bridge replicas on one private PostgreSQL; loopback only, bounded by
+# LOAD_SECONDS per level. Writes bench/results/load.json.
+.PHONY: load
+load: build
+	node test/dist/load/run.js
+
 # Event store: appends/s from 50 callers vs plain INSERTs, latency at 2,000/s,
 # subscriber catch-up over 1M events, PGlite beside; writes bench/results/events.json.
 # LIGHTHOUSE_BENCH_SECONDS (default 5) and LIGHTHOUSE_BENCH_CATCHUP shorten it.
 .PHONY: bench-events
 bench-events: build
 	node test/dist/bench/events/run.js
+
+# Issue 12's fault tests (test/src/faults/, also part of `make test`): SIGKILL a
+# bridge replica, restart PostgreSQL, fill the database's disk, SIGKILL the FUSE
+# sidecar, restart kube-apiserver and the operator's leader, clock skew.
+.PHONY: faults soak
+faults: build controlplane
+	@$(MAKE) --no-print-directory test-only JEST_ARGS=test/src/faults
+
+# One bridge under steady validate load for SOAK_MINUTES (default 30): RSS and
+# event-loop lag every 10 s, growth slope after warm-up; writes bench/results/soak.json.
+soak: build
+	node test/dist/soak/run.js
