@@ -33,6 +33,7 @@ export interface OperatorProcessOptions {
   leaderElection?: boolean;
   leaderElectionNamespace?: string;
   resyncSeconds?: number;
+  discoverySeconds?: number;
   logFile: string;
 }
 
@@ -63,6 +64,7 @@ export class OperatorProcess {
       `--leader-election-namespace=${o.leaderElectionNamespace ?? o.namespaces[0]}`,
       `--identity=${o.identity ?? o.user}`,
       `--resync-seconds=${o.resyncSeconds ?? 600}`,
+      `--discovery-seconds=${o.discoverySeconds ?? 30}`,
     ];
     const fd = openSync(o.logFile, 'a');
     const child = spawn(process.execPath, args, {
