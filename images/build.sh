@@ -73,5 +73,18 @@ build operator operator/Dockerfile
 "${BUILDAH[@]}" rmi --prune >/dev/null 2>&1 || true
 
 bash "$REPO/images/run-check.sh" "localhost/lighthouse-bridge:$VERSION"
+
+# The operator needs a cluster to do anything; here: its entry point loads every
+# production dependency and refuses a bad setting with its one-line message.
+ctr=$("${BUILDAH[@]}" from --quiet --pull-never "localhost/lighthouse-operator:$VERSION")
+status=0
+out=$("${BUILDAH[@]}" run --isolation chroot --user 10001:10001 "$ctr" -- \
+  node /app/operator/dist/main.js --log-level=loud 2>&1) || status=$?
+"${BUILDAH[@]}" rm "$ctr" >/dev/null
+if [[ $status != 2 || $out != *"--log-level (LOG_LEVEL): expected error, warn, info or debug"* ]]; then
+  log "FAIL: operator image: exit $status: $out"
+  exit 1
+fi
+log "operator image: entry point runs as 10001 and refuses a bad setting (exit 2)"
 bash "$REPO/images/sizes.sh" "localhost/lighthouse-bridge:$VERSION" "localhost/lighthouse-operator:$VERSION" \
   | tee "$CACHE/sizes.txt"

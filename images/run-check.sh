@@ -84,6 +84,10 @@ if "$RUNTIME" exec "$ID" sh -c 'command -v fusermount' >/dev/null 2>&1; then
 else
   log "no fusermount in this image"
 fi
+if "$RUNTIME" exec "$ID" sh -c 'command -v lighthouse' >/dev/null 2>&1; then
+  "$RUNTIME" exec "$ID" lighthouse fuse --help >/dev/null || { log "FAIL: lighthouse fuse --help"; exit 1; }
+  log "lighthouse fuse --help → exit 0 (the sidecar's command)"
+fi
 whoami=$("$RUNTIME" exec "$ID" id -u)
 [[ $whoami == 10001 ]] || { log "FAIL: process runs as uid $whoami, want 10001"; exit 1; }
 log "runs as uid $whoami"
