@@ -25,6 +25,10 @@ const NETWORK_CODES = new Set([
 // (connection exception), admin/crash shutdown, cannot connect now, too many connections.
 const UNAVAILABLE_SQLSTATES = new Set(['57P01', '57P02', '57P03', '53300']);
 
+// The server is up but out of disk space (disk_full): the statement wrote nothing
+// and can succeed once space returns, so it is answered like an outage (retry later).
+const OUT_OF_SPACE_SQLSTATES = new Set(['53100']);
+
 const MESSAGES = [
   'Connection terminated',
   'connection terminated',
@@ -46,10 +50,15 @@ export function isConnectionError(err: unknown): boolean {
   return typeof message === 'string' && MESSAGES.some((m) => message.includes(m));
 }
 
-/** Rethrows connection failures as StoreUnavailableError; other errors unchanged. */
+function isOutOfSpace(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && OUT_OF_SPACE_SQLSTATES.has(code);
+}
+
+/** Rethrows connection failures (and a full disk) as StoreUnavailableError; other errors unchanged. */
 export function classifyError(err: unknown): unknown {
   if (err instanceof StoreUnavailableError) return err;
-  if (isConnectionError(err)) {
+  if (isConnectionError(err) || isOutOfSpace(err)) {
     return new StoreUnavailableError(`database unavailable: ${String((err as Error).message)}`, {
       cause: err,
     });
