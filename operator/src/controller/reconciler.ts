@@ -17,6 +17,9 @@ import { buildAuthSecret } from '../specs/auth-secret.js';
 import type { CnpgCluster } from '../specs/cnpg-cluster.js';
 import { childNames, FIELD_MANAGER } from '../specs/labels.js';
 import { canonicalJson } from '../specs/revision.js';
+import { RevisionHistory } from '../rollout/history.js';
+import { planRollout, rememberIfGood } from '../rollout/planner.js';
+import { rollbackEvents, withRollout } from '../rollout/status.js';
 import { ChildApplier, informerKey } from './children.js';
 import { databaseStatus, type DatabaseObservation, type ExternalSecretState } from './database-status.js';
 import { desiredChildren } from './desired.js';
@@ -56,9 +59,11 @@ const terminal = (err: unknown) => err instanceof KubeApiError && [400, 403, 422
 
 export class Reconciler {
   private readonly applier: ChildApplier;
+  private readonly history: RevisionHistory;
 
   constructor(private readonly deps: ReconcilerDeps) {
     this.applier = new ChildApplier(deps.rest, deps.children);
+    this.history = new RevisionHistory(deps.rest);
   }
 
   async reconcile(namespace: string, name: string): Promise<ReconcileOutcome> {
@@ -66,7 +71,13 @@ export class Reconciler {
     // Gone or going: owner references let the garbage collector remove the children.
     if (!lhb || lhb.metadata.deletionTimestamp) return {};
     const log = this.deps.log.child({ namespace, name });
-    const { applied, revision } = desiredChildren(lhb);
+    const liveDeployment = () =>
+      this.deps.children
+        .get(informerKey('apps/v1', 'Deployment'))
+        ?.get(namespace, childNames(name).bridge) as V1Deployment | undefined;
+    // The spec's template, or the last good one after its rollout failed.
+    const plan = await planRollout(lhb, desiredChildren(lhb), liveDeployment(), this.history, log);
+    const { applied, revision } = plan;
 
     let applyError: { message: string; terminal: boolean } | undefined;
     let retryError: unknown;
@@ -82,17 +93,17 @@ export class Reconciler {
 
     const observation = await this.observeDatabase(lhb);
     const database = databaseStatus(observation);
-    const deployment = this.deps.children
-      .get(informerKey('apps/v1', 'Deployment'))
-      ?.get(namespace, childNames(name).bridge) as V1Deployment | undefined;
-    const status = computeStatus({
+    const deployment = liveDeployment();
+    const now = new Date().toISOString();
+    const computed = computeStatus({
       lhb,
-      now: new Date().toISOString(),
+      now,
       revision,
       database,
       ...(deployment ? { deployment } : {}),
       ...(applyError ? { applyError } : {}),
     });
+    const status = withRollout(lhb, computed, plan.action, now);
 
     if (canonicalJson(status) !== canonicalJson(lhb.status ?? {})) {
       const updated = await this.deps.rest.apply(
@@ -103,7 +114,13 @@ export class Reconciler {
       this.deps.bridges.upsert(updated as LighthouseBridge);
       log.info('status updated', { phase: status.phase, revision });
       // Events are for people: they never hold up (or fail) a reconcile.
-      for (const event of transitionEvents(lhb.status, status)) this.record(lhb, event, log);
+      for (const event of [...transitionEvents(lhb.status, status), ...rollbackEvents(lhb.status, status)])
+        this.record(lhb, event, log);
+    }
+    if (!lhb.spec.paused) {
+      await rememberIfGood(lhb, plan, status, this.history).catch((err: unknown) =>
+        log.warn('storing the good template failed', { revision, error: String(err) }),
+      );
     }
     if (retryError) throw retryError;
     const waitingOnSecret = observation.mode === 'external' && !database.ready;
