@@ -37,6 +37,7 @@ const common = ['ls -la', 'git status', 'npm test', 'cat package.json', 'git dif
 interface Sample {
   minute: number;
   rssMiB: number;
+  heapUsedMiB: number;
   lagMs: number;
   lagP99Ms: number;
   requests: number;
@@ -129,6 +130,7 @@ async function main(): Promise<number> {
     const s: Sample = {
       minute: +((Date.now() - started) / 60_000).toFixed(3),
       rssMiB: +rssMiB(bridge.pid!).toFixed(1),
+      heapUsedMiB: +(gauge(metrics, 'nodejs_heap_size_used_bytes') / 2 ** 20).toFixed(1),
       lagMs: +(gauge(metrics, 'nodejs_eventloop_lag_seconds') * 1000).toFixed(2),
       lagP99Ms: +(gauge(metrics, 'nodejs_eventloop_lag_p99_seconds') * 1000).toFixed(2),
       requests,
@@ -136,7 +138,7 @@ async function main(): Promise<number> {
     };
     samples.push(s);
     console.log(
-      `${s.minute.toFixed(1)} min: RSS ${s.rssMiB} MiB, event-loop lag ${s.lagMs} ms (p99 ${s.lagP99Ms} ms), ${requests} requests, ${errors} errors`,
+      `${s.minute.toFixed(1)} min: RSS ${s.rssMiB} MiB, heap used ${s.heapUsedMiB} MiB, event-loop lag ${s.lagMs} ms (p99 ${s.lagP99Ms} ms), ${requests} requests, ${errors} errors`,
     );
   };
   try {
@@ -163,6 +165,7 @@ async function main(): Promise<number> {
 
   const after = samples.filter((s) => s.minute >= WARMUP_MINUTES);
   const rssSlope = slope(after.map((s) => [s.minute, s.rssMiB]));
+  const heapSlope = slope(after.map((s) => [s.minute, s.heapUsedMiB]));
   const lagSlope = slope(after.map((s) => [s.minute, s.lagMs]));
   const sorted = latencies.sort((a, b) => a - b);
   const q = (p: number) =>
@@ -179,6 +182,7 @@ async function main(): Promise<number> {
     validateMs: { p50: q(0.5), p99: q(0.99) },
     rssMiB: { first: samples[0]?.rssMiB, afterWarmup: after[0]?.rssMiB, last: samples.at(-1)?.rssMiB },
     rssSlopeMiBPerMin: +rssSlope.toFixed(3),
+    heapUsedSlopeMiBPerMin: +heapSlope.toFixed(3),
     lagSlopeMsPerMin: +lagSlope.toFixed(4),
     maxSlopeMiBPerMin: MAX_SLOPE,
     passed,
@@ -189,7 +193,7 @@ async function main(): Promise<number> {
   console.log(
     `soak ${MINUTES} min at ${RATE}/s: ${requests} requests, ${errors} errors, validate p50/p99 ${out.validateMs.p50}/${out.validateMs.p99} ms; ` +
       `RSS ${out.rssMiB.first} → ${out.rssMiB.afterWarmup} (after ${WARMUP_MINUTES} min warm-up) → ${out.rssMiB.last} MiB, ` +
-      `slope after warm-up ${out.rssSlopeMiBPerMin} MiB/min (limit ${MAX_SLOPE}); event-loop lag slope ${out.lagSlopeMsPerMin} ms/min: ` +
+      `slope after warm-up ${out.rssSlopeMiBPerMin} MiB/min (limit ${MAX_SLOPE}), heap used ${out.heapUsedSlopeMiBPerMin} MiB/min; event-loop lag slope ${out.lagSlopeMsPerMin} ms/min: ` +
       (passed ? 'PASS' : 'FAIL'),
   );
   return passed ? 0 : 1;
