@@ -1,0 +1,273 @@
+// Rollouts on the real control plane: kwok's fake node makes every scheduled
+// pod Ready, so a "bad" revision here is one whose pods can never be scheduled
+// (a CPU request above the fake node's 32 cores) — they stay Pending and not
+// Ready, the Deployment controller reports ProgressDeadlineExceeded, as it does
+// for an image that never starts.
+import path from 'node:path';
+
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { AppsV1Api, CoreV1Api, CustomObjectsApi, type V1Deployment } from '@kubernetes/client-node';
+
+import type { LighthouseBridge } from '@lighthouse/operator/api/types.js';
+import { REVISION_ANNOTATION } from '@lighthouse/operator/specs/revision.js';
+import { controlPlane, useNamespace } from '../controlplane/testing.js';
+import { eventually } from '../controlplane/wait.js';
+import { installCrd, OperatorProcess } from '../operator/operator-process.js';
+
+const ns = useNamespace('rollout');
+let operator: OperatorProcess;
+
+const apps = () => controlPlane().kubeConfig().makeApiClient(AppsV1Api);
+const core = () => controlPlane().kubeConfig().makeApiClient(CoreV1Api);
+const custom = () => controlPlane().kubeConfig().makeApiClient(CustomObjectsApi);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+const DEADLINE = 30; // the schema's minimum
+const UNSCHEDULABLE = { requests: { cpu: '64', memory: '512Mi' }, limits: { memory: '1Gi' } };
+
+async function applyBridge(name: string, spec: object) {
+  const body = {
+    apiVersion: 'lighthouse.dev/v1alpha1',
+    kind: 'LighthouseBridge',
+    metadata: { name },
+    spec: {
+      image: 'registry.invalid/lighthouse:1',
+      database: { external: { secretRef: { name: 'db' } } },
+      ...spec,
+    },
+  };
+  await controlPlane().kubectl(['apply', '-n', ns(), '-f', '-'], { input: JSON.stringify(body) });
+}
+
+async function patchSpec(name: string, spec: object) {
+  await controlPlane().kubectl([
+    'patch',
+    'lhb',
+    name,
+    '-n',
+    ns(),
+    '--type=merge',
+    '-p',
+    JSON.stringify({ spec }),
+  ]);
+}
+
+const getBridge = async (name: string) =>
+  (await custom().getNamespacedCustomObject({
+    group: 'lighthouse.dev',
+    version: 'v1alpha1',
+    namespace: ns(),
+    plural: 'lighthousebridges',
+    name,
+  })) as LighthouseBridge;
+
+const condition = (lhb: LighthouseBridge, type: string) =>
+  lhb.status?.conditions?.find((c) => c.type === type);
+const getDeployment = (name: string) =>
+  apps().readNamespacedDeployment({ name: `${name}-bridge`, namespace: ns() });
+const templateRevision = (d: V1Deployment) => d.spec?.template.metadata?.annotations?.[REVISION_ANNOTATION];
+
+/** Ready=True for the current generation; returns the resource. */
+async function waitReady(name: string, timeoutMs = 120_000): Promise<LighthouseBridge> {
+  return eventually(
+    `${name} Ready for its current generation`,
+    async () => {
+      const lhb = await getBridge(name);
+      const ready = condition(lhb, 'Ready');
+      return ready?.status === 'True' && ready.observedGeneration === lhb.metadata.generation
+        ? lhb
+        : undefined;
+    },
+    { timeoutMs },
+  );
+}
+
+async function replicaSets(name: string) {
+  const list = await apps().listNamespacedReplicaSet({ namespace: ns() });
+  return list.items.filter((rs) => rs.metadata?.ownerReferences?.some((o) => o.name === `${name}-bridge`));
+}
+
+async function events(name: string, reason: string) {
+  const list = await core().listNamespacedEvent({ namespace: ns() });
+  return list.items.filter((e) => e.involvedObject.name === name && e.reason === reason);
+}
+
+async function startOperator(tag: string) {
+  const cp = controlPlane();
+  return OperatorProcess.start(cp, {
+    user: `rollout-${ns()}`,
+    namespaces: [ns()],
+    resyncSeconds: 10,
+    logFile: path.join(cp.logDir, `operator-${ns()}-${tag}.log`),
+  });
+}
+
+beforeAll(async () => {
+  await installCrd(controlPlane());
+  await core().createNamespacedSecret({
+    namespace: ns(),
+    body: { metadata: { name: 'db' }, stringData: { uri: 'postgres://u:p@db:5432/x' } },
+  });
+  operator = await startOperator('1');
+}, 120_000);
+
+afterAll(async () => {
+  await operator?.stop();
+});
+
+describe('rollouts', () => {
+  it('an image change rolls out a new revision without ever dropping below the desired ready pods', async () => {
+    const before = await applyBridge('img', { replicas: 2 }).then(() => waitReady('img'));
+    const first = before.status!.currentRevision!;
+    await patchSpec('img', { image: 'registry.invalid/lighthouse:2' });
+
+    // Sample the Deployment until the new revision is Ready on the resource.
+    let minReady = Infinity;
+    let samples = 0;
+    let done: LighthouseBridge | undefined;
+    const deadline = Date.now() + 120_000;
+    while (!done && Date.now() < deadline) {
+      const d = await getDeployment('img');
+      minReady = Math.min(minReady, d.status?.readyReplicas ?? 0);
+      samples++;
+      const lhb = await getBridge('img');
+      const ready = condition(lhb, 'Ready');
+      if (ready?.status === 'True' && ready.observedGeneration === lhb.metadata.generation) done = lhb;
+      else await sleep(100);
+    }
+    expect(done).toBeDefined();
+    const second = done!.status!.currentRevision!;
+    expect(second).not.toBe(first);
+    expect(samples).toBeGreaterThan(1);
+    expect(minReady).toBeGreaterThanOrEqual(2);
+    expect(done!.status!.lastRollout).toMatchObject({ revision: second, result: 'Succeeded' });
+    expect(done!.status!.lastGoodRevision).toBe(second);
+    expect(templateRevision(await getDeployment('img'))).toBe(second);
+    // Both good templates are kept, owned by the resource.
+    for (const rev of [first, second]) {
+      const cr = await apps().readNamespacedControllerRevision({
+        name: `img-bridge-${rev}`,
+        namespace: ns(),
+      });
+      expect(cr.metadata?.ownerReferences?.[0]).toMatchObject({ kind: 'LighthouseBridge', name: 'img' });
+    }
+  }, 180_000);
+
+  it('a revision that never becomes ready is rolled back once, and not retried until the spec changes — across an operator restart', async () => {
+    await applyBridge('bad', {
+      replicas: 2,
+      rollout: { autoRollback: true, progressDeadlineSeconds: DEADLINE },
+    });
+    const good = (await waitReady('bad')).status!.currentRevision!;
+    await patchSpec('bad', { image: 'registry.invalid/lighthouse:broken', resources: UNSCHEDULABLE });
+
+    // The bad template reaches the Deployment; then the operator is restarted mid-rollout.
+    const failed = await eventually('the bad template to be applied', async () => {
+      const rev = templateRevision(await getDeployment('bad'));
+      return rev !== good ? rev : undefined;
+    });
+    await operator.stop();
+    operator = await startOperator('2');
+
+    const rolledBack = await eventually(
+      'Degraded=True reason RolledBack',
+      async () => {
+        const lhb = await getBridge('bad');
+        const d = condition(lhb, 'Degraded');
+        return d?.status === 'True' && d.reason === 'RolledBack' && lhb.status?.phase === 'Degraded'
+          ? lhb
+          : undefined;
+      },
+      { timeoutMs: (DEADLINE + 90) * 1000 },
+    );
+    expect(condition(rolledBack, 'Degraded')!.message).toContain(`revision ${failed}`);
+    expect(rolledBack.status!.currentRevision).toBe(good);
+    expect(rolledBack.status!.lastGoodRevision).toBe(good);
+    expect(rolledBack.status!.lastRollout).toMatchObject({ revision: failed, result: 'RolledBack' });
+    const d = await getDeployment('bad');
+    expect(templateRevision(d)).toBe(good);
+    expect(d.status?.readyReplicas).toBe(2);
+
+    // No flapping: the failed spec is not tried again while it stays the spec.
+    const generation = d.metadata!.generation!;
+    await sleep(25_000); // two resyncs and more
+    const later = await getDeployment('bad');
+    expect(later.metadata!.generation).toBe(generation);
+    expect(templateRevision(later)).toBe(good);
+    expect(await events('bad', 'RolledBack')).toHaveLength(1);
+
+    // A new spec is tried.
+    await patchSpec('bad', { image: 'registry.invalid/lighthouse:fixed', resources: null });
+    const fixed = await waitReady('bad');
+    expect(fixed.status!.currentRevision).not.toBe(good);
+    expect(fixed.status!.currentRevision).not.toBe(failed);
+    expect(condition(fixed, 'Degraded')).toMatchObject({ status: 'False' });
+    expect(fixed.status!.phase).toBe('Running');
+  }, 300_000);
+
+  it('without autoRollback a failed revision stays, Stalled=True', async () => {
+    await applyBridge('stall', {
+      replicas: 1,
+      rollout: { autoRollback: false, progressDeadlineSeconds: DEADLINE },
+    });
+    const good = (await waitReady('stall')).status!.currentRevision!;
+    await patchSpec('stall', { resources: UNSCHEDULABLE });
+    const stalled = await eventually(
+      'Stalled=True',
+      async () => {
+        const lhb = await getBridge('stall');
+        return condition(lhb, 'Stalled')?.status === 'True' ? lhb : undefined;
+      },
+      { timeoutMs: (DEADLINE + 90) * 1000 },
+    );
+    expect(condition(stalled, 'Stalled')!.reason).toBe('ProgressDeadlineExceeded');
+    expect(stalled.status!.currentRevision).not.toBe(good);
+    expect(stalled.status!.lastRollout).toMatchObject({
+      revision: stalled.status!.currentRevision,
+      result: 'Failed',
+    });
+    expect(templateRevision(await getDeployment('stall'))).toBe(stalled.status!.currentRevision);
+  }, 240_000);
+
+  it('a policy or flag change updates the ConfigMap only: no new ReplicaSet, same revision', async () => {
+    await applyBridge('pol', { replicas: 1 });
+    const before = await waitReady('pol');
+    const config = () => core().readNamespacedConfigMap({ name: 'pol-config', namespace: ns() });
+    const dataBefore = (await config()).data;
+    const sets = (await replicaSets('pol')).map((rs) => rs.metadata!.name).sort();
+    await patchSpec('pol', {
+      policy: { rules: [] },
+      featureFlags: { heuristics: { mode: 'off' } },
+    });
+    await eventually('the ConfigMap to change', async () => {
+      const data = (await config()).data;
+      return JSON.stringify(data) !== JSON.stringify(dataBefore);
+    });
+    const after = await waitReady('pol');
+    expect(after.metadata.generation).toBeGreaterThan(before.metadata.generation!);
+    expect(after.status!.currentRevision).toBe(before.status!.currentRevision);
+    expect((await replicaSets('pol')).map((rs) => rs.metadata!.name).sort()).toEqual(sets);
+  }, 180_000);
+
+  it('a paused resource gets no writes to its children; unpausing applies the spec', async () => {
+    await applyBridge('pause', { replicas: 1 });
+    const before = await waitReady('pause');
+    const d0 = await getDeployment('pause');
+    await patchSpec('pause', { paused: true, image: 'registry.invalid/lighthouse:next' });
+    await eventually('phase Paused', async () => (await getBridge('pause')).status?.phase === 'Paused');
+    await sleep(12_000); // a resync
+    const d1 = await getDeployment('pause');
+    expect(d1.metadata!.generation).toBe(d0.metadata!.generation);
+    expect(condition(await getBridge('pause'), 'Reconciling')).toMatchObject({
+      status: 'False',
+      reason: 'Paused',
+    });
+
+    await patchSpec('pause', { paused: false });
+    const resumed = await waitReady('pause');
+    expect(resumed.status!.currentRevision).not.toBe(before.status!.currentRevision);
+    expect((await getDeployment('pause')).spec!.template.spec!.containers[0]!.image).toBe(
+      'registry.invalid/lighthouse:next',
+    );
+  }, 180_000);
+});
