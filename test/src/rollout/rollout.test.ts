@@ -12,7 +12,7 @@ import type { LighthouseBridge } from '@lighthouse/operator/api/types.js';
 import { REVISION_ANNOTATION } from '@lighthouse/operator/specs/revision.js';
 import { controlPlane, useNamespace } from '../controlplane/testing.js';
 import { eventually } from '../controlplane/wait.js';
-import { installCrd, OperatorProcess } from '../operator/operator-process.js';
+import { AuditLog, describeWrite, installCrd, OperatorProcess } from '../operator/operator-process.js';
 
 const ns = useNamespace('rollout');
 let operator: OperatorProcess;
@@ -253,11 +253,19 @@ describe('rollouts', () => {
     await applyBridge('pause', { replicas: 1 });
     const before = await waitReady('pause');
     const d0 = await getDeployment('pause');
+    const audit = AuditLog.of(controlPlane());
+    const from = audit.offset();
     await patchSpec('pause', { paused: true, image: 'registry.invalid/lighthouse:next' });
     await eventually('phase Paused', async () => (await getBridge('pause')).status?.phase === 'Paused');
     await sleep(12_000); // a resync
     const d1 = await getDeployment('pause');
     expect(d1.metadata!.generation).toBe(d0.metadata!.generation);
+    // The operator wrote its status (phase Paused) and events, nothing else.
+    const writes = audit
+      .writes(from, `rollout-${ns()}`)
+      .filter((e) => e.objectRef?.subresource !== 'status' && e.objectRef?.resource !== 'events');
+    expect(writes.map(describeWrite)).toEqual([]);
+    expect(audit.writes(from, `rollout-${ns()}`).length).toBeGreaterThan(0);
     expect(condition(await getBridge('pause'), 'Reconciling')).toMatchObject({
       status: 'False',
       reason: 'Paused',
