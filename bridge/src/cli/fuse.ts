@@ -102,6 +102,12 @@ export async function runFuse(argv: string[]): Promise<void> {
 
   const log = createLogger(process.env.LOG_LEVEL || 'info', { component: 'fuse' });
   const { mountDir, client, readyFile, probePort, owner, cacheBytes } = sidecarArgs;
+  // A signal while the project is still loading (the bridge not reachable yet) unmounts too.
+  const loading = new AbortController();
+  let stop = async (signal: string) =>
+    loading.abort(new Error(`stopped by ${signal} before the project was loaded`));
+  process.once('SIGTERM', () => void stop('SIGTERM'));
+  process.once('SIGINT', () => void stop('SIGINT'));
   let sidecar;
   try {
     sidecar = await startSidecar({
@@ -113,23 +119,27 @@ export async function runFuse(argv: string[]): Promise<void> {
       probePort,
       cache: { contentBytes: cacheBytes },
       log,
+      signal: loading.signal,
     });
   } catch (err) {
+    if (loading.signal.aborted) {
+      log.info('stopped before the project was loaded; unmounted');
+      process.exit(0);
+    }
     process.stderr.write(`lighthouse fuse: ${(err as Error).message}\n`);
     process.exit(1);
   }
-  const stop = async (signal: string) => {
+  const running = sidecar;
+  stop = async (signal: string) => {
     log.info('stopping', { signal });
     try {
-      await sidecar.stop();
+      await running.stop();
       process.exit(0);
     } catch (err) {
       process.stderr.write(`lighthouse fuse: unmount failed: ${(err as Error).message}\n`);
       process.exit(1);
     }
   };
-  process.once('SIGTERM', () => void stop('SIGTERM'));
-  process.once('SIGINT', () => void stop('SIGINT'));
 }
 
 export interface BesideBridge {

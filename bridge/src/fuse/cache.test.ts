@@ -1,5 +1,5 @@
 import { describe, expect, test } from '@jest/globals';
-import { ProjectCache } from './cache.js';
+import { NotLoadedError, ProjectCache } from './cache.js';
 import type { FileMeta, StreamEvent } from './model.js';
 import type { ProjectApi } from './project-api.js';
 
@@ -57,6 +57,7 @@ describe('project cache', () => {
   test('concurrent lookups share one fetch', async () => {
     let calls = 0;
     const cache = new ProjectCache(api({ tree: async () => (calls++, []) }));
+    cache.loaded = true; // as after the first load, which this test does not count
     await Promise.all([cache.lookup(`/history/${T1}`), cache.lookup(`/history/${T1}/x`)]);
     expect(calls).toBe(1);
   });
@@ -74,6 +75,7 @@ describe('project cache', () => {
       }),
       { now: () => new Date(now), streamRefreshMs: 500 },
     );
+    cache.loaded = true;
     // A stream without events is not there.
     expect(await cache.lookup('/streams/nothing')).toBeNull();
     const first = await cache.lookup('/streams/decisions');
@@ -92,6 +94,15 @@ describe('project cache', () => {
 
   test('a failing bridge is an error for the caller (EIO), not an empty tree', async () => {
     const cache = new ProjectCache(api({ tree: async () => Promise.reject(new Error('down')) }));
+    cache.loaded = true;
     await expect(cache.lookup(`/history/${T1}`)).rejects.toThrow('down');
+  });
+
+  test('before the first load only the root resolves; everything else is NotLoadedError (EAGAIN)', async () => {
+    const cache = new ProjectCache(api());
+    expect(await cache.lookup('/')).toMatchObject({ kind: 'dir' });
+    await expect(cache.lookup('/current')).rejects.toThrow(NotLoadedError);
+    await cache.load();
+    expect(await cache.lookup('/current')).toMatchObject({ kind: 'dir' });
   });
 });

@@ -45,6 +45,9 @@ export class ProjectCache {
     });
   }
 
+  /** False until the first load: the view is mounted before the bridge can be reached (see sidecar.ts). */
+  loaded = false;
+
   /** Loads the current tree, the change points and the context list (again after a lost feed). */
   async load(): Promise<void> {
     const [files, points, contexts] = await Promise.all([
@@ -57,10 +60,12 @@ export class ProjectCache {
     snap.historyPoints = points;
     snap.contexts = new Map(contexts.map((c) => [c.id, c]));
     snap.shadows.clear();
+    this.loaded = true;
   }
 
   /** Resolves a mount path, fetching what the snapshot lacks; null when nothing is there. */
   async lookup(fsPath: string): Promise<Resolved | null> {
+    if (!this.loaded && fsPath !== '/') throw new NotLoadedError();
     const stream = this.streamOf(fsPath);
     if (stream !== undefined && this.streamIsStale(stream)) {
       await this.once(`stream:${stream}`, () => this.loadStream(stream));
@@ -192,5 +197,13 @@ export class ProjectCache {
       this.inflight.set(key, p);
     }
     return p;
+  }
+}
+
+/** A read below the root before the project was loaded from the bridge (answered EAGAIN). */
+export class NotLoadedError extends Error {
+  override name = 'NotLoadedError';
+  constructor() {
+    super('the project is not loaded from the bridge yet');
   }
 }

@@ -1,11 +1,12 @@
 // The fuse-native handlers: answers from the cache, never blocks the main
 // thread on the mount itself, and refuses every write-type operation with EROFS.
 import type { Operations, Stat, Statfs } from 'fuse-native';
-import type { ProjectCache, Resolved } from './cache.js';
+import { NotLoadedError, type ProjectCache, type Resolved } from './cache.js';
 
 // Linux errno values, negated as fuse-native expects.
 export const ENOENT = -2;
 export const EIO = -5;
+export const EAGAIN = -11;
 export const EBADF = -9;
 export const ENOTDIR = -20;
 export const EISDIR = -21;
@@ -72,6 +73,8 @@ class OpenFiles {
 export function createOperations(cache: ProjectCache, owner: Owner, log: OperationsLog): Operations {
   const open = new OpenFiles();
   const failed = (op: string, path: string, err: unknown): number => {
+    // Until the first load from the bridge, readers are told to try again, not that files are missing.
+    if (err instanceof NotLoadedError) return EAGAIN;
     log.warn('fuse operation failed', { op, path, err: err instanceof Error ? err.message : String(err) });
     return EIO;
   };

@@ -1,11 +1,15 @@
-// The sidecar process: load the project from the bridge, follow its event
-// stream, mount the read-only view, report readiness, and unmount on stop.
+// The sidecar process: mount the read-only view, load the project from the
+// bridge and follow its event stream, report readiness, unmount on stop.
+// It mounts before the bridge is reachable: in a pod it is a native sidecar,
+// whose startup probe (the mount exists) must pass before the bridge
+// container even starts. Until the first load, reads below the root answer
+// EAGAIN; the ready file and /readyz wait for the load.
 import { createServer, type Server } from 'node:http';
 import { rmSync, writeFileSync } from 'node:fs';
 import type { SignedFetch } from './bridge-api.js';
 import { ProjectCache, type CacheOptions } from './cache.js';
 import { EventFeed, type FeedLog } from './feed.js';
-import { checkFuseDevice, clearStaleMount, mount, type Mounted } from './mount.js';
+import { checkFuseDevice, clearStaleMount, mount } from './mount.js';
 import { createOperations, type Owner } from './operations.js';
 import type { ProjectApi } from './project-api.js';
 
@@ -22,6 +26,8 @@ export interface SidecarOptions {
   probeHost?: string;
   cache?: CacheOptions;
   log: FeedLog;
+  /** Aborting it while the project is still loading unmounts and rejects with an AbortError. */
+  signal?: AbortSignal;
 }
 
 export interface Sidecar {
@@ -54,18 +60,25 @@ export async function startSidecar(opts: SidecarOptions): Promise<Sidecar> {
     opts.log.warn('cleared a stale mount left by an earlier sidecar', { dir: opts.mountDir });
   }
   const cache = new ProjectCache(opts.api, opts.cache);
+  const mounted = await mount(opts.mountDir, createOperations(cache, opts.owner, opts.log)).catch(
+    (err: unknown) => {
+      probe?.close();
+      throw err;
+    },
+  );
+  opts.log.info('mounted; loading the project from the bridge', { dir: mounted.dir });
   let feed: EventFeed | undefined;
-  if (opts.events) {
-    feed = new EventFeed(opts.events, cache, opts.log);
-    await feed.start();
-  } else {
-    await cache.load();
-  }
-  let mounted: Mounted;
   try {
-    mounted = await mount(opts.mountDir, createOperations(cache, opts.owner, opts.log));
+    const loading = opts.events ? (feed = new EventFeed(opts.events, cache, opts.log)).start() : cache.load();
+    const aborted = new Promise<never>((_, reject) => {
+      const fail = () => reject(opts.signal!.reason as Error);
+      if (opts.signal?.aborted) fail();
+      opts.signal?.addEventListener('abort', fail, { once: true });
+    });
+    await Promise.race([loading, aborted]);
   } catch (err) {
     await feed?.stop();
+    await mounted.unmount();
     probe?.close();
     throw err;
   }
@@ -73,7 +86,7 @@ export async function startSidecar(opts: SidecarOptions): Promise<Sidecar> {
   state.ready = true;
   const address = probe?.address();
   const probePort = typeof address === 'object' && address ? address.port : undefined;
-  opts.log.info('mounted', { dir: mounted.dir, files: cache.snapshot.current.files.size, probePort });
+  opts.log.info('ready', { dir: mounted.dir, files: cache.snapshot.current.files.size, probePort });
   return {
     dir: mounted.dir,
     probePort,
