@@ -51,8 +51,13 @@ export async function preToolUse(
   if (res.status >= 500 || res.status === 429) {
     return unreachableResult(onUnreachable, `HTTP ${res.status} ${errorCode(res.body)}`);
   }
-  if (res.status !== 200)
-    return blocked(`the bridge refused the request (HTTP ${res.status} ${errorCode(res.body)})`);
+  if (res.status !== 200) {
+    const code = errorCode(res.body);
+    // Signatures carry this machine's time; the bridge accepts ±300 s.
+    const hint =
+      code === 'stale_timestamp' ? `; this machine's clock is off from the bridge's (check NTP)` : '';
+    return blocked(`the bridge refused the request (HTTP ${res.status} ${code})${hint}`);
+  }
   const decision = readDecision(res.body);
   if (!decision) return blocked('the bridge answered without a permission decision');
   return decisionResult(decision.decision, decision.reason);

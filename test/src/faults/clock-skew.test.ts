@@ -97,6 +97,7 @@ describe('clock skew', () => {
     expect(run.code).toBe(2);
     expect(run.stdout).toBe('');
     expect(run.stderr).toContain('HTTP 401 stale_timestamp');
+    expect(run.stderr).toContain("this machine's clock is off");
     expect(run.stderr).toContain('tool call blocked');
   }, 30_000);
 
