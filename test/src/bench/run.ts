@@ -31,7 +31,7 @@ const benches: Bench[] = [
   {
     name: 'load',
     script: 'test/dist/load/run.js',
-    env: { LOAD_AGENTS: process.env.LOAD_AGENTS ?? '1000,2000,5000,10000' },
+    env: process.env.LOAD_AGENTS ? { LOAD_AGENTS: process.env.LOAD_AGENTS } : {},
   },
 ];
 
