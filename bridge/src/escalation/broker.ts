@@ -223,19 +223,7 @@ export class EscalationBroker {
     } catch (err) {
       if (err instanceof ConcurrencyError) {
         // An expert answered in the same instant: that answer stands.
-        const decided = (await this.deps.store.readStream(`escalation:${id}`, { fromVersion: 2 }))[0];
-        const d = decided?.data as
-          { decision?: 'allow' | 'block'; reason?: string; expertId?: string } | undefined;
-        if (decided?.type === 'EscalationDecided' && d?.decision) {
-          this.resolve({
-            kind: 'resolved',
-            id,
-            decision: d.decision,
-            reason: d.reason ?? '',
-            expertId: d.expertId ?? null,
-          });
-          return;
-        }
+        if (await this.resolveFromStore(id)) return;
       } else {
         this.deps.logger.error('escalation expiry not recorded', { err, id });
       }
@@ -346,23 +334,26 @@ export class EscalationBroker {
     }
   }
 
+  /** Resolves `id` from an expert's answer already in the store; false when there is none. */
+  private async resolveFromStore(id: string): Promise<boolean> {
+    const [decided] = await this.deps.store.readStream(`escalation:${id}`, { fromVersion: 2, limit: 1 });
+    const d = decided?.data as
+      { decision?: 'allow' | 'block'; reason?: string; expertId?: string } | undefined;
+    if (decided?.type !== 'EscalationDecided' || !d?.decision) return false;
+    this.resolve({
+      kind: 'resolved',
+      id,
+      decision: d.decision,
+      reason: d.reason ?? '',
+      expertId: d.expertId ?? null,
+    });
+    return true;
+  }
+
   /** After the NOTIFY connection was re-established: pick up answers and experts announced meanwhile. */
   private async resync(): Promise<void> {
     try {
-      for (const id of [...this.waiters.keys()]) {
-        const [decided] = await this.deps.store.readStream(`escalation:${id}`, { fromVersion: 2, limit: 1 });
-        const d = decided?.data as
-          { decision?: 'allow' | 'block'; reason?: string; expertId?: string } | undefined;
-        if (decided?.type === 'EscalationDecided' && d?.decision) {
-          this.resolve({
-            kind: 'resolved',
-            id,
-            decision: d.decision,
-            reason: d.reason ?? '',
-            expertId: d.expertId ?? null,
-          });
-        }
-      }
+      for (const id of [...this.waiters.keys()]) await this.resolveFromStore(id);
       await this.notify({ kind: 'hello', replica: this.deps.replicaId });
       for (const id of this.listeners.keys()) await this.announce(id, true);
     } catch (err) {
