@@ -47,7 +47,7 @@ test: build controlplane
 # Runs jest once over every workspace; the JSON report feeds .ci/run's summary line.
 test-only:
 	@mkdir -p $(REPORTS)
-	node --experimental-vm-modules node_modules/jest/bin/jest.js --json --outputFile=$(REPORTS)/jest.json $(JEST_ARGS)
+	node --experimental-vm-modules node_modules/jest/bin/jest.js --forceExit --json --outputFile=$(REPORTS)/jest.json $(JEST_ARGS)
 
 # The Kubernetes control plane the integration tests run against
 # (test/controlplane/README.md): built once into ~/.cache/lighthouse/controlplane.
@@ -97,7 +97,7 @@ up: build
 # as flags or environment: WATCH_NAMESPACES, METRICS_PORT, LEADER_ELECTION, ...
 .PHONY: operator-run bench-operator
 operator-run: build
-	node operator/dist/main.js --leader-election=$${LEADER_ELECTION:-false}
+	node --optimize-for-size --max-semi-space-size=2 operator/dist/main.js --leader-election=$${LEADER_ELECTION:-false}
 
 # 200 LighthouseBridges at once on a private control plane: time to Ready,
 # API writes per resource, steady-state writes, operator RSS at 200 and 1,000;

@@ -7,6 +7,13 @@ if (major < 24) {
   );
   process.exit(1);
 }
+// Claude Code starts this for every tool call: V8 keeps the compiled code between
+// runs, in the user's own cache directory (a shared /tmp one could be planted).
+const { enableCompileCache } = await import('node:module');
+const { homedir } = await import('node:os');
+const cacheHome = process.env.XDG_CACHE_HOME || `${homedir()}/.cache`;
+enableCompileCache(`${cacheHome}/lighthouse/node-compile-cache`);
+
 const argv = process.argv.slice(2);
 if (argv[0] === 'hook') {
   // Claude Code runs the hook on every tool call: skip loading the server code.

@@ -109,7 +109,10 @@ export function elicitationsRouter(s: BridgeServices): Router {
         );
       }
       const abort = new AbortController();
-      res.on('close', () => abort.abort());
+      // Only a client gone mid-wait ends the wait (aborting costs a DOMException).
+      res.on('close', () => {
+        if (!res.writableFinished) abort.abort();
+      });
       const e = await svc.wait(String(req.params.id), agentOf(res), wait, abort.signal);
       res.json(elicitationView(e));
     }),

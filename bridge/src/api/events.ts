@@ -1,7 +1,7 @@
 // The events API: append (with expected version), query, and an SSE stream
 // from a checkpoint. Streams the bridge itself writes are reserved: an agent
 // cannot forge a decision, a revocation or an expert's answer through it.
-import { Router, type Request } from 'express';
+import { Router, type Request, type Response } from 'express';
 import { agentOf, isAdmin } from '../auth/middleware.js';
 import type { Checkpoint, ExpectedVersion, NewEvent, StoredEvent } from '../events/index.js';
 import { HttpError } from '../server/errors.js';
@@ -17,10 +17,26 @@ const RESERVED = [
   /^elicitation:/,
   /^file:/,
   /^file-sha256:/,
+  /^blob:/,
   /^annotations$/,
   /^context:/,
 ];
 const HEARTBEAT_MS = 15_000;
+
+/**
+ * What the caller of `res` may read: elicitation events only by their
+ * participants (named in the event's metadata) and admins; every other stream
+ * by any agent.
+ */
+function readableBy(res: Response): (e: StoredEvent) => boolean {
+  if (isAdmin(res)) return () => true;
+  const agent = agentOf(res);
+  return (e) => {
+    if (!e.stream.startsWith('elicitation:')) return true;
+    const participants = (e.metadata as { participants?: unknown }).participants;
+    return Array.isArray(participants) && participants.includes(agent);
+  };
+}
 
 export function eventView(e: StoredEvent) {
   return {
@@ -101,6 +117,9 @@ export function eventsRouter(s: BridgeServices): Router {
     if (stream !== undefined) {
       const fromVersion = intParam(req, 'fromVersion', 1, Number.MAX_SAFE_INTEGER);
       const events = await s.store.readStream(stream, { limit, ...(fromVersion ? { fromVersion } : {}) });
+      if (!events.every(readableBy(res))) {
+        throw new HttpError(403, 'forbidden_stream', `stream ${stream} is readable by its participants only`);
+      }
       res.json({ events: events.map(eventView) });
       return;
     }
@@ -117,13 +136,16 @@ export function eventsRouter(s: BridgeServices): Router {
       ...(from ? { from } : {}),
       ...(to ? { to } : {}),
     });
-    res.json({ events: page.events.map(eventView), checkpoint: formatCheckpoint(page.checkpoint) });
+    // Events the agent may not read are left out; the checkpoint still moves past them.
+    const visible = page.events.filter(readableBy(res));
+    res.json({ events: visible.map(eventView), checkpoint: formatCheckpoint(page.checkpoint) });
   });
 
   r.get('/v1/events/stream', (req, res) => {
     const after = parseCheckpoint(req.get('last-event-id') ?? stringParam(req, 'after'), 'Last-Event-ID');
     const types = typesParam(req);
     const streamPrefix = stringParam(req, 'streamPrefix');
+    const readable = readableBy(res);
     res.writeHead(200, {
       'content-type': 'text/event-stream',
       'cache-control': 'no-cache',
@@ -138,6 +160,7 @@ export function eventsRouter(s: BridgeServices): Router {
         onError: (err) => s.logger.warn('event stream subscription error', { err }),
       },
       (e) => {
+        if (!readable(e)) return;
         res.write(`event: ${e.type}\nid: ${formatCheckpoint(e)}\ndata: ${JSON.stringify(eventView(e))}\n\n`);
       },
     );

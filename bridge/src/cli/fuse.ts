@@ -8,6 +8,7 @@ import { parseArgs } from 'node:util';
 import { issueCredential } from '../auth/credentials.js';
 import { BridgeClient } from '../client/bridge-client.js';
 import { BridgeProjectApi } from '../fuse/bridge-api.js';
+import { fusermount } from '../fuse/mount.js';
 import { startSidecar } from '../fuse/sidecar.js';
 import { createLogger } from '../logging/logger.js';
 
@@ -20,10 +21,13 @@ export const fuseUsage = `usage: lighthouse fuse --mount <dir> --bridge <url> --
   --probe-port <port>   serve GET /readyz and /healthz on this port
   --uid <n> --gid <n>   owner shown for every file (default: the mounting user)
   --cache-mb <n>        file content kept in memory (default 256)
+  --stream-kb <n>       kept in memory per /streams log; older lines read as NUL bytes (default 4096)
 `;
 
 /** The agent id the sidecar's requests carry when `lighthouse run` starts it. */
 export const FUSE_AGENT = 'fuse-sidecar';
+/** Within Kubernetes' default 30 s grace period, with room to spare. */
+const STOP_DEADLINE_MS = 10_000;
 
 class UsageError extends Error {}
 
@@ -49,6 +53,7 @@ export async function runFuse(argv: string[]): Promise<void> {
         uid: { type: 'string' },
         gid: { type: 'string' },
         'cache-mb': { type: 'string' },
+        'stream-kb': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -87,6 +92,7 @@ export async function runFuse(argv: string[]): Promise<void> {
         gid: integer(values.gid, 'gid', 0, 2 ** 32 - 2) ?? process.getgid?.() ?? 0,
       },
       cacheBytes: (integer(values['cache-mb'], 'cache-mb', 1, 1 << 20) ?? 256) * 1024 * 1024,
+      streamBytes: (integer(values['stream-kb'], 'stream-kb', 1, 1 << 30) ?? 4096) * 1024,
     };
   } catch (err) {
     if (
@@ -101,7 +107,7 @@ export async function runFuse(argv: string[]): Promise<void> {
   }
 
   const log = createLogger(process.env.LOG_LEVEL || 'info', { component: 'fuse' });
-  const { mountDir, client, readyFile, probePort, owner, cacheBytes } = sidecarArgs;
+  const { mountDir, client, readyFile, probePort, owner, cacheBytes, streamBytes } = sidecarArgs;
   // A signal while the project is still loading (the bridge not reachable yet) unmounts too.
   const loading = new AbortController();
   let stop = async (signal: string) =>
@@ -117,7 +123,7 @@ export async function runFuse(argv: string[]): Promise<void> {
       owner,
       readyFile,
       probePort,
-      cache: { contentBytes: cacheBytes },
+      cache: { contentBytes: cacheBytes, streamBytes },
       log,
       signal: loading.signal,
     });
@@ -132,6 +138,14 @@ export async function runFuse(argv: string[]): Promise<void> {
   const running = sidecar;
   stop = async (signal: string) => {
     log.info('stopping', { signal });
+    // A stop that hangs (a feed or probe that will not close) must not keep
+    // the pod, or a test run, waiting: detach the mount and go.
+    setTimeout(() => {
+      log.error('stop did not finish in time; detaching the mount', { afterMs: STOP_DEADLINE_MS });
+      void fusermount(['-uz'], mountDir)
+        .catch(() => undefined)
+        .then(() => process.exit(1));
+    }, STOP_DEADLINE_MS).unref();
     try {
       await running.stop();
       process.exit(0);

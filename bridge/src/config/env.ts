@@ -25,6 +25,8 @@ export interface BridgeConfig {
   rateLimits: RateBudgets;
   escalationTimeoutMs: number;
   bodyLimitBytes: number;
+  /** Largest file POST /v1/files accepts (its body may be that in base64, plus JSON). */
+  fileMaxBytes: number;
   cacheMaxEntries: number;
   cacheTtlMs: number;
 }
@@ -86,6 +88,7 @@ export function loadConfig(env: Env = process.env): BridgeConfig {
     },
     escalationTimeoutMs: integer(env, 'LIGHTHOUSE_ESCALATION_TIMEOUT_MS', 30_000, 100, 3_600_000),
     bodyLimitBytes: integer(env, 'LIGHTHOUSE_BODY_LIMIT_BYTES', 1_048_576, 1024, 64 * 1_048_576),
+    fileMaxBytes: integer(env, 'LIGHTHOUSE_FILE_MAX_BYTES', 8 * 1_048_576, 1, 256 * 1_048_576),
     cacheMaxEntries: integer(env, 'LIGHTHOUSE_CACHE_MAX_ENTRIES', 10_000, 1, 10_000_000),
     cacheTtlMs: integer(env, 'LIGHTHOUSE_CACHE_TTL_MS', 60_000, 1, 86_400_000),
   };

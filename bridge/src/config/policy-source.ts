@@ -20,6 +20,7 @@ export interface PolicySourceOptions {
 export class PolicySource {
   private policy: Policy;
   private digest = '';
+  private applied: string | undefined;
   private timer: NodeJS.Timeout | undefined;
 
   constructor(private readonly opts: PolicySourceOptions) {
@@ -28,6 +29,11 @@ export class PolicySource {
 
   get current(): Policy {
     return this.policy;
+  }
+
+  /** The policy.yaml text in force (undefined: no file, the default policy). */
+  get appliedText(): string | undefined {
+    return this.applied;
   }
 
   /** Loads once (a bad document at start is an error), then watches. */
@@ -69,6 +75,7 @@ export class PolicySource {
       return;
     }
     this.digest = digest;
+    this.applied = text;
     const changed = next.revision !== this.policy.revision;
     this.policy = next;
     if (changed) {

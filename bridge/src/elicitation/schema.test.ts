@@ -1,5 +1,11 @@
 import { describe, expect, it } from '@jest/globals';
-import { checkContent, checkRequestedSchema, type RequestedSchema } from './schema.js';
+import {
+  checkContent,
+  checkRequestedSchema,
+  contentValidator,
+  CONTENT_VALIDATORS_KEPT,
+  type RequestedSchema,
+} from './schema.js';
 
 const good: RequestedSchema = {
   type: 'object',
@@ -72,5 +78,26 @@ describe('checkContent', () => {
   it('refuses content that is not an object', () => {
     expect(checkContent(good, 'hello')).not.toEqual([]);
     expect(checkContent(good, null)).not.toEqual([]);
+  });
+});
+
+describe('contentValidator', () => {
+  const question = (n: number): RequestedSchema => ({
+    type: 'object',
+    properties: { [`q${n}`]: { type: 'boolean' } },
+    required: [`q${n}`],
+  });
+
+  it('compiles a schema once, for every elicitation asking the same question', () => {
+    expect(contentValidator(question(1))).toBe(contentValidator(structuredClone(question(1))));
+  });
+
+  it('keeps a bounded number of validators (the oldest are compiled again when needed)', () => {
+    const first = contentValidator(question(-1));
+    for (let n = 0; n < CONTENT_VALIDATORS_KEPT; n++) contentValidator(question(n));
+    const again = contentValidator(question(-1));
+    expect(again).not.toBe(first);
+    expect(checkContent(question(-1), { 'q-1': true })).toEqual([]);
+    expect(checkContent(question(-1), { 'q-1': 'yes' })).not.toEqual([]);
   });
 });

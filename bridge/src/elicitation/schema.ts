@@ -4,6 +4,7 @@
 // with the JSON pointer of the offending part, so a requester can fix it.
 import { Ajv, type ValidateFunction } from 'ajv';
 import formatsPlugin from 'ajv-formats';
+import { LRUCache } from 'lru-cache';
 
 export interface SchemaProblem {
   /** JSON pointer into the submitted schema, e.g. `/properties/age/pattern`. */
@@ -126,10 +127,16 @@ export function checkRequestedSchema(schema: unknown): SchemaProblem[] {
 const ajv = new Ajv({ allErrors: true, strict: false });
 (formatsPlugin as unknown as (a: Ajv, f: string[]) => void)(ajv, STRING_FORMATS);
 
+/** Compiled content validators kept, by schema; elicitations asking the same question share one. */
+export const CONTENT_VALIDATORS_KEPT = 500;
+const validators = new LRUCache<string, ValidateFunction>({ max: CONTENT_VALIDATORS_KEPT });
+
 /**
  * A validator for accepted content. `additionalProperties: false` is added so a
  * target cannot smuggle fields the requester did not ask for; the schema must
- * already have passed `checkRequestedSchema`.
+ * already have passed `checkRequestedSchema`. Compiling costs milliseconds, so
+ * validators are kept by schema text, in a bounded cache: ajv's own cache, keyed
+ * by schema object, would keep one per elicitation for ever.
  */
 export function contentValidator(schema: RequestedSchema): ValidateFunction {
   const properties: Record<string, unknown> = {};
@@ -138,12 +145,20 @@ export function contentValidator(schema: RequestedSchema): ValidateFunction {
     const { enumNames: _names, ...rest } = def;
     properties[name] = rest;
   }
-  return ajv.compile({
+  const content = {
     type: 'object',
     properties,
     required: schema.required ?? [],
     additionalProperties: false,
-  });
+  };
+  const key = JSON.stringify(content);
+  let validate = validators.get(key);
+  if (!validate) {
+    validate = ajv.compile(content);
+    ajv.removeSchema(content);
+    validators.set(key, validate);
+  }
+  return validate;
 }
 
 export interface ContentProblem {
@@ -151,12 +166,8 @@ export interface ContentProblem {
   message: string;
 }
 
-// Compiled once per schema object (an elicitation keeps its schema for life).
-const compiled = new WeakMap<RequestedSchema, ValidateFunction>();
-
 export function checkContent(schema: RequestedSchema, content: unknown): ContentProblem[] {
-  let validate = compiled.get(schema);
-  if (!validate) compiled.set(schema, (validate = contentValidator(schema)));
+  const validate = contentValidator(schema);
   if (validate(content)) return [];
   return (validate.errors ?? []).map((e) => ({
     path: e.instancePath || (e.params as { missingProperty?: string }).missingProperty || '',

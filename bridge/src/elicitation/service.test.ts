@@ -54,7 +54,7 @@ describe.each(DRIVERS)('ElicitationService on %s', (driver) => {
       status: 422,
       code: 'invalid_content',
     });
-    expect(a.service.get(e.id, 'alice').status).toBe('pending');
+    expect((await a.service.get(e.id, 'alice')).status).toBe('pending');
     await a.service.command(e.id, { kind: 'accept', actor: 'bob', content: { port: 8080 } });
     expect(await waiting).toMatchObject({ status: 'accepted', content: { port: 8080 } });
     expect(await registry.getSingleMetricAsString('lighthouse_bridge_elicitations_total')).toMatch(
@@ -63,7 +63,7 @@ describe.each(DRIVERS)('ElicitationService on %s', (driver) => {
     await a.close();
 
     const b = await open(target); // a restarted bridge rebuilds from the store
-    expect(b.service.get(e.id, 'bob')).toMatchObject({
+    expect(await b.service.get(e.id, 'bob')).toMatchObject({
       status: 'accepted',
       content: { port: 8080 },
       version: 2,
@@ -109,12 +109,46 @@ describe('ElicitationService', () => {
     expect(await refusal(a.service.command(e.id, { kind: 'cancel', actor: 'bob' }))).toMatchObject({
       status: 403,
     });
-    expect(() => a.service.get(e.id, 'eve')).toThrow(ElicitationError);
+    await expect(a.service.get(e.id, 'eve')).rejects.toThrow(ElicitationError);
     expect(await a.service.expireDue()).toBe(0);
     now = new Date('2026-03-01T00:00:06Z');
     expect(await a.service.expireDue()).toBe(1);
-    expect(a.service.get(e.id, 'alice').status).toBe('expired');
+    expect((await a.service.get(e.id, 'alice')).status).toBe('expired');
     await a.close();
+  });
+
+  it('keeps every pending elicitation but only the newest resolved ones in memory; older ones are read by id', async () => {
+    const target = await testTarget(driver);
+    cleanup.push(() => target.dispose());
+    const a = await open(target, { keepResolved: 3 });
+    const done = [];
+    for (let i = 0; i < 5; i++) {
+      const e = await a.service.create('alice', ask);
+      done.push(await a.service.command(e.id, { kind: 'decline', actor: 'bob' }));
+    }
+    const open1 = await a.service.create('alice', ask);
+    const requested = (service: ElicitationService) =>
+      service
+        .list('alice', 'requester')
+        .map((x) => x.id)
+        .sort();
+    const listed = requested(a.service);
+    expect(listed).toEqual([...done.slice(2).map((x) => x.id), open1.id].sort());
+    // the two oldest left the view, not the store
+    expect(await a.service.get(done[0]!.id, 'alice')).toMatchObject({ status: 'declined', version: 2 });
+    await expect(a.service.get(done[0]!.id, 'eve')).rejects.toMatchObject({ status: 404 });
+    expect(await a.service.wait(done[1]!.id, 'bob', 5)).toMatchObject({ status: 'declined' });
+    expect(await refusal(a.service.command(done[1]!.id, { kind: 'cancel', actor: 'alice' }))).toMatchObject({
+      status: 409,
+      code: 'not_pending',
+    });
+    // reading old ones does not bring them back into the view
+    expect(requested(a.service)).toEqual(listed);
+    // a restart rebuilds the same bounded view
+    await a.close();
+    const b = await open(target, { keepResolved: 3 });
+    expect(requested(b.service)).toEqual(listed);
+    await b.close();
   });
 
   it('is disabled by its feature flag', async () => {

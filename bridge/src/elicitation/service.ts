@@ -2,12 +2,15 @@
 // (`elicitation:<id>`); every replica keeps the same in-memory view by
 // following the store (NOTIFY wakes it), and a command is decided on the
 // stream as stored, appended with the stream version it was decided on, so
-// two replicas cannot both resolve one elicitation.
+// two replicas cannot both resolve one elicitation. The view holds every
+// pending elicitation and the most recently resolved ones (bounded); an older
+// one is read from its stream when asked for by id.
 import { EventEmitter } from 'node:events';
 import { randomUUID } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
 import {
+  catchUp,
   ConcurrencyError,
-  type Checkpoint,
   type EventStore,
   type StoredEvent,
   type Subscription,
@@ -66,13 +69,16 @@ export interface ElicitationServiceOptions {
   isValidAgentId?: (id: string) => boolean;
   defaultTimeoutSeconds?: number;
   sweepIntervalMs?: number;
+  /** Resolved elicitations kept in memory, newest first (default 10,000). */
+  keepResolved?: number;
   now?: () => Date;
 }
 
 const AGENT = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
 
 export class ElicitationService {
-  private readonly byId = new Map<string, Elicitation>();
+  private readonly pending = new Map<string, Elicitation>();
+  private readonly resolved: LRUCache<string, Elicitation>;
   /** Fires 'change' with the new state of an elicitation (from any replica). */
   readonly changes = new EventEmitter();
   private subscription: Subscription | undefined;
@@ -84,18 +90,13 @@ export class ElicitationService {
     private readonly opts: ElicitationServiceOptions = {},
   ) {
     this.now = opts.now ?? (() => new Date());
+    this.resolved = new LRUCache({ max: opts.keepResolved ?? 10_000 });
     this.changes.setMaxListeners(0);
   }
 
   /** Rebuilds the view from the store, then follows it. Resolves once caught up. */
   async start(): Promise<void> {
-    let after: Checkpoint | undefined;
-    for (;;) {
-      const page = await this.store.readAll({ after, types: ELICITATION_EVENT_TYPES, limit: 1000 });
-      for (const e of page.events) this.ingest(e);
-      after = page.checkpoint;
-      if (page.events.length < 1000) break;
-    }
+    const after = await catchUp(this.store, { types: ELICITATION_EVENT_TYPES }, (e) => this.ingest(e));
     this.subscription = this.store.subscribe({ from: after, types: ELICITATION_EVENT_TYPES }, (e) =>
       this.ingest(e),
     );
@@ -110,15 +111,30 @@ export class ElicitationService {
     this.changes.removeAllListeners();
   }
 
+  /** In this replica's view; `peek` leaves the order of the resolved ones as ingested. */
+  private known(id: string): Elicitation | undefined {
+    return this.pending.get(id) ?? this.resolved.peek(id);
+  }
+
+  /** Takes a newer state of an elicitation into the view and tells listeners. */
+  private keep(e: Elicitation): void {
+    const before = this.known(e.id);
+    if (before && e.version <= before.version) return;
+    if (e.status === 'pending') {
+      this.pending.set(e.id, e);
+    } else {
+      this.pending.delete(e.id);
+      this.resolved.set(e.id, e);
+    }
+    this.changes.emit('change', e);
+  }
+
   private ingest(e: StoredEvent | { type: string; data: unknown }): void {
     const id = (e.data as { id?: string }).id;
     if (typeof id !== 'string') return;
-    const before = this.byId.get(id);
+    const before = this.known(id);
     const after = apply(before, e as ElicitationEvent);
-    if (after && after !== before && (!before || after.version > before.version)) {
-      this.byId.set(id, after);
-      this.changes.emit('change', after);
-    }
+    if (after && after !== before) this.keep(after);
   }
 
   async create(from: string, req: CreateRequest): Promise<Elicitation> {
@@ -182,9 +198,11 @@ export class ElicitationService {
         expiresAt: new Date(created.getTime() + timeout * 1000).toISOString(),
       },
     };
-    await this.store.append(streamFor(event.data.id), [event], { expectedVersion: 'no_stream' });
+    await this.store.append(streamFor(event.data.id), [withParticipants(event, from, req.to)], {
+      expectedVersion: 'no_stream',
+    });
     this.ingest(event);
-    return this.byId.get(event.data.id)!;
+    return this.known(event.data.id)!;
   }
 
   /** The elicitation as stored (authoritative, even before this replica's view caught up). */
@@ -202,11 +220,13 @@ export class ElicitationService {
     for (let attempt = 0; ; attempt++) {
       // This replica's view first (saves a read): if it is behind the store, the
       // append's expected version fails and the next attempt reads the stream.
-      const state = (attempt === 0 && this.byId.get(id)) || (await this.load(id));
+      const state = (attempt === 0 && this.known(id)) || (await this.load(id));
       const decision = decide(state, command, this.now());
       if ('refusal' in decision) throw ElicitationError.from(decision.refusal);
       try {
-        await this.store.append(streamFor(id), [decision.event], { expectedVersion: state!.version });
+        await this.store.append(streamFor(id), [withParticipants(decision.event, state!.from, state!.to)], {
+          expectedVersion: state!.version,
+        });
       } catch (err) {
         if (err instanceof ConcurrencyError && attempt < 3) continue; // decided elsewhere; decide again on the new state
         throw err;
@@ -233,7 +253,7 @@ export class ElicitationService {
   async expireDue(): Promise<number> {
     const now = this.now();
     let n = 0;
-    for (const e of this.byId.values()) {
+    for (const e of [...this.pending.values()]) {
       if (!isExpired(e, now)) continue;
       try {
         await this.command(e.id, { kind: 'expire' });
@@ -245,9 +265,18 @@ export class ElicitationService {
     return n;
   }
 
-  /** What `agent` may see: its own requests and the ones addressed to it. */
-  get(id: string, agent: string): Elicitation {
-    const e = this.byId.get(id);
+  /**
+   * What `agent` may see: its own requests and the ones addressed to it. One not
+   * in this replica's view (created elsewhere a moment ago, or resolved long ago)
+   * is read from the store; only a pending one joins the view, so the resolved
+   * ones kept stay the newest, as on every other replica.
+   */
+  async get(id: string, agent: string): Promise<Elicitation> {
+    let e = this.known(id);
+    if (!e) {
+      e = await this.load(id);
+      if (e?.status === 'pending') this.keep(e);
+    }
     if (!e || (e.from !== agent && e.to !== agent))
       throw new ElicitationError(404, 'not_found', 'no such elicitation');
     return e;
@@ -255,35 +284,34 @@ export class ElicitationService {
 
   /** Waits up to `seconds` for the elicitation to leave `pending`; returns its state either way. */
   async wait(id: string, agent: string, seconds: number, signal?: AbortSignal): Promise<Elicitation> {
-    if (!this.byId.has(id)) {
-      // Created on another replica a moment ago: read it from the store.
-      const stored = await this.load(id);
-      if (stored) {
-        this.byId.set(id, stored);
-        this.changes.emit('change', stored);
-      }
-    }
-    const current = this.get(id, agent);
+    const current = await this.get(id, agent);
     if (current.status !== 'pending' || seconds <= 0) return current;
     return new Promise((resolve) => {
+      let last = current;
       const finish = () => {
         clearTimeout(timer);
         this.changes.off('change', onChange);
         signal?.removeEventListener('abort', finish);
-        resolve(this.byId.get(id)!);
+        resolve(last);
       };
       const onChange = (changed: Elicitation) => {
-        if (changed.id === id && changed.status !== 'pending') finish();
+        if (changed.id !== id) return;
+        last = changed;
+        if (changed.status !== 'pending') finish();
       };
       const timer = setTimeout(finish, seconds * 1000);
       this.changes.on('change', onChange);
       signal?.addEventListener('abort', finish);
+      // a change may have landed between reading `current` and listening
+      const now = this.known(id);
+      if (now && now.version > current.version) onChange(now);
     });
   }
 
+  /** Pending elicitations, and resolved ones while this replica still keeps them. */
   list(agent: string, role: 'target' | 'requester', status?: string): Elicitation[] {
     const now = this.now();
-    return [...this.byId.values()]
+    return [...this.pending.values(), ...this.resolved.values()]
       .filter((e) => (role === 'target' ? e.to === agent : e.from === agent))
       .filter(
         (e) =>
@@ -292,4 +320,12 @@ export class ElicitationService {
       )
       .sort((a, b) => (a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : 0));
   }
+}
+
+/**
+ * Every elicitation event names its two participants in its metadata, so the
+ * events API can show it to them (and admins) only, whatever replica or feed serves it.
+ */
+function withParticipants(event: ElicitationEvent, from: string, to: string) {
+  return { ...event, metadata: { participants: [from, to] } };
 }

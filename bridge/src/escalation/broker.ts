@@ -5,7 +5,7 @@
 // replica — wakes the request waiting on the replica that raised it.
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '../logging/logger.js';
-import type { EventStore } from '../events/index.js';
+import { catchUp, type EventStore } from '../events/index.js';
 import { ConcurrencyError } from '../events/errors.js';
 import type { ToolCall } from '../policy/types.js';
 import type { ExpertRegistry } from '../experts/registry.js';
@@ -80,6 +80,7 @@ export class EscalationBroker {
   }
 
   async start(): Promise<void> {
+    await this.loadExperts();
     this.unlisten = await this.deps.store.db.listen(ESCALATION_CHANNEL, (payload) => {
       if (payload) void this.onNotice(payload);
       else void this.resync();
@@ -89,6 +90,9 @@ export class EscalationBroker {
 
   async stop(): Promise<void> {
     for (const t of this.disconnectTimers.values()) clearTimeout(t);
+    // A stopping replica takes its experts' connections with it: tell the other replicas now.
+    const here = new Set([...this.listeners.keys(), ...this.disconnectTimers.keys()]);
+    for (const id of here) await this.announce(id, false).catch(() => undefined);
     await this.unlisten?.();
   }
 
@@ -99,6 +103,18 @@ export class EscalationBroker {
   /** Escalations an expert may answer now: routed to it, or routed to nobody connected and in its categories. */
   pendingFor(expertId: string): Escalation[] {
     return [...this.pending.values()].filter((e) => this.mayDecide(expertId, e));
+  }
+
+  /** Registrations survive restarts: replayed from the `expert:*` streams (the last one per expert wins). */
+  private async loadExperts(): Promise<void> {
+    await catchUp(this.deps.store, { types: ['ExpertRegistered'], streamPrefix: 'expert:' }, (e) => {
+      const d = e.data as { expertId?: unknown; capabilities?: unknown };
+      if (typeof d.expertId === 'string' && Array.isArray(d.capabilities))
+        this.deps.registry.register(
+          d.expertId,
+          d.capabilities.filter((c) => typeof c === 'string'),
+        );
+    });
   }
 
   async registerExpert(expertId: string, capabilities: string[]): Promise<void> {

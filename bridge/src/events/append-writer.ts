@@ -43,7 +43,8 @@ export class AppendWriter {
     private readonly db: Database,
     private readonly maxBatchEvents: number,
     private readonly maxInFlight: number,
-    private readonly onCommitted: () => void,
+    /** Told the distinct types of the events each batch committed. */
+    private readonly onCommitted: (types: string[]) => void,
   ) {}
 
   append(stream: string, events: PreparedEvent[], expected: ExpectedVersion): Promise<AppendResult> {
@@ -104,7 +105,10 @@ export class AppendWriter {
       for (const p of batch) p.reject(err);
       return;
     }
-    if (outcomes.some((o) => 'ok' in o)) this.onCommitted();
+    const committed = new Set(
+      batch.flatMap((p, i) => ('ok' in outcomes[i]! ? p.events.map((e) => e.type) : [])),
+    );
+    if (committed.size > 0) this.onCommitted([...committed]);
     batch.forEach((p, i) => {
       let o = outcomes[i]!;
       if ('sameAs' in o) o = outcomes[o.sameAs]!;
@@ -113,18 +117,47 @@ export class AppendWriter {
     });
   }
 
+  // Retries are rare, so a batch goes in without looking for them first. A retry is
+  // then either refused by its expected version (it wrote nothing, and is looked up
+  // afterwards) or fails the whole statement at the unique index on ids (nothing
+  // written), and the batch is run again with its stored ids looked up. A retry
+  // racing its original on another replica fails that second run too, and is
+  // recognised when run again alone (see commit).
   private async write(batch: PendingAppend[]): Promise<Outcome[]> {
-    // Retries are recognised first; a retry racing its original on another replica
-    // loses at the unique index instead, and is recognised when run again alone.
-    const givenIds = batch.flatMap((p) => p.events.filter((e) => e.idGiven).map((e) => e.id));
-    const existing = new Map<string, ExistingRow>();
-    if (givenIds.length > 0) {
-      const { rows } = await this.db.query<ExistingRow>(
-        'SELECT id::text AS id, stream, version, position::text AS position FROM events WHERE id = ANY($1::uuid[])',
-        [givenIds],
-      );
-      for (const r of rows) existing.set(r.id, r);
+    let outcomes: Outcome[];
+    try {
+      outcomes = await this.insert(batch, new Map());
+    } catch (err) {
+      if (!isStoredIdConflict(err)) throw err;
+      return this.insert(batch, await this.storedIds(batch));
     }
+    const refused = new Set(
+      batch.filter(
+        (p, i) =>
+          p.events.some((e) => e.idGiven) &&
+          (outcomes[i] as { err?: unknown }).err instanceof ConcurrencyError,
+      ),
+    );
+    if (refused.size === 0) return outcomes;
+    const stored = await this.storedIds([...refused]);
+    return outcomes.map((o, i) =>
+      refused.has(batch[i]!) ? (duplicateOf(batch[i]!, stored, new Map(), batch) ?? o) : o,
+    );
+  }
+
+  private async storedIds(batch: PendingAppend[]): Promise<Map<string, ExistingRow>> {
+    const ids = givenIds(batch);
+    const existing = new Map<string, ExistingRow>();
+    if (ids.length === 0) return existing;
+    const { rows } = await this.db.query<ExistingRow>(
+      'SELECT id::text AS id, stream, version, position::text AS position FROM events WHERE id = ANY($1::uuid[])',
+      [ids],
+    );
+    for (const r of rows) existing.set(r.id, r);
+    return existing;
+  }
+
+  private async insert(batch: PendingAppend[], existing: Map<string, ExistingRow>): Promise<Outcome[]> {
     const outcomes: (Outcome | undefined)[] = [];
     const claimedBy = new Map<string, number>();
     const submitted: number[] = [];
@@ -190,6 +223,16 @@ export class AppendWriter {
     }
     return outcomes.map((o) => o ?? { err: new Error('append outcome missing') });
   }
+}
+
+function givenIds(batch: PendingAppend[]): string[] {
+  return batch.flatMap((p) => p.events.filter((e) => e.idGiven).map((e) => e.id));
+}
+
+/** A unique violation on events.id: some event of the batch is stored already. */
+function isStoredIdConflict(err: unknown): boolean {
+  const e = err as { code?: unknown; constraint?: unknown } | null;
+  return e?.code === '23505' && e.constraint === 'events_id_key';
 }
 
 /**

@@ -4,59 +4,13 @@ import type { Migration } from '../storage/database.js';
 /** Channel on which every committed append NOTIFYs, to wake subscribers on all replicas. */
 export const EVENTS_CHANNEL = 'lighthouse_events';
 
-export const eventMigrations: Migration[] = [
-  {
-    id: '0001_events',
-    sql: `
-      CREATE TABLE events (
-        position   bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-        txid       xid8 NOT NULL DEFAULT pg_current_xact_id(),
-        id         uuid NOT NULL UNIQUE,
-        stream     text NOT NULL,
-        version    integer NOT NULL CHECK (version > 0),
-        type       text NOT NULL,
-        data       jsonb NOT NULL,
-        metadata   jsonb NOT NULL DEFAULT '{}',
-        created_at timestamptz NOT NULL DEFAULT now(),
-        UNIQUE (stream, version)
-      );
-      -- subscribers read in (txid, position) order
-      CREATE INDEX events_txid_position ON events (txid, position);
-      CREATE INDEX events_type_created_at ON events (type, created_at);
-      CREATE INDEX events_created_at ON events (created_at);
-      -- LIKE 'prefix%' on stream names
-      CREATE INDEX events_stream_pattern ON events (stream text_pattern_ops);
-
-      -- one row per stream: its current version, locked by appends (optimistic concurrency)
-      CREATE TABLE streams (
-        stream  text PRIMARY KEY,
-        version integer NOT NULL
-      );
-
-      CREATE TABLE subscription_checkpoints (
-        name       text PRIMARY KEY,
-        txid       xid8 NOT NULL,
-        position   bigint NOT NULL,
-        updated_at timestamptz NOT NULL DEFAULT now()
-      );
-
-      CREATE TABLE snapshots (
-        stream     text NOT NULL,
-        version    integer NOT NULL,
-        state      jsonb NOT NULL,
-        created_at timestamptz NOT NULL DEFAULT now(),
-        PRIMARY KEY (stream, version)
-      );
-    `,
-  },
-  {
-    // One group-commit batch in one statement (one round trip, its own implicit
-    // transaction). Requests are decided in order against the locked stream rows;
-    // then all accepted events go in with one INSERT. p_req/p_k give each event's
-    // request (1-based) and its place in that request.
-    id: '0002_append_function',
-    sql: `
-      CREATE FUNCTION lighthouse_append(
+// One group-commit batch in one statement (one round trip, its own implicit
+// transaction). Requests are decided in order against the locked stream rows;
+// then all accepted events go in with one INSERT. p_req/p_k give each event's
+// request (1-based) and its place in that request. Every migration that changes
+// it runs this, the latest text, again (CREATE OR REPLACE).
+const APPEND_FUNCTION = `
+      CREATE OR REPLACE FUNCTION lighthouse_append(
         p_streams text[], p_expected text[], p_counts int[],
         p_ids uuid[], p_req int[], p_k int[], p_types text[], p_data text[], p_metadata text[]
       ) RETURNS TABLE (r_req int, r_ok boolean, r_version int, r_positions text[])
@@ -108,10 +62,67 @@ export const eventMigrations: Migration[] = [
           LEFT JOIN ins ON ok[r.i] AND ins.stream = p_streams[r.i]
             AND ins.version > base[r.i] AND ins.version <= base[r.i] + p_counts[r.i]
           GROUP BY r.i;
-        -- delivered at commit, to listeners on every replica
-        PERFORM pg_notify('lighthouse_events', '');
+        -- delivered at commit, to listeners on every replica (see commit-notice.ts)
+        PERFORM pg_notify('lighthouse_events', pg_current_xact_id()::text || coalesce((
+          SELECT CASE WHEN sum(length(t)) < 7000 THEN ' ' || string_agg(t, ' ') ELSE '' END
+          FROM (SELECT DISTINCT t FROM unnest(p_types) AS t) AS d), ''));
       END
       $fn$;
+`;
+
+export const eventMigrations: Migration[] = [
+  {
+    id: '0001_events',
+    sql: `
+      CREATE TABLE events (
+        position   bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        txid       xid8 NOT NULL DEFAULT pg_current_xact_id(),
+        id         uuid NOT NULL UNIQUE,
+        stream     text NOT NULL,
+        version    integer NOT NULL CHECK (version > 0),
+        type       text NOT NULL,
+        data       jsonb NOT NULL,
+        metadata   jsonb NOT NULL DEFAULT '{}',
+        created_at timestamptz NOT NULL DEFAULT now(),
+        UNIQUE (stream, version)
+      );
+      -- subscribers read in (txid, position) order
+      CREATE INDEX events_txid_position ON events (txid, position);
+      CREATE INDEX events_type_created_at ON events (type, created_at);
+      CREATE INDEX events_created_at ON events (created_at);
+      -- LIKE 'prefix%' on stream names
+      CREATE INDEX events_stream_pattern ON events (stream text_pattern_ops);
+
+      -- one row per stream: its current version, locked by appends (optimistic concurrency)
+      CREATE TABLE streams (
+        stream  text PRIMARY KEY,
+        version integer NOT NULL
+      );
+
+      CREATE TABLE subscription_checkpoints (
+        name       text PRIMARY KEY,
+        txid       xid8 NOT NULL,
+        position   bigint NOT NULL,
+        updated_at timestamptz NOT NULL DEFAULT now()
+      );
+
+      CREATE TABLE snapshots (
+        stream     text NOT NULL,
+        version    integer NOT NULL,
+        state      jsonb NOT NULL,
+        created_at timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (stream, version)
+      );
     `,
+  },
+  {
+    id: '0002_append_function',
+    sql: APPEND_FUNCTION,
+  },
+  {
+    // The NOTIFY names the committing transaction and the types it wrote, so a
+    // replica wakes only the subscribers that read them.
+    id: '0003_append_notify_types',
+    sql: APPEND_FUNCTION,
   },
 ];

@@ -150,6 +150,14 @@ describe.each(DRIVERS)('event store on %s', (driver) => {
     expect(a).toEqual(b);
     expect(await countEvents(s)).toBe(2);
     expect(await countEvents(s2)).toBe(1);
+    // a retry sharing its batch with new appends: the batch is run again, each once
+    const fresh = Array.from({ length: 5 }, (_, i) => uniq(`fresh${i}`));
+    const mixed = await Promise.all([
+      store.append(s, events, { expectedVersion: 'no_stream' }),
+      ...fresh.map((f) => store.append(f, [{ id: randomUUID(), type: 'C', data: 1 }])),
+    ]);
+    expect(mixed[0]).toEqual(first);
+    for (const f of fresh) expect(await countEvents(f)).toBe(1);
     // partly new ids, or the same id on another stream: refused, nothing written
     const partial = [events[0]!, { id: randomUUID(), type: 'A', data: 3 }];
     await expect(store.append(s, partial)).rejects.toMatchObject({ code: 'invalid_data' });
@@ -358,6 +366,64 @@ describe.each(DRIVERS)('event store on %s', (driver) => {
  * commit order differs from position order. PGlite has one connection and no
  * concurrent transactions; there the store's own appends are interleaved with delays.
  */
+// Only PostgreSQL runs transactions side by side, so only it can hold an older one open.
+describe('event store on pg: commit notices', () => {
+  let target: TestTarget;
+  let store: EventStore;
+  let polls = 0;
+
+  beforeAll(async () => {
+    target = await testTarget('pg');
+    // No timer polls within a test: only commit notices wake the subscriber.
+    store = await openEventStore({ ...target.location, subscription: { pollIntervalMs: 600_000 } });
+    const query = store.db.query.bind(store.db);
+    store.db.query = ((sql: string, params?: unknown[]) => {
+      if (sql.includes('pg_snapshot_xmin')) polls++;
+      return query(sql, params);
+    }) as typeof store.db.query;
+  }, 120_000);
+
+  afterAll(async () => {
+    await store?.close();
+    await target?.dispose();
+  });
+
+  it('wake a filtered subscriber only for its types, yet never leave its event behind an older transaction', async () => {
+    if (!('url' in target.location)) throw new Error('pg target without a url');
+    const got: StoredEvent[] = [];
+    const sub = store.subscribe({ from: 'end', types: ['Wanted'] }, (e) => {
+      got.push(e);
+    });
+    await store.append(uniq('warmup'), [{ type: 'Wanted', data: 0 }]);
+    await waitFor(() => got.length === 1);
+    const before = polls;
+    for (let i = 0; i < 20; i++) await store.append(uniq('other'), [{ type: 'Other', data: i }]);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(polls - before).toBe(0);
+
+    // An older transaction, still open, holds the horizon below the wanted commit.
+    const older = new pg.Client({ connectionString: target.location.url });
+    await older.connect();
+    try {
+      await older.query('BEGIN');
+      await older.query(
+        `SELECT * FROM lighthouse_append(ARRAY[$1], ARRAY['any'], ARRAY[1], ARRAY[$2]::uuid[], ARRAY[1],
+                                         ARRAY[1], ARRAY['Other'], ARRAY['1'], ARRAY['{}'])`,
+        [uniq('older'), randomUUID()],
+      );
+      await store.append(uniq('wanted'), [{ type: 'Wanted', data: 1 }]);
+      await new Promise((r) => setTimeout(r, 300));
+      expect(got).toHaveLength(1); // not readable yet
+      await older.query('COMMIT'); // its notice names only 'Other', but the subscriber still awaits 'Wanted'
+      await waitFor(() => got.length === 2, 5_000);
+      expect(got[1]!.data).toBe(1);
+    } finally {
+      await older.end();
+      await sub.close();
+    }
+  }, 60_000);
+});
+
 async function writeSlowly(
   store: EventStore,
   driver: string,

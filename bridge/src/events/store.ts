@@ -5,6 +5,7 @@ import { openDatabase } from '../storage/database.js';
 import { AppendWriter } from './append-writer.js';
 import { InvalidEventError } from './errors.js';
 import { readAll, readStream } from './reads.js';
+import { parseCommitNotice, type CommitNotice } from './commit-notice.js';
 import { EVENTS_CHANNEL, eventMigrations } from './schema.js';
 import { EventSubscription, type SubscriptionSettings } from './subscription.js';
 import type {
@@ -51,7 +52,9 @@ class PostgresEventStore implements EventStore {
     private readonly ownsDb: boolean,
   ) {
     const inFlight = db.driver === 'pglite' ? 1 : (opts.maxConcurrentBatches ?? 2);
-    this.writer = new AppendWriter(db, opts.maxBatchEvents ?? 2000, inFlight, () => this.wakeAll());
+    this.writer = new AppendWriter(db, opts.maxBatchEvents ?? 2000, inFlight, (types) =>
+      this.wakeAll({ types }),
+    );
     this.settings = { batchSize: 1000, pollIntervalMs: 1000, retryDelayMs: 500, ...opts.subscription };
   }
 
@@ -81,7 +84,7 @@ class PostgresEventStore implements EventStore {
 
   subscribe(opts: SubscribeOptions, handler: (e: StoredEvent) => Promise<void> | void): Subscription {
     if (this.closed) throw new Error('event store is closed');
-    this.unlisten ??= this.db.listen(EVENTS_CHANNEL, () => this.wakeAll());
+    this.unlisten ??= this.db.listen(EVENTS_CHANNEL, (p) => this.wakeAll(parseCommitNotice(p)));
     // A failed LISTEN leaves the timer poll; retried at the next subscribe.
     this.unlisten.catch(() => {
       this.unlisten = undefined;
@@ -126,8 +129,8 @@ class PostgresEventStore implements EventStore {
     if (this.ownsDb) await this.db.close();
   }
 
-  private wakeAll(): void {
-    for (const s of this.subscriptions) s.wake();
+  private wakeAll(notice: CommitNotice): void {
+    for (const s of this.subscriptions) s.wake(notice);
   }
 }
 

@@ -1,6 +1,7 @@
 // A subscription: catch up from a checkpoint, then follow live, in global order,
 // each event once. It polls when woken (NOTIFY from any replica, or a local
 // commit) and on a slow timer as a safety net for lost notifications.
+import { concerns, type CommitNotice } from './commit-notice.js';
 import type { Database } from '../storage/database.js';
 import { readAll } from './reads.js';
 import type { Checkpoint, StoredEvent, SubscribeOptions, Subscription } from './types.js';
@@ -34,6 +35,8 @@ export class EventSubscription implements Subscription {
   private saved: Checkpoint | undefined;
   private closed = false;
   private woken = false;
+  /** The newest wanted commit not yet below the horizon of a poll. */
+  private awaited: bigint | undefined;
   private wakeUp: (() => void) | undefined;
   private readonly done: Promise<void>;
 
@@ -51,8 +54,14 @@ export class EventSubscription implements Subscription {
     return this.current;
   }
 
-  /** New events may be readable: poll now. */
-  wake(): void {
+  /** New events may be readable: poll now, unless the commit wrote only types this subscription skips. */
+  wake(notice: CommitNotice = {}): void {
+    const wanted = concerns(notice, this.opts.types);
+    if (wanted && notice.txid !== undefined && (this.awaited === undefined || notice.txid > this.awaited))
+      this.awaited = notice.txid;
+    // A wanted commit is readable only once every older transaction has ended, so
+    // while one is awaited, any commit (which may be that older one) polls again.
+    if (!wanted && this.awaited === undefined) return;
     this.woken = true;
     this.wakeUp?.();
   }
@@ -111,6 +120,7 @@ export class EventSubscription implements Subscription {
       this.current = { txid: e.txid, position: e.position };
     }
     this.current = checkpoint;
+    if (this.awaited !== undefined && checkpoint.txid > this.awaited) this.awaited = undefined;
     await this.persist();
     return events.length === this.settings.batchSize;
   }

@@ -35,6 +35,8 @@ export class FeatureFlags {
   private loadedAt: Date | null = null;
   private error: string | null = null;
   private watching = false;
+  /** The flags.yaml text in force ('' when there is no file). */
+  appliedText = '';
 
   constructor(
     private readonly file: string | null,
@@ -61,6 +63,7 @@ export class FeatureFlags {
     }
     try {
       this.specs = { ...DEFAULTS, ...parseFlags(text) };
+      this.appliedText = text;
       this.loadedAt = new Date();
       this.error = null;
       this.logger?.info('feature flags loaded', { file: this.file, flags: Object.keys(this.specs) });

@@ -1,7 +1,7 @@
 // Kill switches over the event store: `FlagKilled` / `FlagRestored` on the
 // `flags` stream. Every replica follows the stream (woken by NOTIFY), so a
 // kill takes effect everywhere within the subscription's wake-up latency.
-import type { Checkpoint, EventStore, Subscription } from '../events/index.js';
+import { catchUp, type EventStore, type Subscription } from '../events/index.js';
 import { FLAG_EVENT_TYPES, type FeatureFlags, FLAGS_STREAM } from './feature-flags.js';
 
 export class FlagService {
@@ -14,13 +14,7 @@ export class FlagService {
 
   async start(): Promise<void> {
     const types = [...FLAG_EVENT_TYPES];
-    let after: Checkpoint | undefined;
-    for (;;) {
-      const page = await this.store.readAll({ after, types, limit: 1000 });
-      for (const e of page.events) this.flags.applyEvent(e);
-      after = page.checkpoint;
-      if (page.events.length < 1000) break;
-    }
+    const after = await catchUp(this.store, { types }, (e) => this.flags.applyEvent(e));
     this.subscription = this.store.subscribe({ from: after, types }, (e) => this.flags.applyEvent(e));
   }
 

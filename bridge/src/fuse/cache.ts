@@ -17,6 +17,8 @@ export interface CacheOptions {
   historyLimit?: number;
   /** A stream log older than this is refreshed when it is looked up (tail -f polls by size). */
   streamRefreshMs?: number;
+  /** Bytes of each stream log kept in memory; older lines are dropped from the head. */
+  streamBytes?: number;
   now?: () => Date;
 }
 
@@ -29,6 +31,7 @@ export class ProjectCache {
   private readonly streamPositions = new Map<string, { position: string | undefined; refreshedAt: number }>();
   private readonly historyLimit: number;
   private readonly streamRefreshMs: number;
+  private readonly streamBytes: number;
   private readonly now: () => Date;
 
   constructor(
@@ -39,6 +42,7 @@ export class ProjectCache {
     this.snapshot = emptySnapshot(this.now());
     this.historyLimit = opts.historyLimit ?? 100;
     this.streamRefreshMs = opts.streamRefreshMs ?? 500;
+    this.streamBytes = opts.streamBytes ?? 4 * 1024 * 1024;
     this.content = new LRUCache({
       maxSize: opts.contentBytes ?? 256 * 1024 * 1024,
       sizeCalculation: (b) => Math.max(1, b.length),
@@ -148,7 +152,8 @@ export class ProjectCache {
       refreshedAt: this.now().getTime(),
     });
     const existing = this.snapshot.streams.get(name);
-    if (events.length > 0 || existing) this.snapshot.streams.set(name, appendStream(existing, events));
+    if (events.length > 0 || existing)
+      this.snapshot.streams.set(name, appendStream(existing, events, this.streamBytes));
   }
 
   /** Fetches what a `load` node needs; false when the bridge has nothing there. */

@@ -65,6 +65,30 @@ export interface FileTree {
 export interface TextFile {
   bytes: Buffer;
   mtime: Date;
+  /**
+   * Stream logs only: how many bytes were dropped from the head to bound memory.
+   * `bytes` starts at this offset of the file; the dropped head reads as NUL
+   * bytes, like a punched hole, so offsets (and `tail -f`) stay valid.
+   */
+  dropped?: number;
+}
+
+/** What reading a file needs: its bytes, and for a stream log the dropped head. */
+export type ReadableText = Pick<TextFile, 'bytes' | 'dropped'>;
+
+/** The size a text file shows: its dropped head plus what is kept. */
+export const textSize = (f: ReadableText) => (f.dropped ?? 0) + f.bytes.length;
+
+/** Copies the bytes of `f` at [pos, pos + len) into `buf`; the dropped head reads as zeros. */
+export function readText(f: ReadableText, buf: Buffer, len: number, pos: number): number {
+  const end = Math.min(textSize(f), pos + len);
+  if (pos >= end) return 0;
+  const dropped = f.dropped ?? 0;
+  const hole = Math.max(0, Math.min(end, dropped) - pos);
+  buf.fill(0, 0, hole);
+  const from = Math.max(pos, dropped) - dropped;
+  const copied = end > dropped ? f.bytes.copy(buf, hole, from, end - dropped) : 0;
+  return hole + copied;
 }
 
 export interface ProjectSnapshot {

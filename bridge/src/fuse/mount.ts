@@ -3,7 +3,6 @@
 // then the lazy -uz when something still holds the mount).
 import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, statSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import Fuse, { type Operations } from 'fuse-native';
 
@@ -11,16 +10,6 @@ const run = promisify(execFile);
 
 export class MountError extends Error {
   override name = 'MountError';
-}
-
-/** Whether `dir` is a mount point, from /proc/self/mountinfo (field 5, octal escapes for spaces etc.). */
-export async function isMounted(dir: string): Promise<boolean> {
-  const info = await readFile('/proc/self/mountinfo', 'utf8');
-  return info.split('\n').some((line) => unescapeMountPath(line.split(' ')[4] ?? '') === dir);
-}
-
-export function unescapeMountPath(field: string): string {
-  return field.replace(/\\([0-7]{3})/g, (_, oct: string) => String.fromCharCode(parseInt(oct, 8)));
 }
 
 /** A FUSE mount whose server died answers ENOTCONN (or ENXIO after an abort). */

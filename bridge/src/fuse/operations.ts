@@ -2,6 +2,10 @@
 // thread on the mount itself, and refuses every write-type operation with EROFS.
 import type { Operations, Stat, Statfs } from 'fuse-native';
 import { NotLoadedError, type ProjectCache, type Resolved } from './cache.js';
+import { readText, textSize, type ReadableText } from './model.js';
+
+/** What a stream log reads before its first line. */
+const EMPTY: ReadableText = { bytes: Buffer.alloc(0) };
 
 // Linux errno values, negated as fuse-native expects.
 export const ENOENT = -2;
@@ -30,7 +34,7 @@ export interface OperationsLog {
 
 export function statOf(node: Resolved, owner: Owner): Stat {
   const isDir = node.kind === 'dir';
-  const size = node.kind === 'dir' ? 4096 : node.kind === 'blob' ? node.size : node.file.bytes.length;
+  const size = node.kind === 'dir' ? 4096 : node.kind === 'blob' ? node.size : textSize(node.file);
   const mtime = node.kind === 'text' ? node.file.mtime : node.mtime;
   return {
     mode: isDir ? S_IFDIR | 0o555 : S_IFREG | 0o444,
@@ -51,7 +55,7 @@ export function statOf(node: Resolved, owner: Owner): Stat {
  * reader never sees a mix of versions; stream logs only grow, so a handle on
  * one reads the latest log (`tail -f` keeps its handle and reads on).
  */
-type Handle = { bytes: Buffer } | { stream: () => Buffer | undefined };
+type Handle = { file: ReadableText } | { stream: () => ReadableText | undefined };
 
 class OpenFiles {
   private next = 1;
@@ -61,9 +65,11 @@ class OpenFiles {
     this.files.set(fd, handle);
     return fd;
   }
-  bytes(fd: number): Buffer | undefined {
+  /** What the handle reads now: its fixed bytes, or the stream log as it is. */
+  file(fd: number): ReadableText | undefined {
     const h = this.files.get(fd);
-    return h === undefined ? undefined : 'bytes' in h ? h.bytes : (h.stream() ?? Buffer.alloc(0));
+    if (h === undefined) return undefined;
+    return 'file' in h ? h.file : (h.stream() ?? EMPTY);
   }
   delete(fd: number): void {
     this.files.delete(fd);
@@ -116,19 +122,18 @@ export function createOperations(cache: ProjectCache, owner: Owner, log: Operati
           if (node.kind === 'dir') return cb(EISDIR);
           const stream = cache.streamOf(path);
           if (stream !== undefined && node.kind === 'text') {
-            return cb(0, open.add({ stream: () => cache.snapshot.streams.get(stream)?.bytes }));
+            return cb(0, open.add({ stream: () => cache.snapshot.streams.get(stream) }));
           }
           const bytes = await cache.bytes(node);
           if (!bytes) return cb(ENOENT);
-          cb(0, open.add({ bytes }));
+          cb(0, open.add({ file: { bytes } }));
         })
         .catch((err: unknown) => cb(failed('open', path, err)));
     },
     read(_path, fd, buf, len, pos, cb) {
-      const bytes = open.bytes(fd);
-      if (!bytes) return cb(EBADF);
-      if (pos >= bytes.length) return cb(0);
-      cb(bytes.copy(buf, 0, pos, Math.min(bytes.length, pos + len)));
+      const file = open.file(fd);
+      if (!file) return cb(EBADF);
+      cb(readText(file, buf, len, pos));
     },
     release(_path, fd, cb) {
       open.delete(fd);

@@ -37,9 +37,25 @@ export function renderStreamLine(e: StreamEvent): string {
   return `${e.at} ${e.type} ${e.position} ${JSON.stringify(e.data)}\n`;
 }
 
-export function appendStream(file: TextFile | undefined, events: StreamEvent[]): TextFile {
+/**
+ * Appends events to a stream log that keeps at most `maxBytes` in memory: past
+ * that, whole lines are dropped from the head (the file's size and offsets keep counting).
+ */
+export function appendStream(
+  file: TextFile | undefined,
+  events: StreamEvent[],
+  maxBytes = Number.POSITIVE_INFINITY,
+): TextFile {
   const lines = events.map(renderStreamLine).join('');
   const last = events.at(-1);
   const mtime = last ? new Date(last.at) : (file?.mtime ?? new Date(0));
-  return { bytes: Buffer.concat([file?.bytes ?? Buffer.alloc(0), Buffer.from(lines)]), mtime };
+  let bytes = Buffer.concat([file?.bytes ?? Buffer.alloc(0), Buffer.from(lines)]);
+  let dropped = file?.dropped ?? 0;
+  if (bytes.length > maxBytes) {
+    const cut = bytes.indexOf(0x0a, bytes.length - maxBytes - 1) + 1; // after a newline: whole lines stay
+    const keep = cut > 0 ? cut : bytes.length;
+    dropped += keep;
+    bytes = Buffer.from(bytes.subarray(keep)); // a copy, so the dropped head is freed
+  }
+  return dropped > 0 ? { bytes, mtime, dropped } : { bytes, mtime };
 }

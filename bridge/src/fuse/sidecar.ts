@@ -94,9 +94,10 @@ export async function startSidecar(opts: SidecarOptions): Promise<Sidecar> {
       state.ready = false;
       if (opts.readyFile) rmSync(opts.readyFile, { force: true });
       const how = await mounted.unmount();
+      opts.log.info('unmounted', { dir: mounted.dir, how });
       await feed?.stop();
       await new Promise<void>((resolve) => (probe ? probe.close(() => resolve()) : resolve()));
-      opts.log.info('unmounted', { dir: mounted.dir, how });
+      opts.log.info('stopped', {});
       return how;
     },
   };

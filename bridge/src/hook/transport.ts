@@ -1,8 +1,9 @@
 // One signed JSON POST to the bridge over node:http(s), with a connect timeout
 // separate from the answer timeout: an unreachable bridge must fail within
 // seconds, while a decision escalated to an expert may take minutes.
-import http from 'node:http';
-import https from 'node:https';
+// The modules come from process.getBuiltinModule, not `import`: importing
+// node:http as ESM evaluates every export, and its WebSocket getters load
+// undici (about 20 ms of the hook's start, which Claude Code pays per call).
 
 export interface PostResult {
   status: number;
@@ -25,7 +26,7 @@ export interface PostOptions {
 export function postJson(opts: PostOptions, pathname: string, payload: unknown): Promise<PostResult> {
   const body = JSON.stringify(payload);
   const target = new URL(pathname, opts.url.replace(/\/*$/, '/'));
-  const lib = target.protocol === 'https:' ? https : http;
+  const lib = process.getBuiltinModule(target.protocol === 'https:' ? 'node:https' : 'node:http');
   return new Promise((resolve, reject) => {
     const req = lib.request(target, {
       method: 'POST',

@@ -152,7 +152,7 @@ export const collaborationPaths = {
         '201': { description: '{path, version, at}' },
         '404': error('deleting a file that does not exist'),
         '409': error('the diff does not apply to the current content'),
-        '413': error('file larger than 512 KiB'),
+        '413': error('file larger than LIGHTHOUSE_FILE_MAX_BYTES (default 8 MiB): file_too_large'),
         ...common,
       },
     },

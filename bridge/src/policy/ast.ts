@@ -103,8 +103,3 @@ export function walk(node: unknown, visit: (node: ShNode) => void): void {
     if (field !== null && typeof field === 'object') walk(field, visit);
   }
 }
-
-/** Children of a node as a list (slices of nodes). */
-export function nodes(value: unknown): ShNode[] {
-  return Array.isArray(value) ? (value as ShNode[]) : [];
-}

@@ -17,7 +17,9 @@ export interface ProjectEvent {
 
 export interface FileChangedData {
   path: string;
-  contentBase64: string;
+  /** The bytes, inline; or `blob`, the sha256 of a blob stored in chunks (large files). */
+  contentBase64?: string;
+  blob?: string;
   sha256: string;
   size: number;
   agentId: string;
@@ -80,7 +82,7 @@ function wellFormed(event: ProjectEvent): boolean {
     case 'FileChanged':
       return (
         isString(d.path) &&
-        isString(d.contentBase64) &&
+        (isString(d.contentBase64) || isString(d.blob)) &&
         isString(d.sha256) &&
         typeof d.size === 'number' &&
         isString(d.agentId)
@@ -127,7 +129,8 @@ export class ProjectProjection {
           sha256: d.sha256,
           agentId: d.agentId,
           sessionId: d.sessionId ?? null,
-          content: Buffer.from(d.contentBase64, 'base64'),
+          // A blob's bytes are read from the store when asked for, not kept here.
+          content: d.contentBase64 !== undefined ? Buffer.from(d.contentBase64, 'base64') : null,
         });
         this.noteChange(event.createdAt);
         break;

@@ -1,7 +1,9 @@
 import { afterAll, describe, expect, it } from '@jest/globals';
 import { openEventStore, type EventStore } from '../events/index.js';
 import { DRIVERS, testTarget } from '../storage/test-databases.js';
-import { ProjectError, ProjectService } from './service.js';
+import { randomBytes } from 'node:crypto';
+import { sha256Of } from './blobs.js';
+import { DEFAULT_MAX_FILE_BYTES, ProjectError, ProjectService } from './service.js';
 
 const cleanup: (() => Promise<void>)[] = [];
 afterAll(async () => {
@@ -91,6 +93,46 @@ describe.each(DRIVERS)('ProjectService on %s', (driver) => {
   });
 });
 
+describe.each(DRIVERS)('large files on %s', (driver) => {
+  it('stores files past one event as a blob: whole content, time travel, diffs, one blob per content, after a restart', async () => {
+    const replica = await open(driver);
+    const { service, store, close } = await replica();
+    const big = randomBytes(3 * 1024 * 1024 + 7); // seven chunks
+    const text = Array.from({ length: 40_000 }, (_, i) => `line ${i}\n`).join(''); // ~430 KiB
+    const v1 = await service.writeFile('a', { path: 'data.bin', contentBase64: big.toString('base64') });
+    await pause();
+    await service.writeFile('a', { path: 'data.bin', content: 'small now' });
+    const log = await service.writeFile('a', { path: 'log.txt', content: text + text }); // ~860 KiB
+    // A diff against a blob-stored file: the current content is read back from its chunks.
+    await service.writeFile('a', {
+      path: 'log.txt',
+      diff: '--- a/log.txt\n+++ b/log.txt\n@@ -1,1 +1,1 @@\n-line 0\n+line zero\n',
+    });
+    // Equal contents share one blob.
+    await service.writeFile('b', { path: 'copy.bin', contentBase64: big.toString('base64') });
+    const blobs = (await store.readAll({ streamPrefix: 'blob:', limit: 1000 })).events;
+    expect(new Set(blobs.map((e) => e.stream)).size).toBe(3); // big, log v1, log v2
+    const bigSha = sha256Of(big);
+    expect(blobs.filter((e) => e.stream === `blob:${bigSha}`).map((e) => e.version)).toEqual([
+      1, 2, 3, 4, 5, 6, 7,
+    ]);
+
+    const check = async (s: ProjectService) => {
+      const at = (p: string, t?: string) => s.projection.fileAt(p, t ? new Date(t) : undefined)!;
+      expect((await s.content('data.bin', at('data.bin', v1.at))).equals(big)).toBe(true);
+      expect((await s.content('data.bin', at('data.bin'))).toString()).toBe('small now');
+      expect((await s.content('copy.bin', at('copy.bin'))).equals(big)).toBe(true);
+      expect((await s.content('log.txt', at('log.txt', log.at))).toString()).toBe(text + text);
+      expect((await s.content('log.txt', at('log.txt'))).toString()).toBe(
+        'line zero\n' + (text + text).slice('line 0\n'.length),
+      );
+    };
+    await check(service);
+    await close();
+    await check((await replica()).service);
+  }, 120_000);
+});
+
 describe('ProjectService', () => {
   it('refuses bad input with a clear code and stores nothing', async () => {
     const replica = await open('pg');
@@ -119,9 +161,9 @@ describe('ProjectService', () => {
       '409 diff_does_not_apply',
     );
     expect(await code(service.writeFile('a', { path: 'g.txt', deleted: true }))).toBe('404 not_found');
-    expect(await code(service.writeFile('a', { path: 'big', content: 'x'.repeat(600_000) }))).toBe(
-      '413 file_too_large',
-    );
+    expect(
+      await code(service.writeFile('a', { path: 'big', content: 'x'.repeat(DEFAULT_MAX_FILE_BYTES + 1) })),
+    ).toBe('413 file_too_large');
     expect(await code(service.annotate('a', { path: '../x', text: 'hi' }))).toBe('400 invalid_path');
     expect(await code(service.annotate('a', { path: 'f.txt', text: 'hi', severity: 'fatal' }))).toBe(
       '400 invalid_request',

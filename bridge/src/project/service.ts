@@ -2,14 +2,15 @@
 // packages are appended as events; reads come from the projection, which
 // follows the store on every replica (and applies this replica's own writes
 // at once, so a writer reads what it wrote).
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import {
+  catchUp,
   ConcurrencyError,
-  type Checkpoint,
   type EventStore,
   type StoredEvent,
   type Subscription,
 } from '../events/index.js';
+import { readBlob, sha256Of, storeBlob } from './blobs.js';
 import { applyUnifiedDiff, DiffError } from './diff.js';
 import { fileStream, InvalidPathError, normalisePath } from './path.js';
 import {
@@ -21,8 +22,10 @@ import {
   type Severity,
 } from './projection.js';
 
-/** Raw file size limit: the event (base64 + metadata) must stay under the store's 1 MiB. */
-export const MAX_FILE_BYTES = 512 * 1024;
+/** Default limit of one file's size (LIGHTHOUSE_FILE_MAX_BYTES). */
+export const DEFAULT_MAX_FILE_BYTES = 8 * 1024 * 1024;
+/** Up to this size the bytes travel inline in the FileChanged event; larger files become blobs. */
+export const INLINE_FILE_BYTES = 512 * 1024;
 const MAX_TEXT = 10_000;
 const MAX_CONTEXT_FILES = 1000;
 const SEVERITIES: Severity[] = ['info', 'warning', 'error'];
@@ -54,8 +57,6 @@ export interface WriteResult {
   at: string;
 }
 
-const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
-
 function path(input: unknown): string {
   try {
     return normalisePath(input);
@@ -76,17 +77,14 @@ export class ProjectService {
   readonly projection = new ProjectProjection();
   private subscription: Subscription | undefined;
 
-  constructor(private readonly store: EventStore) {}
+  constructor(
+    private readonly store: EventStore,
+    private readonly maxFileBytes = DEFAULT_MAX_FILE_BYTES,
+  ) {}
 
   async start(): Promise<void> {
     const types = [...PROJECT_EVENT_TYPES];
-    let after: Checkpoint | undefined;
-    for (;;) {
-      const page = await this.store.readAll({ after, types, limit: 1000 });
-      for (const e of page.events) this.projection.apply(e);
-      after = page.checkpoint;
-      if (page.events.length < 1000) break;
-    }
+    const after = await catchUp(this.store, { types }, (e) => this.projection.apply(e));
     this.subscription = this.store.subscribe({ from: after, types }, (e) => this.projection.apply(e));
   }
 
@@ -147,9 +145,7 @@ export class ProjectService {
         if (kind === 'content') bytes = Buffer.from(body.content as string, 'utf8');
         else if (kind === 'contentBase64') bytes = Buffer.from(body.contentBase64 as string, 'base64');
         else {
-          const current = exists
-            ? Buffer.from((last!.data as { contentBase64: string }).contentBase64, 'base64').toString('utf8')
-            : '';
+          const current = exists ? (await this.eventContent(last!)).toString('utf8') : '';
           try {
             bytes = Buffer.from(applyUnifiedDiff(current, body.diff as string), 'utf8');
           } catch (err) {
@@ -158,18 +154,16 @@ export class ProjectService {
             throw err;
           }
         }
-        if (bytes.length > MAX_FILE_BYTES)
-          throw new ProjectError(413, 'file_too_large', `files are limited to ${MAX_FILE_BYTES} bytes`);
+        if (bytes.length > this.maxFileBytes)
+          throw new ProjectError(413, 'file_too_large', `files are limited to ${this.maxFileBytes} bytes`);
+        const digest = sha256Of(bytes);
+        // A large file's chunks are durable before the event that makes it visible.
+        const asBlob = bytes.length > INLINE_FILE_BYTES;
+        if (asBlob) await storeBlob(this.store, bytes, digest);
+        const content = asBlob ? { blob: digest } : { contentBase64: bytes.toString('base64') };
         event = {
           type: 'FileChanged',
-          data: {
-            path: p,
-            contentBase64: bytes.toString('base64'),
-            sha256: sha256(bytes),
-            size: bytes.length,
-            agentId,
-            sessionId,
-          },
+          data: { path: p, ...content, sha256: digest, size: bytes.length, agentId, sessionId },
         };
       }
       try {
@@ -196,17 +190,20 @@ export class ProjectService {
     return all.length ? [all.at(-1)!] : [];
   }
 
-  /** The bytes of one version: from memory for the newest, otherwise read back from its event. */
+  /** The bytes of one version: from memory for the newest small file, otherwise read back from the store. */
   async content(path: string, v: FileVersion): Promise<Buffer> {
     if (v.content) return v.content;
     const [e] = await this.store.readStream(fileStream(path), { fromVersion: v.version, limit: 1 });
-    const bytes = Buffer.from(
-      (e?.data as { contentBase64?: string } | undefined)?.contentBase64 ?? '',
-      'base64',
-    );
-    if (!e || sha256(bytes) !== v.sha256)
+    const bytes = e ? await this.eventContent(e) : Buffer.alloc(0);
+    if (!e || sha256Of(bytes) !== v.sha256)
       throw new Error(`stored content of ${path}@${v.version} does not match`);
     return bytes;
+  }
+
+  /** The bytes a FileChanged event carries inline or names as a blob. */
+  private async eventContent(e: StoredEvent): Promise<Buffer> {
+    const d = e.data as { contentBase64?: string; blob?: string };
+    return d.blob !== undefined ? readBlob(this.store, d.blob) : Buffer.from(d.contentBase64 ?? '', 'base64');
   }
 
   async annotate(

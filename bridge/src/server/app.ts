@@ -47,7 +47,10 @@ export function createApp(s: BridgeServices): Express {
   });
   app.get('/readyz', async (_req, res) => {
     const ok = await s.ready().catch(() => false);
-    res.status(ok ? 200 : 503).json({ status: ok ? 'ready' : 'not_ready' });
+    // The operator reads configRevision to confirm a hot-reloaded policy or flag change.
+    res
+      .status(ok ? 200 : 503)
+      .json({ status: ok ? 'ready' : 'not_ready', configRevision: s.configRevision() });
   });
   app.get('/metrics', async (_req, res) => {
     res.set('content-type', s.metrics.registry.contentType).send(await s.metrics.registry.metrics());
@@ -57,14 +60,21 @@ export function createApp(s: BridgeServices): Express {
   });
 
   // Every body is JSON; the exact bytes are kept because signatures cover them.
-  app.use(
+  const json = (limit: number) =>
     express.json({
-      limit: s.config.bodyLimitBytes,
+      limit,
       type: () => true,
       verify: (req, _res, buf) => {
         (req as Request & { rawBody?: Buffer }).rawBody = buf;
       },
-    }),
+    });
+  const body = json(s.config.bodyLimitBytes);
+  // A file change carries the file in base64 (4/3 of its size) plus a little JSON.
+  const fileBody = json(
+    Math.max(s.config.bodyLimitBytes, Math.ceil((s.config.fileMaxBytes * 4) / 3) + 65_536),
+  );
+  app.use((req, res, next) =>
+    (req.method === 'POST' && req.path === '/v1/files' ? fileBody : body)(req, res, next),
   );
 
   for (const make of bearerRouters) app.use(make(s));

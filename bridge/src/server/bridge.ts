@@ -10,6 +10,7 @@ import { Authenticator } from '../auth/middleware.js';
 import { NonceStore, nonceMigrations } from '../auth/nonces.js';
 import { RevocationList } from '../auth/revocations.js';
 import type { BridgeConfig } from '../config/env.js';
+import { configRevision } from '../config/config-revision.js';
 import { PolicySource } from '../config/policy-source.js';
 import { ElicitationMetrics } from '../elicitation/metrics.js';
 import { ElicitationService } from '../elicitation/service.js';
@@ -116,7 +117,7 @@ export async function createBridgeServices(
     });
     await elicitations.start();
     stops.unshift(() => elicitations.close());
-    const project = new ProjectService(store);
+    const project = new ProjectService(store, config.fileMaxBytes);
     await project.start();
     stops.unshift(() => project.close());
 
@@ -197,6 +198,7 @@ export async function createBridgeServices(
         await store.db.query('SELECT 1 FROM auth_nonces LIMIT 1');
         return true;
       },
+      configRevision: () => configRevision({ policy: policy.appliedText, flags: flags.flags.appliedText }),
     };
     const stop = async () => {
       for (const s of stops) {

@@ -1,9 +1,16 @@
 // Graceful shutdown: stop accepting, let in-flight requests finish (bounded),
-// run the registered closers (flush events, close the pool), then exit 0.
+// run the registered closers (flush events, close the pool), then exit. Every
+// step is bounded: a closer that never settles, or a handle left open after
+// them, must not keep a terminating pod (or a test run) waiting.
 import type { Server } from 'node:http';
 import type { Logger } from '../logging/logger.js';
 
 export type Closer = () => Promise<void>;
+
+/** How long the closers may take after the request grace period. */
+export const CLOSE_TIMEOUT_MS = 10_000;
+/** How long the process may stay up after a clean shutdown before it is ended. */
+export const LINGER_MS = 1_000;
 
 export function handleShutdown(
   server: Server,
@@ -23,6 +30,11 @@ export function handleShutdown(
       server.closeAllConnections();
     }, timeoutMs);
     forced.unref();
+    const deadline = setTimeout(() => {
+      logger.error('shutdown did not finish in time; exiting', { afterMs: timeoutMs + CLOSE_TIMEOUT_MS });
+      process.exit(1);
+    }, timeoutMs + CLOSE_TIMEOUT_MS);
+    deadline.unref();
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     onStopAccepting();
     server.closeIdleConnections();
@@ -37,8 +49,15 @@ export function handleShutdown(
       }
     }
     clearTimeout(forced);
+    clearTimeout(deadline);
     logger.info('stopped', { code });
     process.exitCode = code;
+    // Normally nothing is left and the process ends here; an unref'd timer only
+    // fires when some forgotten handle still keeps it alive.
+    setTimeout(() => {
+      logger.warn('a handle kept the process alive after shutdown; exiting', { afterMs: LINGER_MS });
+      process.exit(code);
+    }, LINGER_MS).unref();
   };
   process.once('SIGTERM', () => void stop('SIGTERM'));
   process.once('SIGINT', () => void stop('SIGINT'));

@@ -40,4 +40,6 @@ export interface BridgeServices {
   version: string;
   /** Store reachable and migrated. */
   ready(): Promise<boolean>;
+  /** Revision of the policy.yaml + flags.yaml in force (config/config-revision.ts). */
+  configRevision(): string;
 }

@@ -65,3 +65,15 @@ export function classifyError(err: unknown): unknown {
   }
   return err;
 }
+
+/** Runs one driver call; its failure is rethrown as `classify` sees it. */
+export async function classified<T>(
+  call: () => Promise<T>,
+  classify: (err: unknown) => unknown = classifyError,
+): Promise<T> {
+  try {
+    return await call();
+  } catch (err) {
+    throw classify(err);
+  }
+}

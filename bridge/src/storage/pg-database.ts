@@ -2,7 +2,7 @@
 // of its own, so one extra client listens and reconnects by itself.
 import pg from 'pg';
 import type { Database, Migration, QueryResult, Queryable } from './database.js';
-import { StoreUnavailableError, classifyError } from './errors.js';
+import { StoreUnavailableError, classified, classifyError } from './errors.js';
 import { applyMigrations, type ScriptTransaction } from './migrations.js';
 
 type Listener = (payload: string) => void;
@@ -11,22 +11,16 @@ function quoteIdent(name: string): string {
   return `"${name.replaceAll('"', '""')}"`;
 }
 
+function toResult<R>(r: pg.QueryResult): QueryResult<R> {
+  return { rows: r.rows as R[], rowCount: r.rowCount ?? r.rows.length };
+}
+
 function wrap(client: pg.ClientBase): ScriptTransaction {
   return {
-    async query<R>(sql: string, params?: unknown[]): Promise<QueryResult<R>> {
-      try {
-        const r = await client.query(sql, params);
-        return { rows: r.rows as R[], rowCount: r.rowCount ?? r.rows.length };
-      } catch (err) {
-        throw classifyError(err);
-      }
-    },
-    async exec(sql: string): Promise<void> {
-      try {
-        await client.query(sql);
-      } catch (err) {
-        throw classifyError(err);
-      }
+    query: async <R>(sql: string, params?: unknown[]) =>
+      toResult<R>(await classified(() => client.query(sql, params))),
+    exec: async (sql: string) => {
+      await classified(() => client.query(sql));
     },
   };
 }
@@ -149,12 +143,7 @@ export class PgDatabase implements Database {
   }
 
   async query<R = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<QueryResult<R>> {
-    try {
-      const r = await this.pool.query(sql, params);
-      return { rows: r.rows as R[], rowCount: r.rowCount ?? r.rows.length };
-    } catch (err) {
-      throw classifyError(err);
-    }
+    return toResult<R>(await classified(() => this.pool.query(sql, params)));
   }
 
   transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
@@ -162,12 +151,7 @@ export class PgDatabase implements Database {
   }
 
   private async inTransaction<T>(fn: (tx: ScriptTransaction) => Promise<T>): Promise<T> {
-    let client: pg.PoolClient;
-    try {
-      client = await this.pool.connect();
-    } catch (err) {
-      throw classifyError(err);
-    }
+    const client = await classified(() => this.pool.connect());
     let broken: Error | undefined;
     // A server that dies between two statements makes the checked-out client emit
     // 'error'; the next statement fails with it, so the event itself is only noted.

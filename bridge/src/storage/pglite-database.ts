@@ -5,7 +5,7 @@ import { PGlite } from '@electric-sql/pglite';
 import type { Transaction } from '@electric-sql/pglite';
 import type { Database, Migration, QueryResult, Queryable } from './database.js';
 import { lockDataDir } from './data-dir-lock.js';
-import { StoreUnavailableError, classifyError } from './errors.js';
+import { StoreUnavailableError, classified, classifyError } from './errors.js';
 import { applyMigrations, type ScriptTransaction } from './migrations.js';
 
 interface PGliteResults {
@@ -29,19 +29,10 @@ function classify(err: unknown): unknown {
 
 function wrap(tx: Transaction): ScriptTransaction {
   return {
-    async query<R>(sql: string, params?: unknown[]): Promise<QueryResult<R>> {
-      try {
-        return toResult<R>(await tx.query(sql, params));
-      } catch (err) {
-        throw classify(err);
-      }
-    },
-    async exec(sql: string): Promise<void> {
-      try {
-        await tx.exec(sql);
-      } catch (err) {
-        throw classify(err);
-      }
+    query: async <R>(sql: string, params?: unknown[]) =>
+      toResult<R>(await classified(() => tx.query(sql, params), classify)),
+    exec: async (sql: string) => {
+      await classified(() => tx.exec(sql), classify);
     },
   };
 }
@@ -74,19 +65,11 @@ export class PGliteDatabase implements Database {
   }
 
   async query<R = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<QueryResult<R>> {
-    try {
-      return toResult<R>(await this.pg.query(sql, params));
-    } catch (err) {
-      throw classify(err);
-    }
+    return toResult<R>(await classified(() => this.pg.query(sql, params), classify));
   }
 
-  async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
-    try {
-      return await this.pg.transaction((tx) => fn(wrap(tx)));
-    } catch (err) {
-      throw classify(err);
-    }
+  transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
+    return classified(() => this.pg.transaction((tx) => fn(wrap(tx))), classify);
   }
 
   async listen(channel: string, onPayload: (payload: string) => void): Promise<() => Promise<void>> {

@@ -1,8 +1,18 @@
 // A private PostgreSQL server for tests: Debian's server binaries, its own
 // cluster in a temp dir, a free loopback port. Never depends on a server left
-// running by hand.
+// running by hand, and never leaves one behind: a server stops when the process
+// that started it exits, and one whose owner was killed outright is reaped the
+// next time any server starts.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import {
+  chownSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -59,9 +69,54 @@ function asPostgres(cmd: string, args: string[]): void {
   }
 }
 
+const DIR_PREFIX = 'lighthouse-pg-';
+/** Written into the data directory: the pid of the process that owns the server. */
+const OWNER_FILE = 'lighthouse-owner.pid';
+
+/** Whether a process with this pid exists (EPERM: it does, owned by someone else). */
+export function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function stopAndRemove(dataDir: string): void {
+  if (existsSync(path.join(dataDir, 'postmaster.pid'))) {
+    try {
+      asPostgres(path.join(binDir(), 'pg_ctl'), ['-D', dataDir, '-m', 'immediate', '-w', 'stop']);
+    } catch {
+      /* already stopped: its postmaster.pid was stale */
+    }
+  }
+  rmSync(dataDir, { recursive: true, force: true });
+}
+
+/** Stops and deletes test servers under `parent` whose owning process is gone; returns their data directories. */
+export function reapOrphanedServers(parent = tmpdir()): string[] {
+  const reaped: string[] = [];
+  for (const name of readdirSync(parent)) {
+    if (!name.startsWith(DIR_PREFIX)) continue;
+    const dataDir = path.join(parent, name);
+    let owner: number;
+    try {
+      owner = Number(readFileSync(path.join(dataDir, OWNER_FILE), 'utf8'));
+    } catch {
+      continue; // still being created, or not ours
+    }
+    if (!Number.isInteger(owner) || processAlive(owner)) continue;
+    stopAndRemove(dataDir);
+    reaped.push(dataDir);
+  }
+  return reaped;
+}
+
 export async function startPostgres(options: StartOptions = {}): Promise<PostgresServer> {
   const bin = binDir();
-  const dataDir = mkdtempSync(path.join(tmpdir(), 'lighthouse-pg-'));
+  reapOrphanedServers();
+  const dataDir = mkdtempSync(path.join(tmpdir(), DIR_PREFIX));
   if (isRoot) {
     const uid = Number(execFileSync('id', ['-u', 'postgres'], { encoding: 'utf8' }).trim());
     const gid = Number(execFileSync('id', ['-g', 'postgres'], { encoding: 'utf8' }).trim());
@@ -85,6 +140,9 @@ export async function startPostgres(options: StartOptions = {}): Promise<Postgre
     ]);
   const kill = (mode: 'fast' | 'immediate' = 'fast') =>
     asPostgres(pgCtl, ['-D', dataDir, '-m', mode, '-w', 'stop']);
+  writeFileSync(path.join(dataDir, OWNER_FILE), String(process.pid));
+  const onExit = () => stopAndRemove(dataDir);
+  process.once('exit', onExit);
   start();
   return {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
@@ -97,6 +155,7 @@ export async function startPostgres(options: StartOptions = {}): Promise<Postgre
       start();
     },
     stop() {
+      process.removeListener('exit', onExit);
       try {
         kill('fast');
       } finally {

@@ -14,7 +14,7 @@ export function sampleBridge(spec: Partial<LighthouseBridgeSpec> = {}): Lighthou
       database: { external: { secretRef: { name: 'pg', key: 'uri' } } },
       fuse: { enabled: true, mountPath: '/mnt/lighthouse/project' },
       networkPolicy: { enabled: true },
-      rollout: { autoRollback: true, progressDeadlineSeconds: 600 },
+      rollout: { autoRollback: true, progressDeadlineSeconds: 600, maxSurge: 1, maxUnavailable: 0 },
       paused: false,
       ...spec,
     },

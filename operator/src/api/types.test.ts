@@ -46,7 +46,7 @@ const fullSpec: LighthouseBridgeSpec = {
   },
   policy: {},
   featureFlags: { f: { mode: 'percentage', percentage: 10, agents: ['a'] } },
-  rollout: { autoRollback: true, progressDeadlineSeconds: 600 },
+  rollout: { autoRollback: true, progressDeadlineSeconds: 600, maxSurge: '25%', maxUnavailable: 0 },
   paused: false,
 };
 
@@ -69,6 +69,8 @@ const fullStatus: LighthouseBridgeStatus = {
   database: { mode: 'managed', cluster: 'x-db', ready: true },
   currentRevision: 'abc',
   lastGoodRevision: 'abc',
+  configRevision: 'c1',
+  appliedConfigRevision: 'c1',
   lastRollout: { revision: 'abc', startedAt: 't', finishedAt: 't', result: 'Succeeded' },
 };
 

@@ -77,7 +77,13 @@ export interface LighthouseBridgeSpec {
   };
   policy?: Record<string, unknown>;
   featureFlags?: Record<string, FeatureFlag>;
-  rollout: { autoRollback: boolean; progressDeadlineSeconds: number };
+  rollout: {
+    autoRollback: boolean;
+    progressDeadlineSeconds: number;
+    /** Deployment-style int-or-string: a count or a percentage such as '25%'. */
+    maxSurge: number | string;
+    maxUnavailable: number | string;
+  };
   paused: boolean;
 }
 
@@ -106,6 +112,7 @@ export type ConditionType = (typeof CONDITION_TYPES)[number];
 export const PHASES = [
   'Pending',
   'Provisioning',
+  'Progressing',
   'Running',
   'Degraded',
   'RollingBack',
@@ -126,6 +133,9 @@ export interface LighthouseBridgeStatus {
   currentRevision?: string;
   /** Written by rollouts (issue 10): the last template that became available. */
   lastGoodRevision?: string;
+  /** Revision of the policy + flags in the ConfigMap, and the one every ready bridge has loaded. */
+  configRevision?: string;
+  appliedConfigRevision?: string;
   lastRollout?: {
     revision: string;
     startedAt: string;

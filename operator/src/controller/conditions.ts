@@ -30,6 +30,3 @@ export function setConditions(
 export function conditionOf(conditions: Condition[] | undefined, type: ConditionType): Condition | undefined {
   return conditions?.find((c) => c.type === type);
 }
-
-export const isTrue = (conditions: Condition[] | undefined, type: ConditionType) =>
-  conditionOf(conditions, type)?.status === 'True';

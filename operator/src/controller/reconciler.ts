@@ -3,6 +3,7 @@
 // children look like; this file only compares, applies and observes.
 import type {
   KubernetesObject,
+  V1ConfigMap,
   V1Deployment,
   V1PersistentVolumeClaim,
   V1Secret,
@@ -16,7 +17,9 @@ import { isNotFound, KubeApiError, type RestClient } from '../kube/rest.js';
 import { buildAuthSecret } from '../specs/auth-secret.js';
 import type { CnpgCluster } from '../specs/cnpg-cluster.js';
 import { childNames, FIELD_MANAGER } from '../specs/labels.js';
+import { configRevisionOf } from '../specs/config-map.js';
 import { canonicalJson } from '../specs/revision.js';
+import { probeConfig } from '../rollout/config-probe.js';
 import { RevisionHistory } from '../rollout/history.js';
 import { planRollout, rememberIfGood } from '../rollout/planner.js';
 import { rollbackEvents, withRollout } from '../rollout/status.js';
@@ -24,7 +27,7 @@ import { ChildApplier, informerKey } from './children.js';
 import { databaseStatus, type DatabaseObservation, type ExternalSecretState } from './database-status.js';
 import { desiredChildren } from './desired.js';
 import { transitionEvents, type BridgeEvent, type EventRecorder } from './events.js';
-import { computeStatus } from './status.js';
+import { bridgeAvailability, computeStatus } from './status.js';
 
 export interface ServedApis {
   cnpg(): boolean;
@@ -95,11 +98,13 @@ export class Reconciler {
     const database = databaseStatus(observation);
     const deployment = liveDeployment();
     const now = new Date().toISOString();
+    const config = await this.observeConfig(lhb, applied, deployment, revision, log);
     const computed = computeStatus({
       lhb,
       now,
       revision,
       database,
+      config,
       ...(deployment ? { deployment } : {}),
       ...(applyError ? { applyError } : {}),
     });
@@ -127,7 +132,46 @@ export class Reconciler {
     const waitingOnCnpg = observation.mode === 'managed' && !observation.cnpgInstalled;
     return {
       phase: status.phase,
-      ...(waitingOnSecret ? { requeueAfterMs: 15_000 } : waitingOnCnpg ? { requeueAfterMs: 60_000 } : {}),
+      ...(config.pending
+        ? { requeueAfterMs: 2_000 }
+        : waitingOnSecret
+          ? { requeueAfterMs: 15_000 }
+          : waitingOnCnpg
+            ? { requeueAfterMs: 60_000 }
+            : {}),
+    };
+  }
+
+  /**
+   * The config revision the bridges run. Pods started for the current template
+   * read the ConfigMap applied before them; after a policy- or flag-only change
+   * the bridges hot-reload it, which only their /readyz can confirm.
+   */
+  private async observeConfig(
+    lhb: LighthouseBridge,
+    applied: KubernetesObject[],
+    deployment: V1Deployment | undefined,
+    revision: string,
+    log: Logger,
+  ): Promise<{ desired: string; applied?: string; pending?: string }> {
+    const desired = configRevisionOf(applied.find((o) => o.kind === 'ConfigMap') as V1ConfigMap);
+    const prev = lhb.status;
+    const kept = prev?.appliedConfigRevision ? { applied: prev.appliedConfigRevision } : {};
+    if (lhb.spec.paused || !bridgeAvailability(deployment, revision).available) return { desired, ...kept };
+    const freshPods =
+      !prev?.appliedConfigRevision ||
+      prev.currentRevision !== revision ||
+      (prev.lastRollout?.revision === revision && prev.lastRollout.result === 'Progressing');
+    if (freshPods || prev.appliedConfigRevision === desired) return { desired, applied: desired };
+    const probe = await probeConfig(this.deps.rest, lhb, desired).catch((err: unknown) => {
+      log.warn('reading the bridges’ config revision failed', { error: String(err) });
+      return { ready: 0, applied: 0 };
+    });
+    if (probe.ready > 0 && probe.applied === probe.ready) return { desired, applied: desired };
+    return {
+      desired,
+      ...kept,
+      pending: `${probe.applied}/${probe.ready} ready bridges have loaded config ${desired}`,
     };
   }
 

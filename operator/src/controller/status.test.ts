@@ -93,6 +93,63 @@ describe('computeStatus', () => {
     });
   });
 
+  it('replacing a good revision is phase Progressing (Reconciling=True) until the new one is available', () => {
+    const good = computeStatus({
+      lhb: sampleBridge(),
+      now: 't1',
+      revision: 'r1',
+      database: dbReady,
+      deployment: deployment('r1', 2),
+    });
+    const rolling = computeStatus({
+      lhb: withStatus(sampleBridge(), good),
+      now: 't2',
+      revision: 'r2',
+      database: dbReady,
+      deployment: deployment('r2', 1, { updatedReplicas: 1, replicas: 3 }),
+    });
+    expect(rolling.phase).toBe('Progressing');
+    expect(conditionOf(rolling.conditions, 'Reconciling')).toMatchObject({ status: 'True' });
+    expect(rolling.lastRollout).toEqual({ revision: 'r2', startedAt: 't2', result: 'Progressing' });
+    const done = computeStatus({
+      lhb: withStatus(sampleBridge(), rolling),
+      now: 't3',
+      revision: 'r2',
+      database: dbReady,
+      deployment: deployment('r2', 2),
+    });
+    expect(done.phase).toBe('Running');
+    expect(done.lastRollout).toEqual({
+      revision: 'r2',
+      startedAt: 't2',
+      finishedAt: 't3',
+      result: 'Succeeded',
+    });
+  });
+
+  it('a config change the bridges have not confirmed keeps Reconciling=True (ConfigPending), phase Progressing', () => {
+    const inputs = { now: 't', revision: 'r1', database: dbReady, deployment: deployment('r1', 2) };
+    const pending = computeStatus({
+      lhb: sampleBridge(),
+      ...inputs,
+      config: { desired: 'c2', applied: 'c1', pending: '1/2 ready bridges have loaded config c2' },
+    });
+    expect(pending).toMatchObject({
+      phase: 'Progressing',
+      configRevision: 'c2',
+      appliedConfigRevision: 'c1',
+    });
+    expect(conditionOf(pending.conditions, 'Ready')).toMatchObject({ status: 'True' });
+    expect(conditionOf(pending.conditions, 'Reconciling')).toMatchObject({
+      status: 'True',
+      reason: 'ConfigPending',
+      message: '1/2 ready bridges have loaded config c2',
+    });
+    const done = computeStatus({ lhb: sampleBridge(), ...inputs, config: { desired: 'c2', applied: 'c2' } });
+    expect(done).toMatchObject({ phase: 'Running', configRevision: 'c2', appliedConfigRevision: 'c2' });
+    expect(conditionOf(done.conditions, 'Reconciling')).toMatchObject({ status: 'False' });
+  });
+
   it('a failed rollout is Degraded and Stalled', () => {
     const d = deployment('r1', 1, {
       updatedReplicas: 1,

@@ -25,6 +25,8 @@ export interface StatusInputs {
   deployment?: V1Deployment;
   /** Applying children failed; terminal errors (invalid, forbidden) stall the resource. */
   applyError?: { message: string; terminal: boolean };
+  /** The ConfigMap's config revision, the one the bridges confirmed, and why not yet (if not). */
+  config?: { desired: string; applied?: string; pending?: string };
 }
 
 interface Availability {
@@ -101,6 +103,7 @@ export function computeStatus(i: StatusInputs): LighthouseBridgeStatus {
       ? { reason: 'ProgressDeadlineExceeded', message: bridge.message }
       : undefined;
   const ready = database.ready && bridge.available && !i.applyError;
+  const configPending = paused ? undefined : i.config?.pending;
 
   let readyCond: ConditionInput;
   if (ready)
@@ -127,9 +130,11 @@ export function computeStatus(i: StatusInputs): LighthouseBridgeStatus {
             reason: 'Paused',
             message: 'spec.paused is true: children are not reconciled',
           }
-        : ready || stalledReason
-          ? { type: 'Reconciling', status: 'False', reason: ready ? 'Reconciled' : 'Stalled', message: '' }
-          : { type: 'Reconciling', status: 'True', reason: readyCond.reason, message: readyCond.message },
+        : ready && configPending
+          ? { type: 'Reconciling', status: 'True', reason: 'ConfigPending', message: configPending }
+          : ready || stalledReason
+            ? { type: 'Reconciling', status: 'False', reason: ready ? 'Reconciled' : 'Stalled', message: '' }
+            : { type: 'Reconciling', status: 'True', reason: readyCond.reason, message: readyCond.message },
       stalledReason
         ? { type: 'Stalled', status: 'True', ...stalledReason }
         : { type: 'Stalled', status: 'False', reason: 'Progressing', message: '' },
@@ -153,16 +158,19 @@ export function computeStatus(i: StatusInputs): LighthouseBridgeStatus {
     now,
   );
 
+  const rollout = nextRollout(prev, revision, bridge, now);
+  // A new revision replacing one that was good: Progressing; a first start: Provisioning.
+  const replacing = !!prev.lastGoodRevision && prev.lastGoodRevision !== revision;
   let phase: Phase;
   if (paused) phase = 'Paused';
   else if (stalledReason && !bridge.deadlineExceeded) phase = 'Failed';
   else if (bridge.deadlineExceeded) phase = 'Degraded';
-  else if (ready) phase = 'Running';
+  else if (ready) phase = configPending ? 'Progressing' : 'Running';
   else if (!database.ready) phase = 'Pending';
+  else if (replacing && rollout.result === 'Progressing') phase = 'Progressing';
   else phase = 'Provisioning';
 
   const mode = databaseMode(lhb.spec);
-  const rollout = nextRollout(prev, revision, bridge, now);
   return {
     ...(lhb.metadata.generation !== undefined ? { observedGeneration: lhb.metadata.generation } : {}),
     phase,
@@ -182,6 +190,8 @@ export function computeStatus(i: StatusInputs): LighthouseBridgeStatus {
         ? { lastGoodRevision: prev.lastGoodRevision }
         : {}),
     lastRollout: rollout,
+    ...(i.config ? { configRevision: i.config.desired } : {}),
+    ...(i.config?.applied ? { appliedConfigRevision: i.config.applied } : {}),
   };
 }
 

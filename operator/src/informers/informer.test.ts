@@ -87,6 +87,33 @@ describe('Informer', () => {
     await inf.stop();
   });
 
+  it('lists in pages, and starts over when a continue token has expired', async () => {
+    const queries: Record<string, string | undefined>[] = [];
+    const { source, calls } = scripted(
+      [
+        { metadata: { resourceVersion: '10', continue: 'p2' }, items: [obj('a', '5'), obj('b', '6')] },
+        new KubeApiError(410, 'Expired', 'continue token expired'),
+        { metadata: { resourceVersion: '20', continue: 'q2' }, items: [obj('a', '5'), obj('b', '6')] },
+        { metadata: { resourceVersion: '20' }, items: [obj('c', '19')] },
+      ],
+      [],
+    );
+    const list = source.list.bind(source);
+    source.list = (query) => (queries.push(query), list(query));
+    const inf = new Informer(source, { name: 't', backoffInitialMs: 1, listPageSize: 2 });
+    await inf.start();
+    await until(() => calls.includes('watch@20'));
+    expect(queries.map((q) => [q.limit, q.continue])).toEqual([
+      ['2', undefined],
+      ['2', 'p2'],
+      ['2', undefined],
+      ['2', 'q2'],
+    ]);
+    expect(calls).toEqual(['list', 'list', 'list', 'list', 'watch@20']);
+    expect(inf.list().map((o) => o.metadata!.name)).toEqual(['a', 'b', 'c']);
+    await inf.stop();
+  });
+
   it('reports a dead watch as unhealthy, retries with backoff and recovers', async () => {
     const { source, calls } = scripted(
       [{ metadata: { resourceVersion: '1' }, items: [] }],

@@ -25,6 +25,8 @@ export interface InformerOptions<T> {
   /** Drops what the operator never reads (managedFields, Secret data) to keep the cache small. */
   transform?: (obj: T) => T;
   relistIntervalMs?: number;
+  /** Items per list request (default 500, as client-go's reflector): bounds what one response holds in memory. */
+  listPageSize?: number;
   watchTimeoutSeconds?: number;
   backoffInitialMs?: number;
   backoffMaxMs?: number;
@@ -159,24 +161,35 @@ export class Informer<T extends KubernetesObject> {
   }
 
   private async relist(): Promise<void> {
-    const list = await this.source.list({ labelSelector: this.options.labelSelector });
     const seen = new Set<string>();
-    for (const raw of list.items) {
-      const obj = this.transform(raw);
-      const key = keyOf(obj);
-      seen.add(key);
-      const old = this.cache.get(key);
-      this.cache.set(key, obj);
-      if (!old) this.emit('add', obj);
-      else if (rv(old) !== rv(obj)) this.emit('update', obj);
-    }
+    let token: string | undefined;
+    let resourceVersion: string | undefined;
+    do {
+      // An expired continue token is a 410, which run() answers with a fresh relist.
+      const page = await this.source.list({
+        labelSelector: this.options.labelSelector,
+        limit: String(this.options.listPageSize ?? 500),
+        continue: token,
+      });
+      for (const raw of page.items) {
+        const obj = this.transform(raw);
+        const key = keyOf(obj);
+        seen.add(key);
+        const old = this.cache.get(key);
+        this.cache.set(key, obj);
+        if (!old) this.emit('add', obj);
+        else if (rv(old) !== rv(obj)) this.emit('update', obj);
+      }
+      resourceVersion = page.metadata.resourceVersion;
+      token = page.metadata.continue || undefined;
+    } while (token);
     for (const [key, old] of this.cache) {
       if (!seen.has(key)) {
         this.cache.delete(key);
         this.emit('delete', old);
       }
     }
-    this.resourceVersion = list.metadata.resourceVersion;
+    this.resourceVersion = resourceVersion;
     this.lastListAt = Date.now();
     this.recovered();
     if (!this.synced) {

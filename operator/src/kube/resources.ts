@@ -31,8 +31,6 @@ export const RESOURCES = {
   event: type('v1', 'Event', 'events'),
 } as const;
 
-export type ResourceName = keyof typeof RESOURCES;
-
 export function typeOfKind(apiVersion: string, kind: string): ResourceType {
   const found = Object.values(RESOURCES).find((r) => r.apiVersion === apiVersion && r.kind === kind);
   if (!found) throw new Error(`unknown resource type ${apiVersion} ${kind}`);

@@ -1,9 +1,10 @@
 import { describe, expect, it } from '@jest/globals';
+import type { V1ControllerRevision } from '@kubernetes/client-node';
 
 import { sampleBridge } from '../api/fixture.js';
 import type { LighthouseBridge } from '../api/types.js';
 import { buildDeployment } from '../specs/deployment.js';
-import { buildControllerRevision, revisionName } from './history.js';
+import { buildControllerRevision, revisionName, revisionsToPrune } from './history.js';
 
 const lhb: LighthouseBridge = {
   ...sampleBridge(),
@@ -22,5 +23,32 @@ describe('buildControllerRevision', () => {
     ]);
     expect(cr.data).toEqual({ template: deployment.spec!.template });
     expect(cr.revision).toBe(7);
+  });
+});
+
+describe('revisionsToPrune', () => {
+  const cr = (rev: string, generation: number, uid = 'uid-1', created = '2026-01-01T00:00:00Z') =>
+    ({
+      metadata: { name: `b-bridge-${rev}`, ownerReferences: [{ uid }], creationTimestamp: created },
+      revision: generation,
+    }) as unknown as V1ControllerRevision;
+
+  it('keeps the newest by generation and deletes the rest', () => {
+    const stored = [cr('a', 1), cr('c', 3), cr('b', 2), cr('d', 4)];
+    expect(revisionsToPrune(lhb, stored, 2, new Set())).toEqual(['b-bridge-b', 'b-bridge-a']);
+    expect(revisionsToPrune(lhb, stored, 4, new Set())).toEqual([]);
+  });
+
+  it('never deletes a protected revision (current, last good), nor another owner’s objects', () => {
+    const stored = [cr('a', 1), cr('b', 2), cr('c', 3), cr('x', 0, 'uid-other')];
+    expect(revisionsToPrune(lhb, stored, 1, new Set(['a']))).toEqual(['b-bridge-b']);
+  });
+
+  it('orders equal generations by creation time', () => {
+    const stored = [
+      cr('old', 5, 'uid-1', '2026-01-01T00:00:00Z'),
+      cr('new', 5, 'uid-1', '2026-01-02T00:00:00Z'),
+    ];
+    expect(revisionsToPrune(lhb, stored, 1, new Set())).toEqual(['b-bridge-old']);
   });
 });

@@ -64,5 +64,6 @@ export async function rememberIfGood(
   if (status.lastGoodRevision !== plan.revision) return false;
   const deployment = plan.applied.find(isDeployment);
   if (!deployment?.spec) return false;
-  return history.remember(lhb, plan.revision, deployment.spec.template);
+  const protect = [status.currentRevision, lhb.status?.lastGoodRevision].filter((r): r is string => !!r);
+  return history.remember(lhb, plan.revision, deployment.spec.template, protect);
 }

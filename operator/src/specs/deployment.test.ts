@@ -8,6 +8,18 @@ import { REVISION_ANNOTATION } from './revision.js';
 const container = (cs: V1Container[] | undefined, name: string) => cs?.find((c) => c.name === name);
 
 describe('buildDeployment', () => {
+  it('takes the rolling update budget from spec.rollout, without changing the pod template', () => {
+    const base = buildDeployment(sampleBridge());
+    const rollout = { autoRollback: true, progressDeadlineSeconds: 600, maxSurge: '50%', maxUnavailable: 1 };
+    const custom = buildDeployment(sampleBridge({ rollout }));
+    expect(custom.deployment.spec!.strategy).toEqual({
+      type: 'RollingUpdate',
+      rollingUpdate: { maxUnavailable: 1, maxSurge: '50%' },
+    });
+    // The budget is how to roll out, not what runs: no new revision, no restart.
+    expect(custom.deployment.spec!.template).toEqual(base.deployment.spec!.template);
+  });
+
   it('runs `lighthouse serve` on port 8765 with probes, resources and a restricted security context', () => {
     const { deployment } = buildDeployment(sampleBridge());
     expect(deployment.metadata).toMatchObject({ name: 'demo-bridge', namespace: 'team-a' });

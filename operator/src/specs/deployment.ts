@@ -256,7 +256,13 @@ export function buildDeployment(lhb: LighthouseBridge): DesiredDeployment {
       // The embedded store is a single writer on a ReadWriteOnce volume: never two pods at once.
       strategy: embedded
         ? { type: 'Recreate' }
-        : { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
+        : {
+            type: 'RollingUpdate',
+            rollingUpdate: {
+              maxUnavailable: lhb.spec.rollout.maxUnavailable,
+              maxSurge: lhb.spec.rollout.maxSurge,
+            },
+          },
       progressDeadlineSeconds: lhb.spec.rollout.progressDeadlineSeconds,
       revisionHistoryLimit: 10,
       template,

@@ -32,6 +32,12 @@ export function selectorLabels(lhb: LighthouseBridge, component: Component): Rec
   };
 }
 
+/** A label selector string (`k=v,k=v`) matching all of `labels`. */
+export const labelSelector = (labels: Record<string, string>): string =>
+  Object.entries(labels)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(',');
+
 export function labels(lhb: LighthouseBridge, component: Component): Record<string, string> {
   return {
     ...selectorLabels(lhb, component),

@@ -28,6 +28,15 @@ describe('buildNetworkPolicy', () => {
         ports: [{ protocol: 'TCP', port: 8765 }],
       },
       {
+        from: [
+          {
+            namespaceSelector: {},
+            podSelector: { matchLabels: { 'app.kubernetes.io/name': 'lighthouse-operator' } },
+          },
+        ],
+        ports: [{ protocol: 'TCP', port: 8765 }],
+      },
+      {
         from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } }],
         ports: [{ protocol: 'TCP', port: 8765 }],
       },

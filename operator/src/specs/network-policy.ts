@@ -9,6 +9,7 @@ import type { LighthouseBridge } from '../api/types.js';
 import { BRIDGE_PORT, childMetadata, childNames, selectorLabels } from './labels.js';
 
 const NAMESPACE_NAME = 'kubernetes.io/metadata.name';
+const OPERATOR_NAME = 'lighthouse-operator';
 const tcp = (port: number) => ({ protocol: 'TCP', port });
 
 function callers(lhb: LighthouseBridge): V1NetworkPolicyPeer[] {
@@ -44,7 +45,16 @@ function egress(lhb: LighthouseBridge): V1NetworkPolicyEgressRule[] {
 
 export function buildNetworkPolicy(lhb: LighthouseBridge): V1NetworkPolicy | undefined {
   if (!lhb.spec.networkPolicy.enabled) return undefined;
-  const ingress = [{ from: callers(lhb), ports: [tcp(BRIDGE_PORT)] }];
+  const ingress = [
+    { from: callers(lhb), ports: [tcp(BRIDGE_PORT)] },
+    // The operator reads /readyz to confirm a hot-reloaded policy (the chart's operator pods carry this label).
+    {
+      from: [
+        { namespaceSelector: {}, podSelector: { matchLabels: { 'app.kubernetes.io/name': OPERATOR_NAME } } },
+      ],
+      ports: [tcp(BRIDGE_PORT)],
+    },
+  ];
   const metricsNamespace = lhb.spec.networkPolicy.metricsNamespace;
   if (metricsNamespace) {
     // /metrics is served on the API port, so scrapers get that port (and nothing else).

@@ -19,6 +19,25 @@ describe('reportRows', () => {
     expect(rows[0]).toMatchObject({ value: null, ratio: null, met: false });
   });
 
+  it('splits the CPU time of a request between bridge, PostgreSQL and load generator, beside the echo', () => {
+    const rows = reportRows('bridge', {
+      figures: [
+        { name: 'express echo', rps: 1000, cpuMicrosPerRequest: { server: 60, client: 40 } },
+        { name: 'bridge validate, cache hit', rps: 400, cpuMicrosPerRequest: { server: 170, database: 110, client: 100 } },
+      ],
+    });
+    expect(rows.find((r) => r.figure.includes('cache hit: CPU per request'))).toMatchObject({
+      value: 170,
+      unit: 'µs / 110 µs / 100 µs',
+      baseline: 100,
+      ratio: 3.8,
+    });
+    expect(rows.find((r) => r.figure.startsWith('bare Express echo: CPU'))).toMatchObject({
+      value: 60,
+      unit: 'µs / 40 µs',
+    });
+  });
+
   it('has nothing to say about an unknown benchmark', () => {
     expect(reportRows('nope', { x: 1 })).toEqual([]);
   });

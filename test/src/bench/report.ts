@@ -5,6 +5,8 @@ export interface Row {
   value: number | null;
   unit: string;
   baseline?: number | null;
+  /** When the baseline's unit differs from the figure's (which may list several values). */
+  baselineUnit?: string;
   baselineLabel?: string;
   ratio?: number | null;
   goal?: string;
@@ -112,6 +114,31 @@ function bridge(d: J): Row[] {
   for (const f of (d.singleConnection ?? []) as J[]) {
     rows.push({ figure: `${f.name}: p50 / p99`, value: num(f.p50Ms), unit: `ms / ${f.p99Ms} ms` });
   }
+  // Where a request's CPU time goes, at 50 connections: what a throughput ratio can be at most.
+  const cpuTotal = (f: J | undefined) => {
+    const c = f?.cpuMicrosPerRequest as J | undefined;
+    return c ? (num(c.server) ?? 0) + (num(c.database) ?? 0) + (num(c.client) ?? 0) : null;
+  };
+  for (const name of ['bridge validate, cache hit', 'bridge validate, cache miss', 'express echo']) {
+    const c = by(name)?.cpuMicrosPerRequest as J | undefined;
+    if (!c) continue;
+    const bridgeSide = name !== 'express echo';
+    rows.push({
+      figure: bridgeSide
+        ? `${name}: CPU per request — bridge / PostgreSQL / load generator`
+        : 'bare Express echo: CPU per request — server / load generator',
+      value: num(c.server),
+      unit: bridgeSide ? `µs / ${c.database} µs / ${c.client} µs` : `µs / ${c.client} µs`,
+      ...(bridgeSide
+        ? {
+            baseline: cpuTotal(express),
+            baselineUnit: 'µs',
+            baselineLabel: 'bare Express echo, server + load generator; ratio of the totals',
+            ratio: ratio(cpuTotal(by(name)), cpuTotal(express)),
+          }
+        : {}),
+    });
+  }
   return rows;
 }
 
@@ -142,6 +169,14 @@ function collaboration(d: J): Row[] {
         baselineLabel: 'bare Express, in memory',
         ratio: ratio(e.bridge?.[q], e.bareExpressInMemory?.[q]),
         ...(q === 'p99' ? { goal: '< 50 ms', met: (num(e.bridge?.p99) ?? Infinity) < 50 } : {}),
+      });
+    }
+    const cpu = e.cpuMicrosPerRoundTrip as J | undefined;
+    if (cpu) {
+      rows.push({
+        figure: 'elicitation round trip: CPU — bridge / PostgreSQL / load generator',
+        value: num(cpu.server),
+        unit: `µs / ${cpu.database} µs / ${cpu.client} µs`,
       });
     }
   }

@@ -92,7 +92,7 @@ for (const s of sections) {
   for (const r of s.rows) {
     const met = r.met === undefined ? '' : r.met ? 'yes' : '**no**';
     lines.push(
-      `| ${r.figure} | ${fmt(r.value)} ${r.unit} | ${r.baseline === undefined ? '–' : `${fmt(r.baseline)} ${r.unit} (${r.baselineLabel})`} | ${r.ratio === undefined ? '–' : `${fmt(r.ratio)}×`} | ${r.goal ?? ''} | ${met} |`,
+      `| ${r.figure} | ${fmt(r.value)} ${r.unit} | ${r.baseline === undefined ? '–' : `${fmt(r.baseline)} ${r.baselineUnit ?? r.unit} (${r.baselineLabel})`} | ${r.ratio === undefined ? '–' : `${fmt(r.ratio)}×`} | ${r.goal ?? ''} | ${met} |`,
     );
   }
   lines.push('');

@@ -107,6 +107,41 @@ describe('escalation', () => {
     });
   });
 
+  it('a replica started later knows the registered experts: one reconnects without registering again', async () => {
+    const expert = a.client('expert-before-restart');
+    await register(expert, ['privileged']);
+    const c = await startTestBridge(
+      { databaseUrl: db.url },
+      { LIGHTHOUSE_ESCALATION_TIMEOUT_MS: String(TIMEOUT_MS) },
+    );
+    try {
+      expect(c.services.experts.all().find((e) => e.id === 'expert-before-restart')?.capabilities).toEqual([
+        'privileged',
+      ]);
+      const ctl = new AbortController();
+      const res = await c
+        .client('expert-before-restart')
+        .fetch('GET', '/v1/escalations/stream', undefined, ctl.signal);
+      const events = sseEvents(res, 'escalation') as AsyncGenerator<EscalationView>;
+      try {
+        await until(() => (c.services.experts.isConnected('expert-before-restart') ? true : undefined));
+        const validation = c
+          .client('agent-restart')
+          .post<Record<string, unknown>>('/v1/validate', privileged(90));
+        const { value } = await events.next();
+        expect(value).toMatchObject({ agentId: 'agent-restart', routedTo: 'expert-before-restart' });
+        await c
+          .client('expert-before-restart')
+          .post(`/v1/escalations/${value!.id}/decision`, { decision: 'allow' });
+        expect((await validation).body).toMatchObject({ decision: 'allow', tier: 'escalation' });
+      } finally {
+        ctl.abort();
+      }
+    } finally {
+      await c.close();
+    }
+  });
+
   it('only the expert an escalation is routed to may answer it', async () => {
     // Experts of the earlier tests have gone (after the reconnect grace period) on both replicas.
     await until(() =>

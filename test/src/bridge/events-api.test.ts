@@ -102,6 +102,45 @@ describe('events API', () => {
     ctl.abort();
   });
 
+  it('shows elicitation events only to their participants (and admins), in reads, queries and SSE', async () => {
+    const [alice, bob, carol] = ['alice', 'bob', 'carol'].map((a) => bridge.client(a));
+    const ask = () =>
+      alice!.post<{ id: string }>('/v1/elicitations', {
+        to: 'bob',
+        message: 'private question',
+        requestedSchema: { type: 'object', properties: { ok: { type: 'boolean' } } },
+        timeoutSeconds: 60,
+      });
+    const { id } = (await ask()).body;
+    const stream = `/v1/events?stream=elicitation:${id}`;
+    const refused = await carol!.get<{ error: { code: string } }>(stream);
+    expect([refused.status, refused.body.error.code]).toEqual([403, 'forbidden_stream']);
+    for (const reader of [bob!, alice!, bridge.admin()]) {
+      const read = await reader.get<{ events: EventView[] }>(stream);
+      expect(read.body.events.map((e) => e.type)).toEqual(['ElicitationRequested']);
+    }
+    const query = '/v1/events?streamPrefix=elicitation:&limit=1000';
+    expect((await carol!.get<{ events: EventView[] }>(query)).body.events).toEqual([]);
+    expect((await bob!.get<{ events: EventView[] }>(query)).body.events.length).toBeGreaterThan(0);
+
+    // SSE: carol's feed skips the next elicitation but carries the note appended after it.
+    const after = (await carol!.get<{ checkpoint: string }>('/v1/events?limit=1000')).body.checkpoint;
+    const ctl = new AbortController();
+    const res = await carol!.fetch(
+      'GET',
+      `/v1/events/stream?after=${after}&types=ElicitationRequested,NoteAdded`,
+      undefined,
+      ctl.signal,
+    );
+    await ask();
+    await alice!.post('/v1/events', { stream: 'notes:4', events: [{ type: 'NoteAdded', data: {} }] });
+    const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
+    let text = '';
+    while (!text.includes('event: NoteAdded')) text += (await reader.read()).value ?? '';
+    ctl.abort();
+    expect(text).not.toContain('event: ElicitationRequested');
+  });
+
   it('records every decision in the decisions stream', async () => {
     const res = await bridge.client('alice').post<{ decisionId: string }>('/v1/validate', {
       tool: 'Read',

@@ -1,6 +1,7 @@
 // Elicitation, project state and flags through the real bridge over HTTP
 // (signed requests, the real store on PostgreSQL).
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { randomBytes } from 'node:crypto';
 import { createTestDatabase, type TestDatabase } from '@lighthouse/bridge/testing/postgres.js';
 import { sseEvents, startTestBridge, until, type TestBridge } from '../bridge/harness.js';
 
@@ -68,6 +69,25 @@ describe('elicitation API', () => {
     expect(metrics).toMatch(/lighthouse_bridge_elicitation_duration_seconds_count\{outcome="accepted"\} 1/);
   });
 
+  it('ends a long poll whose client went away (no listener left behind)', async () => {
+    const created = await bridge.client('alice').post<{ id: string }>('/v1/elicitations', {
+      to: 'bob',
+      message: 'Still there?',
+      requestedSchema: schema,
+    });
+    const changes = bridge.services.elicitations.changes;
+    const before = changes.listenerCount('change');
+    const gone = new AbortController();
+    const polling = bridge
+      .client('alice')
+      .fetch('GET', `/v1/elicitations/${created.body.id}?wait=60`, undefined, gone.signal)
+      .catch(() => undefined);
+    await until(() => (changes.listenerCount('change') === before + 1 ? true : undefined));
+    gone.abort();
+    await polling;
+    await until(() => (changes.listenerCount('change') === before ? true : undefined));
+  });
+
   it('refuses a schema outside MCP’s restricted subset with 400 and the offending path', async () => {
     const r = await bridge
       .client('alice')
@@ -122,6 +142,31 @@ describe('project-state API', () => {
     const points = await alice.get<{ points: string[] }>('/v1/history?limit=2');
     expect(points.body.points[0]).toBe(w3.body.at);
   });
+
+  it('takes files up to the file limit (default 8 MiB) over HTTP; past it 413, and other bodies stay at 1 MiB', async () => {
+    const alice = bridge.client('alice');
+    const big = randomBytes(5 * 1024 * 1024);
+    const w = await alice.post<{ version: number }>('/v1/files', {
+      path: 'assets/model.bin',
+      contentBase64: big.toString('base64'),
+    });
+    expect(w.status).toBe(201);
+    const res = await alice.fetch('GET', '/v1/files/assets/model.bin');
+    expect(Buffer.from(await res.arrayBuffer()).equals(big)).toBe(true);
+
+    const tooBig = await alice.post<{ error: { code: string } }>('/v1/files', {
+      path: 'assets/huge.bin',
+      contentBase64: Buffer.alloc(8 * 1024 * 1024 + 1).toString('base64'),
+    });
+    expect([tooBig.status, tooBig.body.error.code]).toEqual([413, 'file_too_large']);
+    expect((await alice.fetch('GET', '/v1/files/assets/huge.bin')).status).toBe(404);
+
+    const notAFile = await alice.post<{ error: { code: string } }>('/v1/validate', {
+      tool: 'Bash',
+      input: { command: 'x'.repeat(2 * 1024 * 1024) },
+    });
+    expect([notAFile.status, notAFile.body.error.code]).toEqual([413, 'body_too_large']);
+  }, 60_000);
 
   it.each([['../outside.txt'], ['/etc/passwd'], ['a\u0000b'], ['n'.repeat(256)]])(
     'refuses the path %j with 400 invalid_path and stores nothing',

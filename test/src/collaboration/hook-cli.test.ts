@@ -1,7 +1,7 @@
 // The built `lighthouse hook` command fed real Claude Code hook payloads over
 // stdin, against a running bridge (and against none).
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -99,6 +99,12 @@ describe('lighthouse hook pre-tool-use against a running bridge', () => {
     expect(r.code).toBe(0);
     expect(decision(r).permissionDecision).toBe(expected);
     expect(decision(r).permissionDecisionReason).toMatch(/^Lighthouse: .*\[decision [0-9a-f-]+\]$/);
+  });
+
+  it("keeps V8's compiled code in the user's cache directory between runs", async () => {
+    const cache = path.join(configHome, '.cache', 'lighthouse', 'node-compile-cache');
+    expect((await hook(['pre-tool-use'], pre('Bash', { command: 'pwd' }))).code).toBe(0);
+    expect(readdirSync(cache, { recursive: true }).length).toBeGreaterThan(0);
   });
 
   it('refuses garbage on stdin with exit 2', async () => {

@@ -12,6 +12,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 
+import { processAlive } from '@lighthouse/bridge/testing/postgres.js';
+
 import { locateBuild, type ControlPlaneBuild } from './binaries.js';
 import { CertificateAuthority, createServiceAccountKey } from './certificates.js';
 import { writeKubeconfig } from './kubeconfig.js';
@@ -131,17 +133,8 @@ function removeAbandonedWorkDirs(tmpDir: string): void {
     } catch {
       continue;
     }
-    if (!Number.isInteger(pid) || pid <= 0 || processExists(pid)) continue;
+    if (!Number.isInteger(pid) || pid <= 0 || processAlive(pid)) continue;
     rmSync(dir, { recursive: true, force: true });
-  }
-}
-
-function processExists(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

@@ -131,7 +131,3 @@ export function exitOnSignals(): void {
     process.once(signal, () => process.exit(128 + (signal === 'SIGINT' ? 2 : signal === 'SIGTERM' ? 15 : 1)));
   }
 }
-
-export async function stopAll(processes: ManagedProcess[]): Promise<void> {
-  await Promise.all(processes.map((p) => p.stop()));
-}

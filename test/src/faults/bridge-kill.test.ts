@@ -9,9 +9,10 @@ import { issueCredential } from '@lighthouse/bridge/auth/credentials.js';
 import { BridgeClient } from '@lighthouse/bridge/client/bridge-client.js';
 import { createTestDatabase, type TestDatabase } from '@lighthouse/bridge/testing/postgres.js';
 import { sseEvents, until } from '../bridge/harness.js';
-import { startBridgeProcess, type BridgeProcess } from './bridge-process.js';
+import { startBridgeProcess, type BridgeProcess } from '../processes/bridge-process.js';
 import { startTraffic, type Ledger } from './traffic.js';
 import { missingDecisions, missingPositions } from './store-check.js';
+import { cleanUp } from '../processes/child.js';
 
 const masterHex = randomBytes(32).toString('hex');
 const master = Buffer.from(masterHex);
@@ -28,11 +29,15 @@ beforeAll(async () => {
   b = await startBridgeProcess(db.url, masterHex);
 }, 120_000);
 
-afterAll(async () => {
-  await a?.stop();
-  await b?.stop();
-  await db?.drop();
-});
+afterAll(
+  () =>
+    cleanUp(
+      () => a?.stop(),
+      () => b?.stop(),
+      () => db?.drop(),
+    ),
+  60_000,
+);
 
 const okOutcome = (k: string) => /^(200 (allow|block)\/(cache|policy|risk)|201)$/.test(k);
 

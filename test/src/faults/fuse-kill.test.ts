@@ -6,15 +6,8 @@ import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { createTestDatabase, type TestDatabase } from '@lighthouse/bridge/testing/postgres.js';
 import { startBridge, type BridgeProcess } from '../fuse/bridge-process.js';
-import {
-  forceUnmount,
-  isMounted,
-  requireFuse,
-  sh,
-  tempDir,
-  waitFor,
-  type MountProcess,
-} from '../fuse/mount-process.js';
+import { isMounted, requireFuse, sh, tempDir, waitFor, type MountProcess } from '../fuse/mount-process.js';
+import { cleanUp } from '../processes/child.js';
 
 requireFuse();
 
@@ -35,13 +28,15 @@ beforeAll(async () => {
   expect(res.status).toBe(201);
 }, 120_000);
 
-afterAll(async () => {
-  await sidecar?.stop('SIGTERM');
-  await forceUnmount(dir);
-  await bridge?.stop();
-  await db?.drop();
-  rmSync(work, { recursive: true, force: true });
-});
+afterAll(
+  () =>
+    cleanUp(
+      () => bridge?.stop(),
+      () => db?.drop(),
+      () => rmSync(work, { recursive: true, force: true }),
+    ),
+  60_000,
+);
 
 /** Reads the file in a loop until a read fails; prints the number of good reads and the error. */
 const readUntilError = () =>

@@ -2,14 +2,16 @@
 // operator's leader is SIGKILLed: the standby takes over and the change
 // converges exactly once (one new Deployment generation, no flip back to the
 // old template), with a bounded number of writes and none once it has settled.
-// (The rollout/rollback machinery of issue 10 is not in the operator yet: this
-// tests the convergence of a template change, which is what exists.)
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { AppsV1Api, CoreV1Api, CustomObjectsApi } from '@kubernetes/client-node';
+import { AppsV1Api, CustomObjectsApi } from '@kubernetes/client-node';
 import { controlPlane, useNamespace } from '../controlplane/testing.js';
 import { eventually } from '../controlplane/wait.js';
-import { AuditLog, describeWrite, installCrd, OperatorProcess } from '../operator/operator-process.js';
+import {
+  AuditLog,
+  describeWrite,
+  startOperatorPair,
+  type OperatorProcess,
+} from '../operator/operator-process.js';
 
 const ns = useNamespace('fault-operator');
 const ops: OperatorProcess[] = [];
@@ -41,26 +43,7 @@ const resource = async () =>
   };
 
 beforeAll(async () => {
-  const cp = controlPlane();
-  await installCrd(cp);
-  await cp
-    .kubeConfig()
-    .makeApiClient(CoreV1Api)
-    .createNamespacedSecret({
-      namespace: ns(),
-      body: { metadata: { name: 'db' }, stringData: { uri: 'postgres://u:p@db:5432/x' } },
-    });
-  for (const id of ['a', 'b']) {
-    ops.push(
-      await OperatorProcess.start(cp, {
-        user: `fault-operator-${id}-${ns()}`,
-        identity: `fault-operator-${id}`,
-        namespaces: [ns()],
-        leaderElection: true,
-        logFile: path.join(cp.logDir, `fault-operator-${id}-${ns()}.log`),
-      }),
-    );
-  }
+  ops.push(...(await startOperatorPair(controlPlane(), ns(), 'fault-operator')));
 }, 120_000);
 
 afterAll(async () => {

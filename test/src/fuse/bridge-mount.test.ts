@@ -2,21 +2,14 @@
 // shows the bridge's projection now and at past times, follows changes made
 // through the API, and survives a lost connection. Read only from child processes.
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { rmSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { createTestDatabase, freePort, type TestDatabase } from '@lighthouse/bridge/testing/postgres.js';
 import { startBridge, type BridgeProcess } from './bridge-process.js';
-import {
-  forceUnmount,
-  isMounted,
-  requireFuse,
-  sh,
-  tempDir,
-  waitFor,
-  type MountProcess,
-} from './mount-process.js';
+import { isMounted, requireFuse, sh, tempDir, waitFor, type MountProcess } from './mount-process.js';
+import { cleanUp } from '../processes/child.js';
 
 requireFuse();
 
@@ -33,7 +26,9 @@ let sidecar: MountProcess | undefined;
 let probePort: number;
 const work = tempDir('lh-fuse-bridge-');
 const dir = path.join(work, 'mnt');
-const big = Array.from({ length: 4 }, () => randomBytes(500 * 1024));
+const realFusermount = execFileSync('bash', ['-c', 'command -v fusermount'], { encoding: 'utf8' }).trim();
+// Two inline files and two stored as blobs (over 512 KiB).
+const big = [500, 500, 2048, 3072].map((kib) => randomBytes(kib * 1024));
 /** Times after each step of the sequence, and what the tree held then. */
 const points: { at: string; files: Record<string, string> }[] = [];
 
@@ -83,13 +78,15 @@ beforeAll(async () => {
   sidecar = await bridge.mount(dir, ['--probe-port', String(probePort)]);
 }, 180_000);
 
-afterAll(async () => {
-  await sidecar?.stop();
-  await forceUnmount(dir);
-  await bridge?.stop();
-  await db?.drop();
-  rmSync(work, { recursive: true, force: true });
-});
+afterAll(
+  () =>
+    cleanUp(
+      () => bridge?.stop(),
+      () => db?.drop(),
+      () => rmSync(work, { recursive: true, force: true }),
+    ),
+  60_000,
+);
 
 describe('lighthouse fuse on a real bridge', () => {
   test('/current matches the bridge tree: paths, sizes, mtimes and bytes', async () => {
@@ -242,4 +239,18 @@ describe('lighthouse fuse on a real bridge', () => {
     expect(await sidecar.stop('SIGTERM')).toBe(0);
     expect(isMounted(dir)).toBe(false);
   }, 120_000);
+  test('a stop that hangs is cut short: the mount is detached and the sidecar exits 1', async () => {
+    // A fusermount whose clean unmount never returns; the lazy one is the real thing.
+    const bin = path.join(work, 'hung-bin');
+    mkdirSync(bin, { recursive: true });
+    writeFileSync(
+      path.join(bin, 'fusermount'),
+      `#!/bin/sh\nif [ "$1" = "-u" ]; then exec sleep 30; fi\nexec ${realFusermount} "$@"\n`,
+      { mode: 0o755 },
+    );
+    sidecar = await bridge.mount(dir, [], { ...process.env, PATH: `${bin}:${process.env.PATH}` });
+    expect(await sidecar.stop('SIGTERM')).toBe(1);
+    expect(sidecar.output()).toContain('stop did not finish in time; detaching the mount');
+    expect(isMounted(dir)).toBe(false);
+  }, 60_000);
 });

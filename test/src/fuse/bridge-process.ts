@@ -8,7 +8,16 @@ import path from 'node:path';
 import { issueCredential } from '@lighthouse/bridge/auth/credentials.js';
 import { BridgeClient } from '@lighthouse/bridge/client/bridge-client.js';
 import { freePort } from '@lighthouse/bridge/testing/postgres.js';
-import { NODE, REPO, spawnMount, tempDir, waitFor, type MountProcess } from './mount-process.js';
+import { cleanUp, stopChild } from '../processes/child.js';
+import {
+  forceUnmount,
+  NODE,
+  REPO,
+  spawnMount,
+  tempDir,
+  waitFor,
+  type MountProcess,
+} from './mount-process.js';
 
 const CLI = path.join(REPO, 'bridge/bin/lighthouse.js');
 
@@ -23,8 +32,9 @@ export interface BridgeProcess {
   /** Stops the bridge process (SIGTERM); `start` brings it back on the same port and store. */
   halt(): Promise<void>;
   start(): Promise<void>;
-  /** Starts `lighthouse fuse` against this bridge. */
-  mount(dir: string, extra?: string[]): Promise<MountProcess>;
+  /** Starts `lighthouse fuse` against this bridge; `stop` stops it too. */
+  mount(dir: string, extra?: string[], env?: NodeJS.ProcessEnv): Promise<MountProcess>;
+  /** Stops the sidecars it started (unmounting their directories), then the bridge. */
   stop(): Promise<void>;
 }
 
@@ -75,10 +85,10 @@ export async function startBridge(
     }
   };
   const halt = async () => {
-    if (!exited) child.kill('SIGTERM');
-    await exit;
+    await stopChild(child, exit, { what: 'the bridge', output: () => out });
   };
   await launch();
+  const sidecars: MountProcess[] = [];
   const credential = issueCredential(Buffer.from(master, 'utf8'), 'fuse-sidecar');
   const credentialFile = path.join(work, 'credential');
   writeFileSync(credentialFile, `${credential}\n`, { mode: 0o600 });
@@ -94,10 +104,10 @@ export async function startBridge(
     masterKey: master,
     halt,
     start: launch,
-    mount(dir, extra = []) {
+    async mount(dir, extra = [], env = process.env) {
       const readyFile = path.join(work, `ready-${path.basename(dir)}`);
       rmSync(readyFile, { force: true });
-      return spawnMount(
+      const sidecar = await spawnMount(
         [
           CLI,
           'fuse',
@@ -113,11 +123,14 @@ export async function startBridge(
         ],
         dir,
         readyFile,
+        env,
       );
+      sidecars.push(sidecar);
+      return sidecar;
     },
-    async stop() {
-      await halt();
-      rmSync(work, { recursive: true, force: true });
-    },
+    stop: () =>
+      cleanUp(...sidecars.flatMap((s) => [() => s.stop(), () => forceUnmount(s.dir)]), halt, () =>
+        rmSync(work, { recursive: true, force: true }),
+      ),
   };
 }

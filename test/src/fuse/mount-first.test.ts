@@ -3,12 +3,12 @@
 // be reached: reads answer EAGAIN until the project is loaded, then the view
 // fills in and the ready file appears. A stop while waiting unmounts cleanly.
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { createTestDatabase, type TestDatabase } from '@lighthouse/bridge/testing/postgres.js';
 import { startBridge, type BridgeProcess } from './bridge-process.js';
 import { forceUnmount, isMounted, NODE, REPO, requireFuse, sh, tempDir, waitFor } from './mount-process.js';
+import { cleanUp, spawnCollected, stopChild } from '../processes/child.js';
 
 requireFuse();
 
@@ -23,13 +23,17 @@ beforeAll(async () => {
   await bridge.client.post('/v1/files', { path: 'README.md', content: 'hello\n' });
   await bridge.halt(); // the bridge is down when the sidecar starts
 }, 120_000);
-afterAll(async () => {
-  await bridge?.stop();
-  await db?.drop();
-});
+afterAll(
+  () =>
+    cleanUp(
+      () => bridge?.stop(),
+      () => db?.drop(),
+    ),
+  60_000,
+);
 
 function sidecar(dir: string, readyFile: string) {
-  const child = spawn(
+  return spawnCollected(
     NODE,
     [
       CLI,
@@ -43,13 +47,8 @@ function sidecar(dir: string, readyFile: string) {
       '--ready-file',
       readyFile,
     ],
-    { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] },
+    { cwd: REPO },
   );
-  let out = '';
-  child.stdout.on('data', (d: Buffer) => (out += d));
-  child.stderr.on('data', (d: Buffer) => (out += d));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
-  return { child, exited, output: () => out };
 }
 
 describe('lighthouse fuse before the bridge is reachable', () => {
@@ -67,8 +66,7 @@ describe('lighthouse fuse before the bridge is reachable', () => {
       await bridge.start();
       await waitFor('the ready file', async () => (existsSync(ready) ? true : undefined), 30_000);
       expect((await sh(`cat '${dir}/current/README.md'`)).stdout).toBe('hello\n');
-      s.child.kill('SIGTERM');
-      expect(await s.exited).toBe(0);
+      expect(await stopChild(s.child, s.exited, { what: 'the sidecar', output: s.output })).toBe(0);
       expect(isMounted(dir)).toBe(false);
     } finally {
       s.child.kill('SIGKILL');
@@ -82,8 +80,7 @@ describe('lighthouse fuse before the bridge is reachable', () => {
     const s = sidecar(dir, path.join(work, 'ready2'));
     try {
       await waitFor('the mount', async () => (isMounted(dir) ? true : undefined));
-      s.child.kill('SIGTERM');
-      expect(await s.exited).toBe(0);
+      expect(await stopChild(s.child, s.exited, { what: 'the sidecar', output: s.output })).toBe(0);
       expect(isMounted(dir)).toBe(false);
     } finally {
       s.child.kill('SIGKILL');

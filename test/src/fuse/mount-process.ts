@@ -1,11 +1,12 @@
 // Test support: runs a FUSE sidecar as a child process and reads its mount
 // only from other child processes (the serving process must never touch its
 // own mount, and neither may the jest process that waits on it).
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { spawnCollected, stopChild } from '../processes/child.js';
 
 export const REPO = path.resolve(fileURLToPath(new URL('.', import.meta.url)), '../../..');
 export const NODE = process.execPath;
@@ -76,27 +77,27 @@ export interface MountProcess {
 }
 
 /** Spawns a sidecar (`node <args>`) and waits until its ready file appears. */
-export async function spawnMount(args: string[], dir: string, readyFile: string): Promise<MountProcess> {
-  const child = spawn(NODE, args, { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+export async function spawnMount(
+  args: string[],
+  dir: string,
+  readyFile: string,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<MountProcess> {
+  const { child, output, exited } = spawnCollected(NODE, args, { cwd: REPO, env });
   let gone = false;
   void exited.then(() => (gone = true));
   await waitFor('the mount to be ready', async () => {
-    if (gone) throw new Error(`sidecar exited before it was ready:\n${out}`);
+    if (gone) throw new Error(`sidecar exited before it was ready:\n${output()}`);
     return existsSync(readyFile) ? true : undefined;
   });
   return {
     child,
     dir,
-    output: () => out,
+    output,
     exited,
-    async stop(signal: NodeJS.Signals = 'SIGTERM') {
-      if (!gone) child.kill(signal);
-      return exited;
-    },
+    // A mount a failed stop leaves behind is cleared by the suite's cleanup (forceUnmount).
+    stop: (signal: NodeJS.Signals = 'SIGTERM') =>
+      stopChild(child, exited, { signal, what: 'the sidecar', output }),
   };
 }
 

@@ -17,6 +17,7 @@ import {
   waitFor,
   type MountProcess,
 } from './mount-process.js';
+import { cleanUp } from '../processes/child.js';
 
 requireFuse();
 
@@ -60,11 +61,15 @@ beforeAll(async () => {
   sidecar = await start();
 });
 
-afterAll(async () => {
-  await sidecar?.stop();
-  await forceUnmount(dir);
-  rmSync(work, { recursive: true, force: true });
-});
+afterAll(
+  () =>
+    cleanUp(
+      () => sidecar?.stop(),
+      () => forceUnmount(dir),
+      () => rmSync(work, { recursive: true, force: true }),
+    ),
+  60_000,
+);
 
 describe('FUSE mount (fixture project)', () => {
   test('find lists the tree with modes 0444/0555 and sizes', async () => {

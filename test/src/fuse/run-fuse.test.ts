@@ -1,12 +1,12 @@
 // `lighthouse run --fuse <dir>`: a local bridge on the embedded store (PGlite)
 // with the sidecar mounted beside it; SIGTERM to `run` leaves no mount.
 import { afterAll, expect, test } from '@jest/globals';
-import { spawn } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { issueCredential } from '@lighthouse/bridge/auth/credentials.js';
 import { BridgeClient } from '@lighthouse/bridge/client/bridge-client.js';
 import { freePort } from '@lighthouse/bridge/testing/postgres.js';
+import { spawnCollected, stopChild } from '../processes/child.js';
 import { forceUnmount, isMounted, NODE, REPO, requireFuse, sh, tempDir, waitFor } from './mount-process.js';
 
 requireFuse();
@@ -28,15 +28,14 @@ test('lighthouse run --fuse mounts the local project and unmounts when run stops
   // `run` writes a CLI config under $HOME: keep it inside this test's directory.
   env.HOME = work;
   env.XDG_CONFIG_HOME = path.join(work, '.config');
-  const run = spawn(NODE, [path.join(REPO, 'bridge/bin/lighthouse.js'), 'run', '--fuse', mnt], {
+  const {
+    child: run,
+    output,
+    exited,
+  } = spawnCollected(NODE, [path.join(REPO, 'bridge/bin/lighthouse.js'), 'run', '--fuse', mnt], {
     cwd: work,
     env,
-    stdio: ['ignore', 'pipe', 'pipe'],
   });
-  let out = '';
-  run.stdout.on('data', (d: Buffer) => (out += d.toString()));
-  run.stderr.on('data', (d: Buffer) => (out += d.toString()));
-  const exited = new Promise<number | null>((resolve) => run.once('exit', resolve));
   try {
     // The embedded store's first start is slow on a busy machine.
     await waitFor(
@@ -56,12 +55,9 @@ test('lighthouse run --fuse mounts the local project and unmounts when run stops
       return r.stdout === '- ship it\n' ? true : undefined;
     });
   } catch (err) {
-    throw new Error(`${(err as Error).message}\n--- lighthouse run output ---\n${out}`);
-  } finally {
     run.kill('SIGTERM');
+    throw new Error(`${(err as Error).message}\n--- lighthouse run output ---\n${output()}`);
   }
-  const code = await Promise.race([exited, new Promise((r) => setTimeout(() => r('still running'), 30_000))]);
-  if (code === 'still running') run.kill('SIGKILL');
-  expect(code).toBe(0);
+  expect(await stopChild(run, exited, { what: 'lighthouse run', output, timeoutMs: 30_000 })).toBe(0);
   await waitFor('the mount to go', async () => (isMounted(mnt) ? undefined : true), 20_000);
 }, 200_000);

@@ -5,18 +5,18 @@
 // decision cache), 10 % file changes, 5 % elicitations, 5 % event queries.
 // Levels step up the agent count until p99 of validate crosses 100 ms.
 // Writes bench/results/load.json and prints a table.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { issueCredential, parseCredential, type Credential } from '@lighthouse/bridge/auth/credentials.js';
 import { signedHeaders } from '@lighthouse/bridge/client/signed-headers.js';
-import { freePort, startPostgres } from '@lighthouse/bridge/testing/postgres.js';
+import { startPostgres } from '@lighthouse/bridge/testing/postgres.js';
+import { startBridgeProcess, type BridgeProcess } from '../processes/bridge-process.js';
+import { rssMiB } from '../processes/rss.js';
 
 const repo = fileURLToPath(new URL('../../../', import.meta.url));
-const cli = path.join(repo, 'bridge/bin/lighthouse.js');
 
 // Ascending, so the crossing of the p99 goal lies between two measured levels.
 const LEVELS = (process.env.LOAD_AGENTS ?? '250,500,1000,2000,5000,10000').split(',').map(Number);
@@ -73,37 +73,6 @@ function pick(): { endpoint: Endpoint; method: string; path: string; body?: unkn
 const quantile = (sorted: number[], q: number) =>
   sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]! : NaN;
 
-function rssMiB(pid: number): number {
-  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Math.round(Number(m[1]) / 1024) : NaN;
-}
-
-async function startReplica(port: number, databaseUrl: string, masterKey: string): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [cli, 'serve'], {
-    env: {
-      ...process.env,
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      LOG_LEVEL: 'warn',
-      LIGHTHOUSE_DATABASE_URL: databaseUrl,
-      LIGHTHOUSE_MASTER_KEY: masterKey,
-      LIGHTHOUSE_RATE_VALIDATE_PER_MINUTE: '1000000',
-      LIGHTHOUSE_RATE_ELICITATION_PER_MINUTE: '1000000',
-    },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    try {
-      if ((await fetch(`http://127.0.0.1:${port}/readyz`)).ok) return child;
-    } catch {
-      /* not up yet */
-    }
-    if (Date.now() > deadline) throw new Error(`replica on ${port} did not become ready`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
 interface LevelResult {
   agents: number;
   offeredPerSec: number;
@@ -125,8 +94,9 @@ async function runLevel(
   const latencies: Record<Endpoint, number[]> = { validate: [], files: [], elicitations: [], events: [] };
   let errors = 0;
   let sent = 0;
-  const rss = replicas.map((r) => ({ replica: r.pid, samples: [rssMiB(r.pid)] }));
-  const sampler = setInterval(() => replicas.forEach((r, i) => rss[i]!.samples.push(rssMiB(r.pid))), 2000);
+  const mib = (pid: number) => Math.round(rssMiB(pid));
+  const rss = replicas.map((r) => ({ replica: r.pid, samples: [mib(r.pid)] }));
+  const sampler = setInterval(() => replicas.forEach((r, i) => rss[i]!.samples.push(mib(r.pid))), 2000);
   const end = Date.now() + SECONDS * 1000;
   const inflight = new Set<Promise<void>>();
   // Superposition of N Poisson processes = one Poisson process at N× the rate.
@@ -189,12 +159,11 @@ async function runLevel(
 async function main(): Promise<void> {
   const pg = await startPostgres({ settings: { max_connections: '300' } });
   const masterKey = randomBytes(32).toString('hex');
-  const replicas: { url: string; pid: number; child: ChildProcess }[] = [];
+  const replicas: (BridgeProcess & { pid: number })[] = [];
   try {
     for (let i = 0; i < 2; i++) {
-      const port = await freePort();
-      const child = await startReplica(port, pg.url, masterKey);
-      replicas.push({ url: `http://127.0.0.1:${port}`, pid: child.pid!, child });
+      const replica = await startBridgeProcess(pg.url, masterKey, { LOG_LEVEL: 'warn' });
+      replicas.push({ ...replica, pid: replica.child.pid! });
     }
     const results: LevelResult[] = [];
     for (const agents of LEVELS) {
@@ -225,8 +194,7 @@ async function main(): Promise<void> {
       `validate p99 crosses ${P99_GOAL_MS} ms at: ${crossing ?? `more than ${LEVELS.at(-1)}`} agents`,
     );
   } finally {
-    for (const r of replicas) r.child.kill('SIGTERM');
-    await Promise.all(replicas.map((r) => new Promise((res) => r.child.once('exit', res))));
+    await Promise.all(replicas.map((r) => r.stop()));
     pg.stop();
   }
 }

@@ -3,11 +3,11 @@
 import path from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { CoordinationV1Api, CoreV1Api } from '@kubernetes/client-node';
+import { CoordinationV1Api } from '@kubernetes/client-node';
 
 import { controlPlane, useNamespace } from '../controlplane/testing.js';
 import { eventually } from '../controlplane/wait.js';
-import { AuditLog, installCrd, OperatorProcess } from './operator-process.js';
+import { AuditLog, OperatorProcess, startOperatorPair } from './operator-process.js';
 
 const ns = useNamespace('operator-leader');
 const ops: OperatorProcess[] = [];
@@ -27,26 +27,7 @@ const bridge = (name: string) =>
   });
 
 beforeAll(async () => {
-  const cp = controlPlane();
-  await installCrd(cp);
-  await cp
-    .kubeConfig()
-    .makeApiClient(CoreV1Api)
-    .createNamespacedSecret({
-      namespace: ns(),
-      body: { metadata: { name: 'db' }, stringData: { uri: 'postgres://u:p@db:5432/x' } },
-    });
-  for (const id of ['a', 'b']) {
-    ops.push(
-      await OperatorProcess.start(cp, {
-        user: `operator-${id}-${ns()}`,
-        identity: `operator-${id}`,
-        namespaces: [ns()],
-        leaderElection: true,
-        logFile: path.join(cp.logDir, `operator-${id}-${ns()}.log`),
-      }),
-    );
-  }
+  ops.push(...(await startOperatorPair(controlPlane(), ns(), 'operator')));
 }, 120_000);
 
 afterAll(async () => {

@@ -5,11 +5,22 @@ import { closeSync, openSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+import { CoreV1Api } from '@kubernetes/client-node';
+
 import { freePort } from '../controlplane/controlplane.js';
 import type { TestControlPlane } from '../controlplane/testing.js';
 import { eventually } from '../controlplane/wait.js';
+import { stopChild } from '../processes/child.js';
+import { execForm, parseDockerfile } from '../packaging/dockerfile.js';
 
 export const repoRoot = path.resolve(fileURLToPath(new URL('.', import.meta.url)), '../../..');
+
+/** The node flags the operator image's ENTRYPOINT passes before the script: tests run the operator the same way. */
+export const IMAGE_NODE_FLAGS: string[] = (() => {
+  const { stages } = parseDockerfile(readFileSync(path.join(repoRoot, 'operator', 'Dockerfile'), 'utf8'));
+  const entry = execForm(stages.at(-1)!.instructions.find((i) => i.keyword === 'ENTRYPOINT')!);
+  return entry.slice(entry.indexOf('node') + 1, -1);
+})();
 export const CRD_FILE = path.join(repoRoot, 'crds', 'lighthouse.dev_lighthousebridges.yaml');
 export const sample = (name: 'embedded' | 'managed-cnpg' | 'external-db') =>
   path.join(repoRoot, 'k8s', 'samples', `${name}.yaml`);
@@ -25,6 +36,38 @@ export async function installCrd(cp: Pick<TestControlPlane, 'kubectl'>): Promise
   ]);
 }
 
+/**
+ * Two operator processes electing a leader, watching `namespace`, with the CRD
+ * installed and the database Secret (`db`) their LighthouseBridges name.
+ */
+export async function startOperatorPair(
+  cp: TestControlPlane,
+  namespace: string,
+  name: string,
+): Promise<OperatorProcess[]> {
+  await installCrd(cp);
+  await cp
+    .kubeConfig()
+    .makeApiClient(CoreV1Api)
+    .createNamespacedSecret({
+      namespace,
+      body: { metadata: { name: 'db' }, stringData: { uri: 'postgres://u:p@db:5432/x' } },
+    });
+  const ops: OperatorProcess[] = [];
+  for (const id of ['a', 'b']) {
+    ops.push(
+      await OperatorProcess.start(cp, {
+        user: `${name}-${id}-${namespace}`,
+        identity: `${name}-${id}`,
+        namespaces: [namespace],
+        leaderElection: true,
+        logFile: path.join(cp.logDir, `${name}-${id}-${namespace}.log`),
+      }),
+    );
+  }
+  return ops;
+}
+
 export interface OperatorProcessOptions {
   /** The Kubernetes user the operator authenticates as (audit log entries carry it). */
   user: string;
@@ -35,6 +78,10 @@ export interface OperatorProcessOptions {
   resyncSeconds?: number;
   discoverySeconds?: number;
   logFile: string;
+  /** Default debug, for test diagnosis; benchmarks use the image's default (info). */
+  logLevel?: string;
+  /** Node flags before the script; default: the image's (IMAGE_NODE_FLAGS). */
+  nodeArgs?: string[];
 }
 
 export class OperatorProcess {
@@ -55,6 +102,7 @@ export class OperatorProcess {
     const kubeconfig = await cp.mintKubeconfig(o.user, ['system:masters']);
     const port = await freePort();
     const args = [
+      ...(o.nodeArgs ?? IMAGE_NODE_FLAGS),
       path.join(repoRoot, 'operator', 'dist', 'main.js'),
       `--kubeconfig=${kubeconfig}`,
       `--watch-namespaces=${o.namespaces.join(',')}`,
@@ -69,7 +117,10 @@ export class OperatorProcess {
     const fd = openSync(o.logFile, 'a');
     const child = spawn(process.execPath, args, {
       stdio: ['ignore', fd, fd],
-      env: { ...process.env, LOG_LEVEL: 'debug' },
+      env: {
+        ...process.env,
+        LOG_LEVEL: o.logLevel ?? 'debug',
+      },
     });
     closeSync(fd);
     // Never outlive the test process, whatever way it ends.
@@ -114,9 +165,8 @@ export class OperatorProcess {
   }
 
   /** Sends `signal` and waits for the process to end. */
-  async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> {
-    if (this.running) this.child.kill(signal);
-    return this.exited;
+  stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> {
+    return stopChild(this.child, this.exited, { signal, what: 'the operator', output: () => this.logTail() });
   }
 }
 

@@ -90,20 +90,24 @@ describe('drift correction', () => {
     await applyBridge('drift');
     await waitReady('drift');
 
-    await cp.kubectl([
-      'patch',
-      'service',
-      'drift-bridge',
-      '-n',
-      ns(),
-      '--type=json',
-      '-p',
-      JSON.stringify([{ op: 'replace', path: '/spec/ports/0/port', value: 9999 }]),
-    ]);
-    await eventually('the Service port to be put back', async () => {
-      const svc = await core().readNamespacedService({ name: 'drift-bridge', namespace: ns() });
-      return svc.spec!.ports![0]!.port === 8765;
-    });
+    // Edits the Service's port; resolves with the Service once the operator has put 8765 back.
+    const editPortAndWait = async (port: number) => {
+      await cp.kubectl([
+        'patch',
+        'service',
+        'drift-bridge',
+        '-n',
+        ns(),
+        '--type=json',
+        '-p',
+        JSON.stringify([{ op: 'replace', path: '/spec/ports/0/port', value: port }]),
+      ]);
+      return eventually(`the Service port to be put back (from ${port})`, async () => {
+        const svc = await core().readNamespacedService({ name: 'drift-bridge', namespace: ns() });
+        return svc.spec!.ports![0]!.port === 8765 ? svc : undefined;
+      });
+    };
+    await editPortAndWait(9999);
 
     await core().deleteNamespacedConfigMap({ name: 'drift-config', namespace: ns() });
     await eventually('the ConfigMap to be recreated', () =>
@@ -120,20 +124,7 @@ describe('drift correction', () => {
 
     // A field someone else added (not ours) stays.
     await cp.kubectl(['label', 'service', 'drift-bridge', '-n', ns(), 'team=platform']);
-    await cp.kubectl([
-      'patch',
-      'service',
-      'drift-bridge',
-      '-n',
-      ns(),
-      '--type=json',
-      '-p',
-      JSON.stringify([{ op: 'replace', path: '/spec/ports/0/port', value: 9998 }]),
-    ]);
-    await eventually('the port to be put back again', async () => {
-      const svc = await core().readNamespacedService({ name: 'drift-bridge', namespace: ns() });
-      return svc.spec!.ports![0]!.port === 8765 ? svc : undefined;
-    }).then((svc) => expect(svc.metadata!.labels!.team).toBe('platform'));
+    expect((await editPortAndWait(9998)).metadata!.labels!.team).toBe('platform');
   }, 180_000);
 
   it('does not fight the replica count under autoscaling, even when it re-applies the Deployment', async () => {

@@ -83,6 +83,23 @@ describe('invalid LighthouseBridge specs are refused by the API', () => {
     ).rejects.toThrow('a flag in mode percentage needs percentage');
   });
 
+  it('a rolling update budget that could never progress, or is not a count or percentage', async () => {
+    const ext = { external: { secretRef: { name: 'x' } } };
+    const budget = (name: string, rollout: object) =>
+      apply(bridge(name, { image: 'i', database: ext, rollout }));
+    const never = 'rollout.maxSurge and rollout.maxUnavailable cannot both be 0';
+    await expect(budget('zero', { maxSurge: 0 })).rejects.toThrow(never);
+    await expect(budget('zero-pct', { maxSurge: '0%', maxUnavailable: '0%' })).rejects.toThrow(never);
+    await expect(budget('pct', { maxSurge: 'half' })).rejects.toThrow(
+      "rollout.maxSurge must be a count (0 or more) or a percentage such as '25%'",
+    );
+    await expect(budget('neg', { maxUnavailable: -1 })).rejects.toThrow(
+      "rollout.maxUnavailable must be a count (0 or more) or a percentage such as '25%'",
+    );
+    await budget('ok-pct', { maxSurge: '25%', maxUnavailable: '25%' });
+    await budget('ok-unavailable', { maxSurge: 0, maxUnavailable: 1 });
+  });
+
   it('a valid spec is stored with the schema defaults applied', async () => {
     await apply(bridge('ok', { image: 'i', database: { external: { secretRef: { name: 'x' } } } }));
     const stored = JSON.parse(
@@ -95,7 +112,7 @@ describe('invalid LighthouseBridge specs are refused by the API', () => {
       imagePullPolicy: 'IfNotPresent',
       resources: { requests: { cpu: '250m', memory: '512Mi' }, limits: { memory: '1Gi' } },
       fuse: { enabled: true, mountPath: '/mnt/lighthouse/project' },
-      rollout: { autoRollback: true, progressDeadlineSeconds: 600 },
+      rollout: { autoRollback: true, progressDeadlineSeconds: 600, maxSurge: 1, maxUnavailable: 0 },
       networkPolicy: { enabled: true },
       paused: false,
       database: { external: { secretRef: { name: 'x', key: 'uri' } } },

@@ -11,6 +11,8 @@ import { KubeConfig, type V1Deployment, type V1EnvVar } from '@kubernetes/client
 
 import { freePort } from '../controlplane/controlplane.js';
 import { eventually } from '../controlplane/wait.js';
+import { stopChild } from '../processes/child.js';
+import { IMAGE_NODE_FLAGS } from '../operator/operator-process.js';
 import { repo } from './helm.js';
 
 export interface ChartOperatorOptions {
@@ -102,10 +104,14 @@ export class ChartOperator {
       METRICS_HOST: '127.0.0.1',
     };
     const fd = openSync(o.logFile, 'a');
-    const child = spawn(process.execPath, [path.join(repo, 'operator', 'dist', 'main.js')], {
-      stdio: ['ignore', fd, fd],
-      env: { PATH: process.env.PATH ?? '', ...env },
-    });
+    const child = spawn(
+      process.execPath,
+      [...IMAGE_NODE_FLAGS, path.join(repo, 'operator', 'dist', 'main.js')],
+      {
+        stdio: ['ignore', fd, fd],
+        env: { PATH: process.env.PATH ?? '', ...env },
+      },
+    );
     closeSync(fd);
     const op = new ChartOperator(child, `http://127.0.0.1:${port}`, user, env, o.logFile);
     await eventually(`the operator's /healthz (log: ${o.logFile})`, async () => {
@@ -123,8 +129,7 @@ export class ChartOperator {
     return (await fetch(`${this.url}/metrics`)).text();
   }
 
-  async stop(): Promise<number | null> {
-    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGTERM');
-    return this.exited;
+  stop(): Promise<number | null> {
+    return stopChild(this.child, this.exited, { what: 'the operator', output: () => this.logTail() });
   }
 }

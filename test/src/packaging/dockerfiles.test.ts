@@ -2,7 +2,7 @@
 // (`make images` builds and runs them with buildah and crun): non-root user,
 // a HEALTHCHECK that succeeds against the real process started with the
 // image's own ENTRYPOINT + CMD, only production dependencies copied in.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from '@jest/globals';
 import { freePort } from '@lighthouse/bridge/testing/postgres.js';
 
+import { IMAGE_NODE_FLAGS } from '../operator/operator-process.js';
 import { copySources, execForm, parseDockerfile, type Stage } from './dockerfile.js';
 
 const repo = fileURLToPath(new URL('../../../', import.meta.url));
@@ -34,7 +35,7 @@ function load(file: string) {
 /** The script the ENTRYPOINT runs: `node <script>`, or a command linked into PATH by a RUN. */
 function entryScript(df: ReturnType<typeof load>): string {
   const entry = execForm(df.one('ENTRYPOINT')).slice(2);
-  if (entry[0] === 'node') return entry[1]!;
+  if (entry[0] === 'node') return entry.at(-1)!; // after any node flags
   for (const run of df.all('RUN')) {
     const link = /ln -s (\S+) \/usr\/local\/bin\/(\S+)/.exec(run.args);
     if (link && link[2] === entry[0]) return link[1]!;
@@ -114,6 +115,19 @@ describe.each([
         expect(i.keyword === 'COPY' && i.args.includes('npmrc')).toBe(false);
       }
     }
+  });
+});
+
+describe('the operator image command', () => {
+  it('passes node flags this Node accepts, the same the tests run the operator with', () => {
+    const entry = execForm(load('operator/Dockerfile').one('ENTRYPOINT'));
+    const flags = entry.slice(entry.indexOf('node') + 1, -1);
+    expect(flags).toEqual(IMAGE_NODE_FLAGS);
+    expect(flags.length).toBeGreaterThan(0);
+    // Node refuses an unknown or malformed flag with exit 9 ("bad option").
+    const r = spawnSync(process.execPath, [...flags, '-e', '0'], { encoding: 'utf8' });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
   });
 });
 

@@ -3,6 +3,10 @@
 // (a CPU request above the fake node's 32 cores) — they stay Pending and not
 // Ready, the Deployment controller reports ProgressDeadlineExceeded, as it does
 // for an image that never starts.
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
@@ -13,6 +17,7 @@ import { REVISION_ANNOTATION } from '@lighthouse/operator/specs/revision.js';
 import { controlPlane, useNamespace } from '../controlplane/testing.js';
 import { eventually } from '../controlplane/wait.js';
 import { AuditLog, describeWrite, installCrd, OperatorProcess } from '../operator/operator-process.js';
+import { startBridgeProcess } from '../processes/bridge-process.js';
 
 const ns = useNamespace('rollout');
 let operator: OperatorProcess;
@@ -115,27 +120,74 @@ afterAll(async () => {
   await operator?.stop();
 });
 
+/** Samples the Deployment and the resource until the resource is Ready for its generation. */
+async function followRollout(name: string) {
+  let minReady = Infinity;
+  let maxPods = 0;
+  let samples = 0;
+  let done: LighthouseBridge | undefined;
+  const phases = new Set<string>();
+  const deadline = Date.now() + 120_000;
+  while (!done && Date.now() < deadline) {
+    const d = await getDeployment(name);
+    minReady = Math.min(minReady, d.status?.readyReplicas ?? 0);
+    maxPods = Math.max(maxPods, d.status?.replicas ?? 0);
+    samples++;
+    const lhb = await getBridge(name);
+    if (lhb.status?.phase) phases.add(lhb.status.phase);
+    const ready = condition(lhb, 'Ready');
+    if (ready?.status === 'True' && ready.observedGeneration === lhb.metadata.generation) done = lhb;
+    else await sleep(100);
+  }
+  return { done, minReady, maxPods, samples, phases: [...phases] };
+}
+
 describe('rollouts', () => {
+  it('spec.rollout.maxSurge / maxUnavailable set the rolling update budget', async () => {
+    await applyBridge('budget', { replicas: 2, rollout: { maxSurge: 0, maxUnavailable: 1 } });
+    await waitReady('budget');
+    expect((await getDeployment('budget')).spec?.strategy?.rollingUpdate).toEqual({
+      maxSurge: 0,
+      maxUnavailable: 1,
+    });
+    await patchSpec('budget', { image: 'registry.invalid/lighthouse:2' });
+    const { done, maxPods, minReady } = await followRollout('budget');
+    expect(done).toBeDefined();
+    // No surge: never more pods than desired; one may be down at a time.
+    expect(maxPods).toBeLessThanOrEqual(2);
+    expect(minReady).toBeGreaterThanOrEqual(1);
+  }, 180_000);
+
+  it('keeps the ten newest good templates and prunes older ones', async () => {
+    await applyBridge('hist', { replicas: 1 });
+    const revisions = [(await waitReady('hist')).status!.currentRevision!];
+    for (let i = 2; i <= 12; i++) {
+      await patchSpec('hist', { image: `registry.invalid/lighthouse:${i}` });
+      revisions.push((await waitReady('hist')).status!.currentRevision!);
+    }
+    expect(new Set(revisions).size).toBe(12);
+    const stored = await eventually('the history pruned to 10', async () => {
+      const list = await apps().listNamespacedControllerRevision({ namespace: ns() });
+      const names = list.items.map((cr) => cr.metadata!.name!).filter((n) => n.startsWith('hist-bridge-'));
+      return names.length === 10 ? names : undefined;
+    });
+    expect(stored.sort()).toEqual(
+      revisions
+        .slice(2)
+        .map((r) => `hist-bridge-${r}`)
+        .sort(),
+    );
+  }, 240_000);
+
   it('an image change rolls out a new revision without ever dropping below the desired ready pods', async () => {
     const before = await applyBridge('img', { replicas: 2 }).then(() => waitReady('img'));
     const first = before.status!.currentRevision!;
     await patchSpec('img', { image: 'registry.invalid/lighthouse:2' });
 
     // Sample the Deployment until the new revision is Ready on the resource.
-    let minReady = Infinity;
-    let samples = 0;
-    let done: LighthouseBridge | undefined;
-    const deadline = Date.now() + 120_000;
-    while (!done && Date.now() < deadline) {
-      const d = await getDeployment('img');
-      minReady = Math.min(minReady, d.status?.readyReplicas ?? 0);
-      samples++;
-      const lhb = await getBridge('img');
-      const ready = condition(lhb, 'Ready');
-      if (ready?.status === 'True' && ready.observedGeneration === lhb.metadata.generation) done = lhb;
-      else await sleep(100);
-    }
+    const { done, minReady, samples, phases } = await followRollout('img');
     expect(done).toBeDefined();
+    expect(phases).toContain('Progressing');
     const second = done!.status!.currentRevision!;
     expect(second).not.toBe(first);
     expect(samples).toBeGreaterThan(1);
@@ -229,24 +281,71 @@ describe('rollouts', () => {
     expect(templateRevision(await getDeployment('stall'))).toBe(stalled.status!.currentRevision);
   }, 240_000);
 
-  it('a policy or flag change updates the ConfigMap only: no new ReplicaSet, same revision', async () => {
+  it('a policy or flag change is hot-reloaded: no new ReplicaSet, done once the bridge reports the new config', async () => {
     await applyBridge('pol', { replicas: 1 });
     const before = await waitReady('pol');
-    const config = () => core().readNamespacedConfigMap({ name: 'pol-config', namespace: ns() });
-    const dataBefore = (await config()).data;
+    expect(before.status!.appliedConfigRevision).toBe(before.status!.configRevision);
+    const config = async () =>
+      (await core().readNamespacedConfigMap({ name: 'pol-config', namespace: ns() })).data!;
     const sets = (await replicaSets('pol')).map((rs) => rs.metadata!.name).sort();
-    await patchSpec('pol', {
-      policy: { rules: [] },
-      featureFlags: { heuristics: { mode: 'off' } },
-    });
-    await eventually('the ConfigMap to change', async () => {
-      const data = (await config()).data;
-      return JSON.stringify(data) !== JSON.stringify(dataBefore);
-    });
-    const after = await waitReady('pol');
-    expect(after.metadata.generation).toBeGreaterThan(before.metadata.generation!);
-    expect(after.status!.currentRevision).toBe(before.status!.currentRevision);
-    expect((await replicaSets('pol')).map((rs) => rs.metadata!.name).sort()).toEqual(sets);
+
+    // kwok's pod runs no container, so the test plays it: a real bridge listening on the pod's IP
+    // (added to loopback), reading the ConfigMap's files from a directory the test keeps in sync (the kubelet's part).
+    const pod = (
+      await core().listNamespacedPod({ namespace: ns(), labelSelector: 'app.kubernetes.io/instance=pol' })
+    ).items[0]!;
+    const ip = pod.status!.podIP!;
+    const work = mkdtempSync(path.join(tmpdir(), 'lh-pod-'));
+    const configDir = path.join(work, 'config');
+    mkdirSync(configDir);
+    const project = (data: Record<string, string>) => {
+      for (const file of ['policy.yaml', 'flags.yaml']) {
+        if (data[file] === undefined) rmSync(path.join(configDir, file), { force: true });
+        else writeFileSync(path.join(configDir, file), data[file]);
+      }
+    };
+    project(await config());
+    try {
+      execFileSync('ip', ['addr', 'replace', `${ip}/32`, 'dev', 'lo'], { stdio: 'pipe' });
+    } catch (err) {
+      throw new Error(
+        `this test adds the pod IP ${ip} to loopback, which needs root (CAP_NET_ADMIN) and iproute2: ${String(err)}`,
+      );
+    }
+    const bridge = await startBridgeProcess(
+      undefined,
+      randomBytes(32).toString('hex'),
+      { LIGHTHOUSE_DATA_DIR: path.join(work, 'data'), LIGHTHOUSE_CONFIG_DIR: configDir },
+      { host: ip, port: 8765 },
+    );
+    try {
+      await patchSpec('pol', { policy: { rules: [] }, featureFlags: { heuristics: { mode: 'off' } } });
+      const pending = await eventually('the change to wait for the bridge', async () => {
+        const lhb = await getBridge('pol');
+        return condition(lhb, 'Reconciling')?.reason === 'ConfigPending' ? lhb : undefined;
+      });
+      expect(pending.status!.configRevision).not.toBe(before.status!.configRevision);
+      expect(pending.status!.appliedConfigRevision).toBe(before.status!.configRevision);
+      expect(pending.status!.phase).toBe('Progressing');
+      expect(condition(pending, 'Ready')?.status).toBe('True'); // still serving, on the old policy
+
+      project(await config()); // the kubelet updates the mounted ConfigMap; the bridge reloads it
+      const done = await eventually('the bridge to confirm the new config', async () => {
+        const lhb = await getBridge('pol');
+        const r = condition(lhb, 'Reconciling');
+        return r?.status === 'False' && lhb.status!.appliedConfigRevision === lhb.status!.configRevision
+          ? lhb
+          : undefined;
+      });
+      expect(done.status!.configRevision).toBe(pending.status!.configRevision);
+      expect(done.status!.phase).toBe('Running');
+      expect(done.status!.currentRevision).toBe(before.status!.currentRevision);
+      expect((await replicaSets('pol')).map((rs) => rs.metadata!.name).sort()).toEqual(sets);
+    } finally {
+      await bridge.stop();
+      execFileSync('ip', ['addr', 'del', `${ip}/32`, 'dev', 'lo']);
+      rmSync(work, { recursive: true, force: true });
+    }
   }, 180_000);
 
   it('a paused resource gets no writes to its children; unpausing applies the spec', async () => {

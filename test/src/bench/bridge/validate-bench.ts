@@ -14,6 +14,7 @@ import pgDriver from 'pg';
 import { issueCredential, parseCredential } from '@lighthouse/bridge/auth/credentials.js';
 import { signedHeaders } from '@lighthouse/bridge/client/signed-headers.js';
 import { freePort, startPostgres } from '@lighthouse/bridge/testing/postgres.js';
+import { startCpuMeter, type CpuPerUnit } from '../../processes/cpu.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const repo = path.resolve(here, '../../../..');
@@ -34,6 +35,14 @@ export interface Figures {
   errors: number;
   /** Throughput of every round (for the median figure). */
   rounds?: number[];
+  /** CPU time per request, µs: the server process, its PostgreSQL server (bridge only), this load generator. */
+  cpuMicrosPerRequest?: CpuPerUnit;
+}
+
+/** The processes whose CPU time a run divides by its requests. */
+interface Measured {
+  serverPid: number;
+  postgresDataDir?: string;
 }
 
 async function waitHealthy(url: string, timeoutMs = 180_000): Promise<void> {
@@ -64,9 +73,11 @@ async function load(
   url: string,
   body: (i: number) => string,
   sign: boolean,
+  measured: Measured,
   connections = CONNECTIONS,
 ): Promise<Figures> {
   let i = 0;
+  const cpu = startCpuMeter(measured.serverPid, measured.postgresDataDir);
   const result = await autocannon({
     url,
     connections,
@@ -86,6 +97,7 @@ async function load(
   });
   return {
     name,
+    cpuMicrosPerRequest: cpu(result.requests.total),
     requests: result.requests.total,
     rps: Math.round(result.requests.average),
     p50Ms: result.latency.p50,
@@ -120,23 +132,24 @@ export async function runBridgeBench(): Promise<BridgeBenchResult> {
   try {
     const url = `http://127.0.0.1:${port}`;
     await waitHealthy(`${url}/readyz`);
+    const ours: Measured = { serverPid: bridge.pid!, postgresDataDir: pg.dataDir };
     // The targets take turns, round after round, so a burst of load from other
     // work on the machine does not land on one target only; medians are reported.
     const rounds: Figures[][] = [];
     for (let r = 0; r < ROUNDS; r++) {
       rounds.push([
-        await load('node:http echo', http.url, () => hitBody, false),
-        await load('express echo', exp.url, () => hitBody, false),
-        await load('bridge validate, cache hit', url, () => hitBody, true),
-        await load('bridge validate, cache miss', url, (i) => missBody(r * 10_000_000 + i), true),
+        await load('node:http echo', http.url, () => hitBody, false, { serverPid: http.child.pid! }),
+        await load('express echo', exp.url, () => hitBody, false, { serverPid: exp.child.pid! }),
+        await load('bridge validate, cache hit', url, () => hitBody, true, ours),
+        await load('bridge validate, cache miss', url, (i) => missBody(r * 10_000_000 + i), true, ours),
       ]);
     }
     const figures = rounds[0]!.map((_, t) => median(rounds.map((round) => round[t]!)));
     const commitMs = await commitLatency(pg.url);
     // One connection: the service time of a single request, without queueing.
     const single = [
-      await load('bridge cache hit, 1 connection', url, () => hitBody, true, 1),
-      await load('bridge cache miss, 1 connection', url, (i) => missBody(90_000_000 + i), true, 1),
+      await load('bridge cache hit, 1 connection', url, () => hitBody, true, ours, 1),
+      await load('bridge cache miss, 1 connection', url, (i) => missBody(90_000_000 + i), true, ours, 1),
     ];
     const metrics = await (await fetch(`${url}/metrics`)).text();
     const count = (re: RegExp) => Number(re.exec(metrics)?.[1] ?? 0);
@@ -202,11 +215,12 @@ export interface BridgeBenchResult {
 export function formatBridgeBench(r: BridgeBenchResult): string {
   return [
     `bridge benchmark: ${r.connections} connections, ${r.secondsPerRun}s per run, median of ${r.rounds} rounds`,
-    'target                          req/s    p50 ms   p99 ms   non-2xx',
-    ...[...r.figures, ...r.singleConnection].map(
-      (f) =>
-        `${f.name.padEnd(30)} ${String(f.rps).padStart(7)} ${String(f.p50Ms).padStart(9)} ${String(f.p99Ms).padStart(8)} ${String(f.non2xx).padStart(9)}`,
-    ),
+    'target                          req/s    p50 ms   p99 ms   non-2xx   CPU µs/request: server / PostgreSQL / load generator',
+    ...[...r.figures, ...r.singleConnection].map((f) => {
+      const cpu = f.cpuMicrosPerRequest;
+      const cpuText = cpu ? `${cpu.server} / ${cpu.database ?? '–'} / ${cpu.client}` : '';
+      return `${f.name.padEnd(30)} ${String(f.rps).padStart(7)} ${String(f.p50Ms).padStart(9)} ${String(f.p99Ms).padStart(8)} ${String(f.non2xx).padStart(9)}   ${cpuText}`;
+    }),
     `PostgreSQL single-row INSERT commit (baseline for one durable write): p50 ${r.postgresCommitP50Ms} ms`,
     `ratios: ${JSON.stringify(r.ratios)}`,
     `bridge counters: ${JSON.stringify(r.bridgeCounters)}`,

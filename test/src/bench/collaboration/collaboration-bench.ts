@@ -11,16 +11,17 @@
 import { spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import type { Server } from 'node:http';
+import http, { type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import express from 'express';
-import { issueCredential } from '@lighthouse/bridge/auth/credentials.js';
-import { BridgeClient } from '@lighthouse/bridge/client/bridge-client.js';
+import { issueCredential, parseCredential, type Credential } from '@lighthouse/bridge/auth/credentials.js';
+import { signedHeaders } from '@lighthouse/bridge/client/signed-headers.js';
 import { writeClientConfig } from '@lighthouse/bridge/hook/client-config.js';
 import { freePort, startPostgres } from '@lighthouse/bridge/testing/postgres.js';
+import { startCpuMeter } from '../../processes/cpu.js';
 
 const REPO = fileURLToPath(new URL('../../../../', import.meta.url));
 const CLI = path.join(REPO, 'bridge', 'bin', 'lighthouse.js');
@@ -122,15 +123,27 @@ async function baseline(): Promise<{ url: string; server: Server }> {
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server };
 }
 
-function plainClient(url: string): Rt {
-  const call = async (method: string, p: string, body?: unknown) => {
-    const res = await fetch(url + p, {
-      method,
-      headers: body ? { 'content-type': 'application/json' } : {},
-      body: body ? JSON.stringify(body) : undefined,
+// One HTTP client for the floor and the bridge alike: node:http on a keep-alive
+// agent. (fetch costs several times the CPU per request; with 200 agents in this
+// one process it saturated a core and its queueing, not the server, set the tail.)
+const agent = new http.Agent({ keepAlive: true, maxSockets: 1000 });
+
+function httpClient(url: string, credential?: Credential): Rt {
+  const { hostname, port } = new URL(url);
+  const call = (method: string, p: string, body?: unknown) =>
+    new Promise<{ status: number; body: unknown }>((resolve, reject) => {
+      const payload = body === undefined ? '' : JSON.stringify(body);
+      const headers: Record<string, string> = credential ? signedHeaders(credential, method, p, payload) : {};
+      if (payload) headers['content-type'] = 'application/json';
+      const req = http.request({ agent, hostname, port, method, path: p, headers }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode!, body: JSON.parse(Buffer.concat(chunks).toString()) }));
+        res.on('error', reject);
+      });
+      req.on('error', reject);
+      req.end(payload);
     });
-    return { status: res.status, body: await res.json() };
-  };
   return { post: (p, b) => call('POST', p, b), get: (p) => call('GET', p) };
 }
 
@@ -180,21 +193,24 @@ async function main() {
       await new Promise((r) => setTimeout(r, 100));
     }
     const key = Buffer.from(master, 'utf8');
-    const signed = (agent: string): Rt => new BridgeClient({ url, credential: issueCredential(key, agent) });
+    const signed = (id: string): Rt => httpClient(url, parseCredential(issueCredential(key, id)));
 
     // Warm-up (JIT, pool connections), then the measured runs, baseline first.
     const phase = (name: string) => process.stderr.write(`${new Date().toISOString()} ${name}\n`);
     phase('baseline (bare Express)');
     const floor = await baseline();
-    await roundTrips(() => plainClient(floor.url));
+    await roundTrips(() => httpClient(floor.url));
     failures.length = 0;
-    const base = summary(await roundTrips(() => plainClient(floor.url)));
+    const base = summary(await roundTrips(() => httpClient(floor.url)));
     const baseFailures = failures.splice(0);
     floor.server.close();
     phase('bridge');
     await roundTrips(signed);
     failures.length = 0;
+    const cpu = startCpuMeter(bridge.pid!, pg.dataDir);
     const ours = summary(await roundTrips(signed));
+    // Where a round trip's CPU time goes: with every core busy, this sets the queueing.
+    const cpuMicrosPerRoundTrip = cpu(ours.n);
     const bridgeFailures = failures.splice(0);
 
     phase('hook');
@@ -221,10 +237,12 @@ async function main() {
     const node = summary(nodeTimes);
 
     const report = {
+      at: new Date().toISOString(),
       elicitationRoundTripMs: {
         pairs: PAIRS,
         rounds: ROUNDS,
         bridge: { ...ours, failedRounds: bridgeFailures.length, firstFailure: bridgeFailures[0] ?? null },
+        cpuMicrosPerRoundTrip,
         bareExpressInMemory: {
           ...base,
           failedRounds: baseFailures.length,

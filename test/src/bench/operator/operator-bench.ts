@@ -8,28 +8,37 @@
 // one object after another and would measure kubectl instead.
 //   node test/dist/bench/operator/operator-bench.js   (make bench-operator)
 import { execFile } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 
+import { freePort } from '@lighthouse/bridge/testing/postgres.js';
 import { loadClusterAccess } from '@lighthouse/operator/kube/kubeconfig.js';
 import { RestClient } from '@lighthouse/operator/kube/rest.js';
 
 import { startControlPlane } from '../../controlplane/controlplane.js';
-import { AuditLog, installCrd, OperatorProcess, repoRoot } from '../../operator/operator-process.js';
+import { rssMiB } from '../../processes/rss.js';
+import { LiveHeap } from '../../processes/live-heap.js';
+import {
+  AuditLog,
+  IMAGE_NODE_FLAGS,
+  installCrd,
+  OperatorProcess,
+  repoRoot,
+} from '../../operator/operator-process.js';
 
 const run = promisify(execFile);
 const FIRST = Number(process.env.BENCH_BRIDGES ?? 200);
 const TOTAL = Number(process.env.BENCH_BRIDGES_TOTAL ?? 1000);
 const RESYNC_SECONDS = 15;
+/** The operator's node flags: the image's, or others to compare (BENCH_OPERATOR_NODE_ARGS="--flag …", "" for none). */
+const NODE_ARGS =
+  process.env.BENCH_OPERATOR_NODE_ARGS === undefined
+    ? IMAGE_NODE_FLAGS
+    : process.env.BENCH_OPERATOR_NODE_ARGS.split(' ').filter(Boolean);
 const BRIDGES = '/apis/lighthouse.dev/v1alpha1/namespaces/bench/lighthousebridges';
 const log = (m: string) => process.stderr.write(`operator-bench: ${m}\n`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-function rssMiB(pid: number): number {
-  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Math.round(Number(m[1]) / 1024) : NaN;
-}
 
 const bridges = (from: number, to: number) => ({
   items: Array.from({ length: to - from }, (_, i) => ({
@@ -120,14 +129,29 @@ async function main() {
     await kubectl(['delete', 'namespace', 'baseline', '--wait=false']);
 
     const user = 'lighthouse-operator-bench';
+    const inspectPort = await freePort();
     const operator = await OperatorProcess.start(harness, {
       user,
       namespaces: [],
       resyncSeconds: RESYNC_SECONDS,
       logFile: path.join(cp.logDir, 'operator.log'),
+      logLevel: 'info',
+      nodeArgs: [...NODE_ARGS, `--inspect=127.0.0.1:${inspectPort}`],
     });
+    const liveHeap = await LiveHeap.connect(inspectPort);
+    // Where the resident memory is: V8's heap (in use, reserved, live after a full GC) and buffers outside it.
+    const memory = async () => {
+      const gauge = async (name: string) => Math.round((await operator.metric(name)) / 2 ** 20);
+      return {
+        rssMiB: Math.round(rssMiB(operator.pid)),
+        heapUsedMiB: await gauge('nodejs_heap_size_used_bytes'),
+        heapTotalMiB: await gauge('nodejs_heap_size_total_bytes'),
+        externalMiB: await gauge('nodejs_external_memory_bytes'),
+        liveHeapMiB: Math.round(await liveHeap.mib()),
+      };
+    };
     const audit = AuditLog.of(harness);
-    const idleRss = rssMiB(operator.pid);
+    const idleRss = Math.round(rssMiB(operator.pid));
 
     const from = audit.offset();
     t0 = Date.now();
@@ -168,7 +192,8 @@ async function main() {
     await sleep(steadyMs);
     const steadyWrites = audit.writes(steadyFrom, user).length;
     const steadyReconciles = (await operator.metric('controller_runtime_reconcile_total')) - reconcilesBefore;
-    const rssAtFirst = rssMiB(operator.pid);
+    const memoryAtFirst = await memory();
+    const rssAtFirst = memoryAtFirst.rssMiB;
     log(
       `steady state: ${steadyWrites} writes over ${steadyMs / 1000} s and ${steadyReconciles} reconciles; RSS ${rssAtFirst} MiB`,
     );
@@ -179,7 +204,9 @@ async function main() {
     await waitFor(async () => (await readyCount()).ready === TOTAL, 1_200_000);
     const totalReadyMs = Date.now() - t0;
     await sleep(RESYNC_SECONDS * 1000 + 5000);
-    const rssAtTotal = rssMiB(operator.pid);
+    const memoryAtTotal = await memory();
+    const rssAtTotal = memoryAtTotal.rssMiB;
+    liveHeap.close();
     log(`${TOTAL} Ready (${TOTAL - FIRST} more in ${totalReadyMs} ms); RSS ${rssAtTotal} MiB`);
     await operator.stop();
 
@@ -194,6 +221,8 @@ async function main() {
       steadyStateReconciles: steadyReconciles,
       rssIdleMiB: idleRss,
       rssMiBAt: { [FIRST]: rssAtFirst, [TOTAL]: rssAtTotal },
+      memoryAt: { [FIRST]: memoryAtFirst, [TOTAL]: memoryAtTotal },
+      nodeArgs: NODE_ARGS.join(' '),
       totalReadyMs,
     });
   } finally {

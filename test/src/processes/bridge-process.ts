@@ -4,6 +4,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '@lighthouse/bridge/testing/postgres.js';
+import { stopChild } from './child.js';
 
 const repo = fileURLToPath(new URL('../../../', import.meta.url));
 const cli = path.join(repo, 'bridge', 'bin', 'lighthouse.js');
@@ -16,19 +17,22 @@ export interface BridgeProcess {
   stop(): Promise<void>;
 }
 
+/** `lighthouse serve` on `databaseUrl`; env adds settings (e.g. LIGHTHOUSE_DATA_DIR), `listen` picks the address. */
 export async function startBridgeProcess(
-  databaseUrl: string,
+  databaseUrl: string | undefined,
   masterKeyHex: string,
   env: Record<string, string> = {},
+  listen?: { host: string; port: number },
 ): Promise<BridgeProcess> {
-  const port = await freePort();
+  const host = listen?.host ?? '127.0.0.1';
+  const port = listen?.port ?? (await freePort());
   const child = spawn(process.execPath, [cli, 'serve'], {
     env: {
       ...process.env,
       PORT: String(port),
-      HOST: '127.0.0.1',
+      HOST: host,
       LOG_LEVEL: process.env.LIGHTHOUSE_TEST_LOG_LEVEL ?? 'error',
-      LIGHTHOUSE_DATABASE_URL: databaseUrl,
+      ...(databaseUrl ? { LIGHTHOUSE_DATABASE_URL: databaseUrl } : {}),
       LIGHTHOUSE_MASTER_KEY: masterKeyHex,
       LIGHTHOUSE_RATE_VALIDATE_PER_MINUTE: '1000000',
       LIGHTHOUSE_RATE_ELICITATION_PER_MINUTE: '1000000',
@@ -40,7 +44,7 @@ export async function startBridgeProcess(
   const exited = new Promise<NodeJS.Signals | number | null>((resolve) =>
     child.once('exit', (code, signal) => resolve(signal ?? code)),
   );
-  const url = `http://127.0.0.1:${port}`;
+  const url = `http://${host}:${port}`;
   const deadline = Date.now() + 60_000;
   for (;;) {
     if (child.exitCode !== null || child.signalCode !== null)
@@ -61,8 +65,7 @@ export async function startBridgeProcess(
     child,
     exited,
     async stop() {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-      await exited;
+      await stopChild(child, exited, { what: `the bridge on ${port}` });
     },
   };
 }

@@ -1,0 +1,56 @@
+// Child processes the tests start: spawned with their output collected, and
+// stopped with a bound, so a child that ignores SIGTERM fails the test with
+// what it printed instead of holding jest open until CI's own time limit.
+import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
+import { setTimeout as delay } from 'node:timers/promises';
+
+export interface CollectedChild {
+  child: ChildProcess;
+  /** Everything it wrote so far, stdout and stderr interleaved. */
+  output(): string;
+  /** Resolves with the exit code (null after a signal). */
+  exited: Promise<number | null>;
+}
+
+/** Spawns `command` with stdout and stderr piped into one text (stdin ignored). */
+export function spawnCollected(command: string, args: string[], opts: SpawnOptions = {}): CollectedChild {
+  const child = spawn(command, args, { ...opts, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return { child, output: () => out, exited };
+}
+
+export const STOP_TIMEOUT_MS = 20_000;
+
+/** Sends `signal` and waits for `exited`; past the timeout, SIGKILLs the child and throws. */
+export async function stopChild<T>(
+  child: ChildProcess,
+  exited: Promise<T>,
+  opts: { signal?: NodeJS.Signals; what: string; output?: () => string; timeoutMs?: number },
+): Promise<T> {
+  const signal = opts.signal ?? 'SIGTERM';
+  const timeoutMs = opts.timeoutMs ?? STOP_TIMEOUT_MS;
+  if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+  const timeout = Symbol('timeout');
+  const result = await Promise.race([exited, delay(timeoutMs, timeout, { ref: false })]);
+  if (result !== timeout) return result as T;
+  child.kill('SIGKILL');
+  await exited;
+  const output = opts.output ? `; its output:\n${opts.output()}` : '';
+  throw new Error(`${opts.what} did not exit within ${timeoutMs} ms of ${signal}${output}`);
+}
+
+/** Runs every cleanup step even when one fails (a hung sidecar must not leave its bridge running), then throws the first failure. */
+export async function cleanUp(...steps: Array<() => unknown>): Promise<void> {
+  const failures: unknown[] = [];
+  for (const step of steps) {
+    try {
+      await step();
+    } catch (err) {
+      failures.push(err);
+    }
+  }
+  if (failures.length) throw failures[0];
+}
