@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { scratchDir } from '../testing/scratch-dir.js';
 import { ConfigError } from './env.js';
 import { loadMasterKey } from './master-key.js';
 
@@ -15,7 +15,7 @@ describe('loadMasterKey', () => {
 
   it('reads the variable or a mounted file (trailing newline ignored)', () => {
     expect(loadMasterKey({ LIGHTHOUSE_MASTER_KEY: key }).toString()).toBe(key);
-    const file = path.join(mkdtempSync(path.join(tmpdir(), 'lh-key-')), 'key');
+    const file = path.join(scratchDir('lh-key-'), 'key');
     writeFileSync(file, `${key}\n`);
     expect(loadMasterKey({ LIGHTHOUSE_MASTER_KEY_FILE: file }).toString()).toBe(key);
   });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { scratchDir } from '../testing/scratch-dir.js';
 import { installMcpServer, McpConfigError, mergeMcpConfig } from './install.js';
 
 const entry = { type: 'stdio' as const, command: '/home/u/.config/lighthouse/bin/lighthouse', args: ['mcp'] };
@@ -24,7 +24,7 @@ describe('mergeMcpConfig', () => {
 
 describe('installMcpServer', () => {
   it('writes .mcp.json in the project and backs up the previous file', () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'mcp-'));
+    const dir = scratchDir('mcp-');
     writeFileSync(path.join(dir, '.mcp.json'), JSON.stringify({ mcpServers: { db: { command: 'db-mcp' } } }));
     const r = installMcpServer({ scope: 'project', projectDir: dir, launcher: entry.command });
     expect(r.file).toBe(path.join(dir, '.mcp.json'));
@@ -37,7 +37,7 @@ describe('installMcpServer', () => {
   });
 
   it('writes mcpServers into ~/.claude.json for the user, keeping the rest', () => {
-    const home = mkdtempSync(path.join(tmpdir(), 'home-'));
+    const home = scratchDir('home-');
     writeFileSync(path.join(home, '.claude.json'), JSON.stringify({ numStartups: 3 }));
     installMcpServer({ scope: 'user', projectDir: '/nowhere', home, launcher: entry.command });
     expect(JSON.parse(readFileSync(path.join(home, '.claude.json'), 'utf8'))).toEqual({
@@ -47,7 +47,7 @@ describe('installMcpServer', () => {
   });
 
   it('leaves a file that is not JSON untouched', () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'mcp-'));
+    const dir = scratchDir('mcp-');
     writeFileSync(path.join(dir, '.mcp.json'), '{ not json');
     expect(() => installMcpServer({ scope: 'project', projectDir: dir, launcher: 'x' })).toThrow(
       /not valid JSON/,

@@ -1,12 +1,14 @@
-import { describe, expect, it } from '@jest/globals';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { afterAll, describe, expect, it } from '@jest/globals';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { loadKubeConfig } from './client.js';
 
 describe('loadKubeConfig', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'kc-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
   it('loads a kubeconfig file with @kubernetes/client-node (ESM) and exposes its cluster', () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'kc-'));
     const file = path.join(dir, 'config');
     writeFileSync(
       file,

@@ -1,5 +1,5 @@
-import { describe, expect, it } from '@jest/globals';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { afterAll, describe, expect, it } from '@jest/globals';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
@@ -7,8 +7,11 @@ import { fromKubeconfigFile, inCluster, loadClusterAccess } from './kubeconfig.j
 
 const b64 = (s: string) => Buffer.from(s).toString('base64');
 
+const scratch = mkdtempSync(path.join(tmpdir(), 'kc-'));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
 function write(content: object | string): string {
-  const dir = mkdtempSync(path.join(tmpdir(), 'kc-'));
+  const dir = mkdtempSync(path.join(scratch, 'config-'));
   const file = path.join(dir, 'config');
   writeFileSync(file, typeof content === 'string' ? content : JSON.stringify(content));
   return file;
@@ -68,7 +71,7 @@ current-context: x
   });
 
   it('uses the service account inside a cluster, and says what to do outside one', () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'sa-'));
+    const dir = mkdtempSync(path.join(scratch, 'sa-'));
     writeFileSync(path.join(dir, 'ca.crt'), 'SACA');
     writeFileSync(path.join(dir, 'token'), 'satoken');
     const a = inCluster({ KUBERNETES_SERVICE_HOST: '10.0.0.1', KUBERNETES_SERVICE_PORT: '443' }, dir);

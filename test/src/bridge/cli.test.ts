@@ -174,7 +174,7 @@ describe('lighthouse serve and agent', () => {
 
   it('agent issue without a master key fails in one line', async () => {
     const res = await finished(
-      lighthouse(['agent', 'issue', 'x'], {}, mkdtempSync(path.join(tmpdir(), 'lh-nokey-'))),
+      lighthouse(['agent', 'issue', 'x'], {}, mkdtempSync(path.join(work, 'nokey-'))),
     );
     expect(res.code).toBe(2);
     expect(res.out).toMatch(/^lighthouse agent: LIGHTHOUSE_MASTER_KEY: required/);

@@ -4,7 +4,8 @@ import { describe, expect, test } from '@jest/globals';
 import { execFile } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { NODE, REPO, tempDir } from './mount-process.js';
+import { scratchDir } from '@lighthouse/bridge/testing/scratch-dir.js';
+import { NODE, REPO } from './mount-process.js';
 
 const CLI = path.join(REPO, 'bridge/bin/lighthouse.js');
 
@@ -18,7 +19,7 @@ function lighthouse(args: string[]): Promise<{ code: number; stderr: string }> {
 }
 
 describe('lighthouse fuse arguments', () => {
-  const work = tempDir('lh-fuse-cli-');
+  const work = scratchDir('lh-fuse-cli-');
   const badCredential = path.join(work, 'bad');
   writeFileSync(badCredential, 'not-a-credential\n');
   const goodCredential = path.join(work, 'good');

@@ -3,7 +3,7 @@
 // be reached: reads answer EAGAIN until the project is loaded, then the view
 // fills in and the ready file appears. A stop while waiting unmounts cleanly.
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { createTestDatabase, type TestDatabase } from '@lighthouse/bridge/testing/postgres.js';
 import { startBridge, type BridgeProcess } from './bridge-process.js';
@@ -28,6 +28,7 @@ afterAll(
     cleanUp(
       () => bridge?.stop(),
       () => db?.drop(),
+      () => rmSync(work, { recursive: true, force: true }),
     ),
   60_000,
 );

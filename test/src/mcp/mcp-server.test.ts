@@ -5,11 +5,11 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { ElicitRequestSchema, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createTestDatabase, freePort, type TestDatabase } from '@lighthouse/bridge/testing/postgres.js';
+import { scratchDir } from '@lighthouse/bridge/testing/scratch-dir.js';
 import { startTestBridge, type TestBridge } from '../bridge/harness.js';
 
 const cli = fileURLToPath(new URL('../../../bridge/bin/lighthouse.js', import.meta.url));
@@ -35,7 +35,7 @@ async function mcpAs(agentId: string, opts: { url?: string; elicitation?: boolea
     args: [cli, 'mcp'],
     env: {
       PATH: process.env.PATH ?? '',
-      HOME: mkdtempSync(path.join(tmpdir(), 'mcp-home-')),
+      HOME: scratchDir('mcp-home-'),
       LIGHTHOUSE_URL: opts.url ?? bridge.url,
       LIGHTHOUSE_CREDENTIAL: bridge.credential(agentId),
     },
@@ -251,14 +251,14 @@ describe('lighthouse mcp', () => {
   });
 
   it('mcp install writes a command into .mcp.json that starts a working server', async () => {
-    const project = mkdtempSync(path.join(tmpdir(), 'mcp-project-'));
+    const project = scratchDir('mcp-project-');
     writeFileSync(
       path.join(project, '.mcp.json'),
       JSON.stringify({ mcpServers: { other: { command: 'o' } } }),
     );
     const env = {
       PATH: '/usr/bin:/bin',
-      HOME: mkdtempSync(path.join(tmpdir(), 'mcp-home-')),
+      HOME: scratchDir('mcp-home-'),
       LIGHTHOUSE_URL: bridge.url,
       LIGHTHOUSE_CREDENTIAL: bridge.credential('erin'),
     };
