@@ -1,4 +1,4 @@
-import { mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from '@jest/globals';
@@ -47,6 +47,22 @@ describe('FeatureFlags', () => {
       writeFileSync(file, 'escalation: {mode: sometimes}\n');
       await until(() => f.status().error !== null);
       expect(f.status().error).toMatch(/mode must be one of/);
+      expect(f.isEnabled('escalation', 'a')).toBe(false);
+    } finally {
+      f.close();
+    }
+  });
+
+  it('keeps the last good set while the file cannot be read', async () => {
+    const file = path.join(dir, 'unreadable.yaml');
+    writeFileSync(file, 'escalation: {mode: off}\n');
+    const f = new FeatureFlags(file);
+    f.watch(50);
+    try {
+      rmSync(file);
+      mkdirSync(file); // reading it now fails with EISDIR
+      await until(() => f.status().error !== null);
+      expect(f.status().error).toMatch(/EISDIR/);
       expect(f.isEnabled('escalation', 'a')).toBe(false);
     } finally {
       f.close();

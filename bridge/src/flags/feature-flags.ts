@@ -1,7 +1,7 @@
 // The live flag set of one bridge process: specs from flags.yaml (reloaded
 // when the file changes; a bad file keeps the last good set), overridden by
 // kill switches, which arrive as events so every replica applies them.
-import { readFileSync, unwatchFile, watchFile } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { parseFlags } from './config.js';
 import { evaluate, type FlagSpec } from './evaluate.js';
 
@@ -34,7 +34,9 @@ export class FeatureFlags {
   private readonly killed = new Set<string>();
   private loadedAt: Date | null = null;
   private error: string | null = null;
-  private watching = false;
+  private poll: NodeJS.Timeout | undefined;
+  /** The text last read, good or bad: a reload with the same text does nothing. */
+  private readText: string | undefined;
   /** The flags.yaml text in force ('' when there is no file). */
   appliedText = '';
 
@@ -61,6 +63,8 @@ export class FeatureFlags {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
       text = '';
     }
+    if (text === this.readText) return;
+    this.readText = text;
     try {
       this.specs = { ...DEFAULTS, ...parseFlags(text) };
       this.appliedText = text;
@@ -73,16 +77,29 @@ export class FeatureFlags {
     }
   }
 
-  /** Polls the file's stat (survives ConfigMap symlink swaps, unlike inotify on the file). */
+  /**
+   * Re-reads the file every `intervalMs` and compares its text. That survives
+   * ConfigMap symlink swaps (unlike inotify on the file), and unlike fs.watchFile
+   * it cannot miss a change made before its first stat: the baseline is the text
+   * the flags were loaded from.
+   */
   watch(intervalMs = 500): void {
-    if (!this.file || this.watching) return;
-    this.watching = true;
-    watchFile(this.file, { interval: intervalMs, persistent: false }, () => this.reload());
+    if (!this.file || this.poll) return;
+    this.poll = setInterval(() => {
+      try {
+        this.reload();
+      } catch (err) {
+        this.readText = undefined; // parse again once it is readable
+        this.error = (err as Error).message;
+        this.logger?.error('feature flags file unreadable; keeping the previous set', { error: this.error });
+      }
+    }, intervalMs);
+    this.poll.unref();
   }
 
   close(): void {
-    if (this.file && this.watching) unwatchFile(this.file);
-    this.watching = false;
+    clearInterval(this.poll);
+    this.poll = undefined;
   }
 
   isEnabled(name: string, agentId: string): boolean {
