@@ -11,6 +11,8 @@ import type { ToolCall } from '../policy/types.js';
 import type { ExpertRegistry } from '../experts/registry.js';
 
 export const ESCALATION_CHANNEL = 'lighthouse_escalations';
+/** How long past its deadline an escalation raised elsewhere waits for that replica's expiry. */
+const ORPHAN_GRACE_MS = 5_000;
 
 export interface EscalationRequest {
   decisionId: string;
@@ -240,6 +242,8 @@ export class EscalationBroker {
       if (err instanceof ConcurrencyError) {
         // An expert answered in the same instant: that answer stands.
         if (await this.resolveFromStore(id)) return;
+        // Another replica already recorded the expiry of an orphan: nothing left to tell.
+        if (!this.waiters.has(id)) return this.finish(id, timedOut);
       } else {
         this.deps.logger.error('escalation expiry not recorded', { err, id });
       }
@@ -269,15 +273,16 @@ export class EscalationBroker {
   private track(e: Escalation): void {
     if (this.pending.has(e.id)) return;
     this.pending.set(e.id, e);
-    // If the replica that raised it dies, no resolution notice comes: forget it after its deadline.
-    const forget = setTimeout(
+    // The replica that raised it expires it at its deadline. If that replica died,
+    // no resolution comes: a replica still tracking it records the expiry instead
+    // (the stream's expected version lets only one replica write it).
+    const orphaned = setTimeout(
       () => {
-        if (!this.waiters.has(e.id) && this.pending.delete(e.id))
-          this.deps.onPendingChange?.(this.pending.size);
+        if (!this.waiters.has(e.id) && this.pending.has(e.id)) void this.expire(e.id);
       },
-      Date.parse(e.deadline) - Date.now() + 5_000,
+      Date.parse(e.deadline) - Date.now() + ORPHAN_GRACE_MS,
     );
-    forget.unref();
+    orphaned.unref();
     this.deps.onPendingChange?.(this.pending.size);
     for (const [expertId, set] of this.listeners) {
       if (this.mayDecide(expertId, e)) for (const l of set) l(e);
