@@ -2,12 +2,10 @@
 // reader gets an error (ENOTCONN / ECONNABORTED), none hangs; a restarted sidecar clears the
 // stale mount and the same readers are served again.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { createTestDatabase, type TestDatabase } from '@lighthouse/bridge/testing/postgres.js';
-import { startBridge, type BridgeProcess } from '../fuse/bridge-process.js';
+import { startBridge, tearDown, type BridgeProcess } from '../fuse/bridge-process.js';
 import { isMounted, requireFuse, sh, tempDir, waitFor, type MountProcess } from '../fuse/mount-process.js';
-import { cleanUp } from '../processes/child.js';
 
 requireFuse();
 
@@ -28,15 +26,7 @@ beforeAll(async () => {
   expect(res.status).toBe(201);
 }, 120_000);
 
-afterAll(
-  () =>
-    cleanUp(
-      () => bridge?.stop(),
-      () => db?.drop(),
-      () => rmSync(work, { recursive: true, force: true }),
-    ),
-  60_000,
-);
+afterAll(() => tearDown(bridge, db, work), 60_000);
 
 /** Reads the file in a loop until a read fails; prints the number of good reads and the error. */
 const readUntilError = () =>

@@ -4,12 +4,11 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { execFileSync, spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { createTestDatabase, freePort, type TestDatabase } from '@lighthouse/bridge/testing/postgres.js';
-import { startBridge, type BridgeProcess } from './bridge-process.js';
+import { startBridge, tearDown, type BridgeProcess } from './bridge-process.js';
 import { isMounted, requireFuse, sh, tempDir, waitFor, type MountProcess } from './mount-process.js';
-import { cleanUp } from '../processes/child.js';
 
 requireFuse();
 
@@ -78,15 +77,7 @@ beforeAll(async () => {
   sidecar = await bridge.mount(dir, ['--probe-port', String(probePort)]);
 }, 180_000);
 
-afterAll(
-  () =>
-    cleanUp(
-      () => bridge?.stop(),
-      () => db?.drop(),
-      () => rmSync(work, { recursive: true, force: true }),
-    ),
-  60_000,
-);
+afterAll(() => tearDown(bridge, db, work), 60_000);
 
 describe('lighthouse fuse on a real bridge', () => {
   test('/current matches the bridge tree: paths, sizes, mtimes and bytes', async () => {

@@ -7,7 +7,7 @@ import { rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { issueCredential } from '@lighthouse/bridge/auth/credentials.js';
 import { BridgeClient } from '@lighthouse/bridge/client/bridge-client.js';
-import { freePort } from '@lighthouse/bridge/testing/postgres.js';
+import { freePort, type TestDatabase } from '@lighthouse/bridge/testing/postgres.js';
 import { cleanUp, stopChild } from '../processes/child.js';
 import {
   forceUnmount,
@@ -133,4 +133,17 @@ export async function startBridge(
         rmSync(work, { recursive: true, force: true }),
       ),
   };
+}
+
+/** A test file's afterAll: its bridge (and the bridge's sidecars), its database, its scratch directory. */
+export function tearDown(
+  bridge: BridgeProcess | undefined,
+  db: TestDatabase | undefined,
+  work: string,
+): Promise<void> {
+  return cleanUp(
+    () => bridge?.stop(),
+    () => db?.drop(),
+    () => rmSync(work, { recursive: true, force: true }),
+  );
 }

@@ -3,12 +3,12 @@
 // be reached: reads answer EAGAIN until the project is loaded, then the view
 // fills in and the ready file appears. A stop while waiting unmounts cleanly.
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { createTestDatabase, type TestDatabase } from '@lighthouse/bridge/testing/postgres.js';
-import { startBridge, type BridgeProcess } from './bridge-process.js';
+import { startBridge, tearDown, type BridgeProcess } from './bridge-process.js';
 import { forceUnmount, isMounted, NODE, REPO, requireFuse, sh, tempDir, waitFor } from './mount-process.js';
-import { cleanUp, spawnCollected, stopChild } from '../processes/child.js';
+import { spawnCollected, stopChild } from '../processes/child.js';
 
 requireFuse();
 
@@ -23,15 +23,7 @@ beforeAll(async () => {
   await bridge.client.post('/v1/files', { path: 'README.md', content: 'hello\n' });
   await bridge.halt(); // the bridge is down when the sidecar starts
 }, 120_000);
-afterAll(
-  () =>
-    cleanUp(
-      () => bridge?.stop(),
-      () => db?.drop(),
-      () => rmSync(work, { recursive: true, force: true }),
-    ),
-  60_000,
-);
+afterAll(() => tearDown(bridge, db, work), 60_000);
 
 function sidecar(dir: string, readyFile: string) {
   return spawnCollected(
