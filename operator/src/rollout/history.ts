@@ -44,7 +44,7 @@ export function revisionsToPrune(
   keep: number,
   protect: Set<string>,
 ): string[] {
-  const prefix = `${childNames(lhb.metadata.name).bridge}-`;
+  const prefix = revisionName(lhb, '');
   const ours = stored
     .filter((cr) => cr.metadata?.ownerReferences?.some((r) => r.uid === lhb.metadata.uid))
     .filter((cr) => cr.metadata?.name?.startsWith(prefix))
