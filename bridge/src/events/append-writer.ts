@@ -1,5 +1,5 @@
 // Group commit: appends queue up while a batch is committing; the next batch
-// takes all of them at once and runs as one statement, lighthouse_append (see
+// takes all of them at once and runs as one statement, lighthouse_append_flat (see
 // schema.ts), in its own transaction. Each caller's expected version is checked
 // there against the locked stream row, a conflicting caller gets its own error
 // while the rest of the batch commits, and every caller settles only after COMMIT.
@@ -19,11 +19,13 @@ interface PendingAppend {
 
 type Outcome = { ok: AppendResult } | { err: unknown } | { sameAs: number };
 
+/** A request's row (r_req set; r_version: its stream's version before it) or an inserted event's. */
 interface BatchRow {
-  r_req: number;
+  r_req: number | null;
   r_ok: boolean;
   r_version: number;
-  r_positions: string[] | null;
+  r_stream: string | null;
+  r_position: string | null;
 }
 
 interface ExistingRow {
@@ -73,12 +75,13 @@ export class AppendWriter {
 
   private pump(): void {
     while (this.queue.length > 0 && this.inFlight < this.maxInFlight) {
+      // What is queued is spread over the free connections: one batch's commit
+      // then overlaps the next one's statement, and the next caller's work in Node.
+      const queued = this.queue.reduce((sum, p) => sum + p.events.length, 0);
+      const limit = Math.min(this.maxBatchEvents, Math.ceil(queued / (this.maxInFlight - this.inFlight)));
       let n = 0;
       let count = 0;
-      while (
-        n < this.queue.length &&
-        (n === 0 || count + this.queue[n]!.events.length <= this.maxBatchEvents)
-      ) {
+      while (n < this.queue.length && (n === 0 || count + this.queue[n]!.events.length <= limit)) {
         count += this.queue[n]!.events.length;
         n++;
       }
@@ -192,9 +195,9 @@ export class AppendWriter {
     });
     if (submitted.length > 0) {
       const { rows } = await this.db.query<BatchRow>(
-        `SELECT r_req, r_ok, r_version, r_positions
-         FROM lighthouse_append($1::text[], $2::text[], $3::int[], $4::uuid[], $5::int[], $6::int[],
-                                $7::text[], $8::text[], $9::text[])`,
+        `SELECT r_req, r_ok, r_version, r_stream, r_position
+         FROM lighthouse_append_flat($1::text[], $2::text[], $3::int[], $4::uuid[], $5::int[], $6::int[],
+                                     $7::text[], $8::text[], $9::text[])`,
         [
           args.streams,
           args.expected,
@@ -207,15 +210,19 @@ export class AppendWriter {
           args.metadata,
         ],
       );
+      const positions = new Map<string, bigint>();
+      for (const r of rows)
+        if (r.r_req === null) positions.set(`${r.r_stream}\u0000${r.r_version}`, BigInt(r.r_position!));
       for (const r of rows) {
+        if (r.r_req === null) continue;
         const index = submitted[r.r_req - 1]!;
         const p = batch[index]!;
         outcomes[index] = r.r_ok
           ? {
               ok: {
                 stream: p.stream,
-                version: r.r_version,
-                positions: (r.r_positions ?? []).map((x) => BigInt(x)),
+                version: r.r_version + p.events.length,
+                positions: p.events.map((_, k) => positions.get(`${p.stream}\u0000${r.r_version + k + 1}`)!),
               },
             }
           : { err: new ConcurrencyError(p.stream, p.expected, r.r_version) };

@@ -4,17 +4,17 @@ import type { Migration } from '../storage/database.js';
 /** Channel on which every committed append NOTIFYs, to wake subscribers on all replicas. */
 export const EVENTS_CHANNEL = 'lighthouse_events';
 
-// One group-commit batch in one statement (one round trip, its own implicit
-// transaction). Requests are decided in order against the locked stream rows;
-// then all accepted events go in with one INSERT. p_req/p_k give each event's
-// request (1-based) and its place in that request. Every migration that changes
-// it runs this, the latest text, again (CREATE OR REPLACE).
-const APPEND_FUNCTION = `
-      CREATE OR REPLACE FUNCTION lighthouse_append(
+// Both append functions take one group-commit batch: p_req/p_k give each
+// event's request (1-based) and its place in that request. Requests are decided
+// in order against the stream rows, locked in name order; then all accepted
+// events go in with one INSERT, in one statement (one round trip, its own
+// implicit transaction). DECIDE and NOTIFY are their shared body.
+const PARAMS = `(
         p_streams text[], p_expected text[], p_counts int[],
         p_ids uuid[], p_req int[], p_k int[], p_types text[], p_data text[], p_metadata text[]
-      ) RETURNS TABLE (r_req int, r_ok boolean, r_version int, r_positions text[])
-      LANGUAGE plpgsql AS $fn$
+      )`;
+
+const DECIDE = `      LANGUAGE plpgsql AS $fn$
       DECLARE
         len int := coalesce(array_length(p_streams, 1), 0);
         names text[];
@@ -44,7 +44,22 @@ const APPEND_FUNCTION = `
             vers[j] := cur + p_counts[i];
           END IF;
         END LOOP;
-        RETURN QUERY
+`;
+
+// Delivered at commit, to listeners on every replica (see commit-notice.ts).
+const NOTIFY = `        PERFORM pg_notify('lighthouse_events', pg_current_xact_id()::text || coalesce((
+          SELECT CASE WHEN sum(length(t)) < 7000 THEN ' ' || string_agg(t, ' ') ELSE '' END
+          FROM (SELECT DISTINCT t FROM unnest(p_types) AS t) AS d), ''));
+      END
+      $fn$;
+`;
+
+// The first version: one row per request, its events' positions aggregated in
+// SQL. Every migration that changed it ran this, the latest text, again (CREATE
+// OR REPLACE). It stays for replicas of the previous release during a rolling update.
+const APPEND_FUNCTION = `
+      CREATE OR REPLACE FUNCTION lighthouse_append${PARAMS} RETURNS TABLE (r_req int, r_ok boolean, r_version int, r_positions text[])
+${DECIDE}        RETURN QUERY
           WITH ins AS (
             INSERT INTO events (id, stream, version, type, data, metadata)
             SELECT ev.id, p_streams[ev.req], base[ev.req] + ev.k, ev.type, ev.data::jsonb, ev.meta::jsonb
@@ -62,13 +77,31 @@ const APPEND_FUNCTION = `
           LEFT JOIN ins ON ok[r.i] AND ins.stream = p_streams[r.i]
             AND ins.version > base[r.i] AND ins.version <= base[r.i] + p_counts[r.i]
           GROUP BY r.i;
-        -- delivered at commit, to listeners on every replica (see commit-notice.ts)
-        PERFORM pg_notify('lighthouse_events', pg_current_xact_id()::text || coalesce((
-          SELECT CASE WHEN sum(length(t)) < 7000 THEN ' ' || string_agg(t, ' ') ELSE '' END
-          FROM (SELECT DISTINCT t FROM unnest(p_types) AS t) AS d), ''));
-      END
-      $fn$;
-`;
+${NOTIFY}`;
+
+// What the append writer calls. It returns flat rows instead: a row per request (r_req, r_ok, r_version = its stream's version before it)
+// and a row per inserted event (r_stream, r_version, r_position), which the
+// caller maps back to requests. Aggregating positions per request in SQL cost
+// about a sixth of the statement's time.
+const APPEND_FLAT_FUNCTION = `
+      CREATE OR REPLACE FUNCTION lighthouse_append_flat${PARAMS} RETURNS TABLE (r_req int, r_ok boolean, r_version int, r_stream text, r_position bigint)
+${DECIDE}        RETURN QUERY
+          SELECT r.i::int, r.okv, r.b, NULL::text, NULL::bigint
+          FROM unnest(ok, base) WITH ORDINALITY AS r(okv, b, i);
+        RETURN QUERY
+          WITH ins AS (
+            INSERT INTO events (id, stream, version, type, data, metadata)
+            SELECT ev.id, p_streams[ev.req], base[ev.req] + ev.k, ev.type, ev.data::jsonb, ev.meta::jsonb
+            FROM unnest(p_ids, p_req, p_k, p_types, p_data, p_metadata) AS ev(id, req, k, type, data, meta)
+            WHERE ok[ev.req]
+            ORDER BY ev.req, ev.k
+            RETURNING events.position, events.stream, events.version
+          ), upd AS (
+            UPDATE streams SET version = u.v FROM unnest(names, vers) AS u(s, v)
+            WHERE streams.stream = u.s AND streams.version <> u.v
+          )
+          SELECT NULL::int, true, ins.version, ins.stream, ins.position FROM ins;
+${NOTIFY}`;
 
 export const eventMigrations: Migration[] = [
   {
@@ -124,5 +157,9 @@ export const eventMigrations: Migration[] = [
     // replica wakes only the subscribers that read them.
     id: '0003_append_notify_types',
     sql: APPEND_FUNCTION,
+  },
+  {
+    id: '0004_append_flat',
+    sql: APPEND_FLAT_FUNCTION,
   },
 ];

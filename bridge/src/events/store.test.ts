@@ -114,7 +114,7 @@ describe.each(DRIVERS)('event store on %s', (driver) => {
     expect((await store.readStream(s)).map((e) => e.version)).toEqual([1, 2, 3, 4, 5]);
   });
 
-  it('group-commits concurrent appends into few transactions; a conflicting caller fails alone', async () => {
+  it('group-commits concurrent appends into few transactions, spread over the free connections; a conflicting caller fails alone', async () => {
     const prefix = uniq('gc');
     const conflicting = `${prefix}-c`;
     await store.append(conflicting, [{ type: 'A', data: 0 }]);
@@ -131,7 +131,8 @@ describe.each(DRIVERS)('event store on %s', (driver) => {
       [`${prefix}-%`, conflicting],
     );
     expect(rows[0]!.n).toBe(49);
-    expect(rows[0]!.txids).toBeLessThan(49);
+    // Queued at once on an idle store: one batch per connection it may use (PGlite has one).
+    expect(rows[0]!.txids).toBe(driver === 'pglite' ? 1 : 2);
   });
 
   it('dedupes a retried append by event ids and refuses ids reused elsewhere', async () => {
