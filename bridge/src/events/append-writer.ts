@@ -9,6 +9,9 @@ import { ConcurrencyError, InvalidEventError } from './errors.js';
 import type { AppendResult, ExpectedVersion } from './types.js';
 import type { PreparedEvent } from './validation.js';
 
+/** Joins events' JSON texts into one parameter each (see lighthouse_append_flat). */
+const RECORD_SEPARATOR = '\u001e';
+
 interface PendingAppend {
   stream: string;
   events: PreparedEvent[];
@@ -197,7 +200,7 @@ export class AppendWriter {
       const { rows } = await this.db.query<BatchRow>(
         `SELECT r_req, r_ok, r_version, r_stream, r_position
          FROM lighthouse_append_flat($1::text[], $2::text[], $3::int[], $4::uuid[], $5::int[], $6::int[],
-                                     $7::text[], $8::text[], $9::text[])`,
+                                     $7::text[], $8::text, $9::text)`,
         [
           args.streams,
           args.expected,
@@ -206,8 +209,8 @@ export class AppendWriter {
           args.req,
           args.k,
           args.types,
-          args.data,
-          args.metadata,
+          args.data.join(RECORD_SEPARATOR),
+          args.metadata.join(RECORD_SEPARATOR),
         ],
       );
       const positions = new Map<string, bigint>();

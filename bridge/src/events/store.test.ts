@@ -114,6 +114,18 @@ describe.each(DRIVERS)('event store on %s', (driver) => {
     expect((await store.readStream(s)).map((e) => e.version)).toEqual([1, 2, 3, 4, 5]);
   });
 
+  it('keeps data with control characters, quotes and backslashes intact in a shared batch', async () => {
+    const s = uniq('separators');
+    const texts = ['a\u001eb', '\u001f\u001e', 'quote " and \\ backslash', '{"x":1}'];
+    await Promise.all(
+      texts.map((t, i) => store.append(`${s}-${i}`, [{ type: 'T', data: { t }, metadata: { note: t } }])),
+    );
+    for (const [i, t] of texts.entries()) {
+      const [e] = await store.readStream(`${s}-${i}`);
+      expect([e!.data, e!.metadata]).toEqual([{ t }, { note: t }]);
+    }
+  });
+
   it('group-commits concurrent appends into few transactions, spread over the free connections; a conflicting caller fails alone', async () => {
     const prefix = uniq('gc');
     const conflicting = `${prefix}-c`;
