@@ -210,3 +210,28 @@ describe('ProjectService', () => {
     expect(r2.projection.listContexts().map((x) => x.id)).toEqual([c.id]);
   });
 });
+
+describe.each(DRIVERS)('ProjectService.content on %s', (driver) => {
+  it('refuses stored bytes that do not match the version: inline, a different blob, a tampered chunk', async () => {
+    const { service, store } = await (await open(driver))();
+    await service.writeFile('a', { path: 'small.txt', content: 'small' });
+    const big = randomBytes(1024 * 1024 + 3);
+    await service.writeFile('a', { path: 'big.bin', contentBase64: big.toString('base64') });
+    const stored = (p: string) => ({ ...service.projection.fileAt(p)!, content: null });
+    const wrong = 'f'.repeat(64);
+    await expect(service.content('small.txt', { ...stored('small.txt'), sha256: wrong })).rejects.toThrow(
+      'stored content of small.txt@1 does not match',
+    );
+    expect((await service.content('small.txt', stored('small.txt'))).toString()).toBe('small');
+    await expect(service.content('big.bin', { ...stored('big.bin'), sha256: wrong })).rejects.toThrow(
+      'stored content of big.bin@1 does not match',
+    );
+    expect((await service.content('big.bin', stored('big.bin'))).equals(big)).toBe(true);
+    await store.db.query(
+      `UPDATE events SET data = jsonb_set(data, '{dataBase64}', to_jsonb('AAAA'::text))
+       WHERE stream = $1 AND version = 1`,
+      [`blob:${sha256Of(big)}`],
+    );
+    await expect(service.content('big.bin', stored('big.bin'))).rejects.toThrow('does not match its hash');
+  });
+});
