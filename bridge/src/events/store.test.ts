@@ -420,8 +420,8 @@ describe('event store on pg: commit notices', () => {
     try {
       await older.query('BEGIN');
       await older.query(
-        `SELECT * FROM lighthouse_append(ARRAY[$1], ARRAY['any'], ARRAY[1], ARRAY[$2]::uuid[], ARRAY[1],
-                                         ARRAY[1], ARRAY['Other'], ARRAY['1'], ARRAY['{}'])`,
+        `SELECT * FROM lighthouse_append_flat(ARRAY[$1], ARRAY['any'], ARRAY[1], ARRAY[$2]::uuid[], ARRAY[1],
+                                              ARRAY[1], ARRAY['Other'], '1', '{}')`,
         [uniq('older'), randomUUID()],
       );
       await store.append(uniq('wanted'), [{ type: 'Wanted', data: 1 }]);
