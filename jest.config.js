@@ -26,5 +26,6 @@ export default {
   globalSetup: '<rootDir>/test/jest/global-setup.js',
   globalTeardown: '<rootDir>/test/jest/global-teardown.js',
   projects: [project('bridge'), project('operator'), project('test')],
-  testTimeout: 30_000,
+  // Generous: the shared 2-core machine can be several times slower in one hour than in another.
+  testTimeout: 60_000,
 };

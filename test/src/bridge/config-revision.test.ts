@@ -24,7 +24,7 @@ describe('the applied configuration revision on /readyz', () => {
       { dataDir: path.join(work, 'data') },
       { LIGHTHOUSE_CONFIG_DIR: configDir },
     );
-  });
+  }, 120_000);
 
   afterAll(async () => {
     await bridge?.close();

@@ -11,7 +11,7 @@ let bridge: TestBridge;
 beforeAll(async () => {
   db = await createTestDatabase();
   bridge = await startTestBridge({ databaseUrl: db.url });
-});
+}, 120_000);
 afterAll(async () => {
   await bridge?.close();
   await db?.drop();

@@ -33,7 +33,7 @@ beforeAll(async () => {
   const port = (closed.address() as { port: number }).port;
   await new Promise((r) => closed.close(r));
   writeClientConfig(`http://127.0.0.1:${port}`, bridge.credential('claude'), { XDG_CONFIG_HOME: downHome });
-});
+}, 120_000);
 afterAll(async () => {
   await bridge?.close();
   await db?.drop();

@@ -62,7 +62,7 @@ describe.each(DRIVERS)('durability on %s', (driver) => {
   let target: TestTarget;
   beforeAll(async () => {
     target = await testTarget(driver);
-  });
+  }, 120_000);
   afterAll(() => target.dispose());
 
   it('keeps every acknowledged append and no half append after SIGKILL', async () => {

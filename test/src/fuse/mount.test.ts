@@ -59,7 +59,7 @@ beforeAll(async () => {
   if (!existsSync(SIDECAR)) throw new Error(`${SIDECAR} is missing: build first (make test builds)`);
   writeFileSync(fixture, JSON.stringify(versions));
   sidecar = await start();
-});
+}, 120_000);
 
 afterAll(
   () =>

@@ -25,7 +25,7 @@ beforeAll(async () => {
       LIGHTHOUSE_BODY_LIMIT_BYTES: '65536',
     },
   );
-});
+}, 120_000);
 afterAll(async () => {
   await bridge?.close();
   await db?.drop();

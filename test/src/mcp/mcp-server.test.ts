@@ -21,7 +21,7 @@ const clients: Client[] = [];
 beforeAll(async () => {
   db = await createTestDatabase();
   bridge = await startTestBridge({ databaseUrl: db.url }, { LIGHTHOUSE_ESCALATION_TIMEOUT_MS: '20000' });
-});
+}, 120_000);
 afterAll(async () => {
   await Promise.all(clients.map((c) => c.close()));
   await bridge?.close();

@@ -22,7 +22,7 @@ describe('live heap of another process, through its inspector', () => {
       child.once('exit', (code) => reject(new Error(`node exited (${code}): ${err}`)));
     });
     heap = await LiveHeap.connect(port);
-  });
+  }, 120_000);
 
   afterAll(() => {
     heap?.close();
