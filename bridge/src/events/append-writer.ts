@@ -12,6 +12,9 @@ import type { PreparedEvent } from './validation.js';
 /** Joins events' JSON texts into one parameter each (see lighthouse_append_flat). */
 const RECORD_SEPARATOR = '\u001e';
 
+/** The shortest queue worth splitting over two connections (see pump). */
+const SPLIT_MIN_EVENTS = 32;
+
 interface PendingAppend {
   stream: string;
   events: PreparedEvent[];
@@ -78,10 +81,12 @@ export class AppendWriter {
 
   private pump(): void {
     while (this.queue.length > 0 && this.inFlight < this.maxInFlight) {
-      // What is queued is spread over the free connections: one batch's commit
-      // then overlaps the next one's statement, and the next caller's work in Node.
+      // A long queue is spread over the free connections: one batch's commit then
+      // overlaps the next one's statement, and its callers' next work in Node. A
+      // short one goes whole: its statement is brief next to a commit's WAL flush.
       const queued = this.queue.reduce((sum, p) => sum + p.events.length, 0);
-      const limit = Math.min(this.maxBatchEvents, Math.ceil(queued / (this.maxInFlight - this.inFlight)));
+      const parts = queued >= SPLIT_MIN_EVENTS ? this.maxInFlight - this.inFlight : 1;
+      const limit = Math.min(this.maxBatchEvents, Math.ceil(queued / parts));
       let n = 0;
       let count = 0;
       while (n < this.queue.length && (n === 0 || count + this.queue[n]!.events.length <= limit)) {
