@@ -147,6 +147,19 @@ describe.each(DRIVERS)('event store on %s', (driver) => {
     expect(rows[0]!.txids).toBe(driver === 'pglite' ? 1 : 2);
   });
 
+  it('keeps a short queue in one transaction', async () => {
+    const prefix = uniq('short');
+    await store.append(`${prefix}-warm`, [{ type: 'A', data: 0 }]);
+    await Promise.all(
+      Array.from({ length: 10 }, (_, i) => store.append(`${prefix}-${i}`, [{ type: 'A', data: i }])),
+    );
+    const { rows } = await store.db.query<{ txids: number }>(
+      `SELECT count(DISTINCT txid)::int AS txids FROM events WHERE stream LIKE $1 AND stream <> $2`,
+      [`${prefix}-%`, `${prefix}-warm`],
+    );
+    expect(rows[0]!.txids).toBe(1);
+  });
+
   it('dedupes a retried append by event ids and refuses ids reused elsewhere', async () => {
     const s = uniq('retry');
     const events = [
