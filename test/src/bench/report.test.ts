@@ -8,10 +8,11 @@ describe('reportRows', () => {
         storeAppendsPerSec: 3000,
         baselineInsertsPerSec: 750,
         latencyMs: { offeredPerSec: 2000, p50: 2, p99: 12 },
+        baselineLatencyMs: { offeredPerSec: 2000, p50: 1, p99: 15 },
       },
     });
     expect(rows[0]).toMatchObject({ value: 3000, baseline: 750, ratio: 4, goal: '≥ 3×', met: true });
-    expect(rows.find((r) => r.figure.includes('p99'))).toMatchObject({ value: 12, met: false });
+    expect(rows.find((r) => r.figure.includes('p99'))).toMatchObject({ value: 12, baseline: 15, met: false });
   });
 
   it('shows missing figures as null instead of failing', () => {

@@ -39,16 +39,21 @@ function events(d: J): Row[] {
         : {}),
     });
     const lat = r.latencyMs as J | undefined;
+    const base = r.baselineLatencyMs as J | undefined;
+    const floor = (p: 'p50' | 'p99') =>
+      base ? { baseline: num(base[p]), baselineLabel: 'plain single-row INSERTs at the same rate' } : {};
     if (lat) {
       rows.push({
         figure: `${driver}: append p50 at ${lat.offeredPerSec}/s offered (${lat.achievedPerSec}/s achieved)`,
         value: num(lat.p50),
         unit: 'ms',
+        ...floor('p50'),
       });
       rows.push({
         figure: `${driver}: append p99 at ${lat.offeredPerSec}/s offered`,
         value: num(lat.p99),
         unit: 'ms',
+        ...floor('p99'),
         ...(driver === 'pg' ? { goal: '< 10 ms', met: (num(lat.p99) ?? Infinity) < 10 } : {}),
       });
     }

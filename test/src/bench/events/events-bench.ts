@@ -2,7 +2,8 @@
 // on the same private PostgreSQL server (fsync on, synchronous_commit on):
 // - single-event appends/s from 50 concurrent callers, store vs plain INSERTs
 //   through `pg` (same table shape, same concurrency), in alternating rounds;
-// - append latency p50/p99 at a steady offered 2,000 events/s;
+// - append latency p50/p99 at a steady offered 2,000 events/s, next to plain
+//   single-row INSERTs at the same rate;
 // - subscriber catch-up rate over N events (LIGHTHOUSE_BENCH_CATCHUP, default 1,000,000);
 // - the same append figures on PGlite, against plain INSERTs on PGlite.
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -39,7 +40,9 @@ export interface EventsBenchResults {
     rounds: { baselineInsertsPerSec: number; storeAppendsPerSec: number; ratio: number }[];
     /** Average appends per group-commit transaction in the throughput run. */
     eventsPerCommit: number;
-    latencyMs: { offeredPerSec: number; achievedPerSec: number; p50: number; p99: number; max: number };
+    latencyMs: Latency;
+    /** Plain single-row INSERTs through `pg` (up to 50 connections) at the same offered rate: this server's floor. */
+    baselineLatencyMs: Latency;
     catchupEventsPerSec: number;
     /** Plain keyset-paged SELECTs by position through `pg`, same page size: no ordering guarantee. */
     baselineReadEventsPerSec: number;
@@ -49,8 +52,16 @@ export interface EventsBenchResults {
     baselineInsertsPerSec: number;
     storeAppendsPerSec: number;
     ratio: number;
-    latencyMs: { offeredPerSec: number; achievedPerSec: number; p50: number; p99: number; max: number };
+    latencyMs: Latency;
   };
+}
+
+interface Latency {
+  offeredPerSec: number;
+  achievedPerSec: number;
+  p50: number;
+  p99: number;
+  max: number;
 }
 
 const data = (i: number) => ({ tool: 'Bash', input: { command: `ls -la src/${i}` }, decision: 'allow' });
@@ -147,7 +158,14 @@ async function pgFigures(
       "SELECT round(count(*)::numeric / count(DISTINCT txid), 1)::text AS n FROM events WHERE stream LIKE 'bench-%'",
     );
     const eventsPerCommit = Number(perTx[0]!.n);
-    log('pg: steady-rate latency');
+    log('pg: steady-rate latency, plain INSERTs');
+    const baselineLatencyMs = await steadyLoad(o.steadyRate, o.seconds, (i) =>
+      pool.query(
+        `INSERT INTO baseline_events (id, stream, version, type, data) VALUES (gen_random_uuid(), $1, $2, 'Bench', $3::text::jsonb)`,
+        [`steady-base-${i % o.concurrency}`, Math.floor(i / o.concurrency) + 1, JSON.stringify(data(i))],
+      ),
+    );
+    log('pg: steady-rate latency, store');
     const latencyMs = await steadyLoad(o.steadyRate, o.seconds, (i) =>
       s.append(`steady-${i % o.concurrency}`, [{ type: 'Bench', data: data(i) }]),
     );
@@ -191,6 +209,7 @@ async function pgFigures(
       rounds,
       eventsPerCommit,
       latencyMs,
+      baselineLatencyMs,
       catchupEventsPerSec,
       baselineReadEventsPerSec,
       catchupRatio: round(catchupEventsPerSec / baselineReadEventsPerSec, 2),
@@ -259,7 +278,7 @@ export function formatTable(r: EventsBenchResults): string {
     [
       `pg latency @ ${r.pg.latencyMs.offeredPerSec}/s offered`,
       `p50 ${r.pg.latencyMs.p50} ms, p99 ${r.pg.latencyMs.p99} ms (${r.pg.latencyMs.achievedPerSec}/s done)`,
-      '-',
+      `p50 ${r.pg.baselineLatencyMs.p50} ms, p99 ${r.pg.baselineLatencyMs.p99} ms (plain INSERT)`,
       '-',
     ],
     [
