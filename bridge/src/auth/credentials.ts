@@ -2,7 +2,7 @@
 // request without looking anything up: key = HMAC-SHA256(master, "agent:" + id).
 // A credential is `lh1.<agentId>.<base64url key>`; the reserved id `admin` is the
 // administrator.
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac, timingSafeEqual, type KeyObject } from 'node:crypto';
 
 export const ADMIN_AGENT = 'admin';
 export const AGENT_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
@@ -21,7 +21,8 @@ export function isValidAgentId(id: string): boolean {
   return AGENT_ID_PATTERN.test(id);
 }
 
-export function deriveAgentKey(master: Buffer, agentId: string): Buffer {
+/** `master` may be a KeyObject (createSecretKey), which a hot path imports once instead of on every call. */
+export function deriveAgentKey(master: Buffer | KeyObject, agentId: string): Buffer {
   if (!isValidAgentId(agentId)) throw new CredentialFormatError(`invalid agent id "${agentId}"`);
   return createHmac('sha256', master).update(`agent:${agentId}`).digest();
 }
@@ -47,7 +48,7 @@ export function parseCredential(text: string): Credential {
 }
 
 /** Constant-time check that `presented` is the key the master derives for its agent. */
-export function credentialMatches(master: Buffer, presented: Credential): boolean {
+export function credentialMatches(master: Buffer | KeyObject, presented: Credential): boolean {
   const expected = deriveAgentKey(master, presented.agentId);
   return presented.key.length === expected.length && timingSafeEqual(presented.key, expected);
 }
