@@ -95,9 +95,12 @@ const FLAT_PARAMS = `(
 // request (r_req, r_ok, r_version = its stream's version before it) and a row
 // per inserted event (r_stream, r_version, r_position), which the caller maps
 // back to requests. Aggregating positions per request in SQL cost
-// about a sixth of the statement's time.
+// about a sixth of the statement's time. Its statements' plans do not depend on
+// the batch, but PostgreSQL kept planning the INSERT anew for every call (0.6 ms
+// of a 4 ms call, in pg_stat_statements): generic plans are forced.
 const APPEND_FLAT_FUNCTION = `
       CREATE OR REPLACE FUNCTION lighthouse_append_flat${FLAT_PARAMS} RETURNS TABLE (r_req int, r_ok boolean, r_version int, r_stream text, r_position bigint)
+      SET plan_cache_mode = force_generic_plan
 ${DECIDE}        RETURN QUERY
           SELECT r.i::int, r.okv, r.b, NULL::text, NULL::bigint
           FROM unnest(ok, base) WITH ORDINALITY AS r(okv, b, i);
