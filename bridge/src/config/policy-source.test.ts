@@ -59,6 +59,31 @@ describe('PolicySource', () => {
     src.stop();
     rmSync(dir, { recursive: true });
   });
+
+  it('applies a new text only when two polls in a row read it (no half-written file)', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'lh-ps-'));
+    const file = path.join(dir, 'policy.yaml');
+    writeFileSync(file, 'r1');
+    const changes: string[] = [];
+    const src = new PolicySource({
+      configDir: dir,
+      parse,
+      fallback,
+      logger,
+      onChange: (p) => changes.push(p.revision),
+    });
+    await src.start();
+    src.stop(); // polled by hand below
+    writeFileSync(file, 'r'); // caught half written: read once, never applied
+    await src.poll();
+    writeFileSync(file, 'r2');
+    await src.poll();
+    expect(src.current.revision).toBe('r1');
+    await src.poll();
+    expect(src.current.revision).toBe('r2');
+    expect(changes).toEqual(['r1', 'r2']);
+    rmSync(dir, { recursive: true });
+  });
 });
 
 async function waitFor(ok: () => boolean): Promise<void> {

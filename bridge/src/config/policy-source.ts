@@ -1,7 +1,9 @@
 // The policy in force: policy.yaml from the mounted ConfigMap directory, or the
 // shipped default when there is none. The file is re-read when it changes
 // (ConfigMap updates swap a symlink, so the content is polled and compared);
-// a bad document is logged and the previous policy stays in force.
+// a bad document is logged and the previous policy stays in force. A file
+// edited in place can be read half written, so a poll applies a new text only
+// when the poll before it read the same.
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -20,6 +22,8 @@ export interface PolicySourceOptions {
 export class PolicySource {
   private policy: Policy;
   private digest = '';
+  /** The digest the last poll read, applied or not. */
+  private polled = '';
   private applied: string | undefined;
   private timer: NodeJS.Timeout | undefined;
 
@@ -40,8 +44,13 @@ export class PolicySource {
   async start(): Promise<void> {
     await this.reload(true);
     if (!this.opts.configDir) return;
-    this.timer = setInterval(() => void this.reload(false), this.opts.pollMs ?? 1_000);
+    this.timer = setInterval(() => void this.poll(), this.opts.pollMs ?? 1_000);
     this.timer.unref();
+  }
+
+  /** One poll, as the timer runs it: a new text is applied when the previous poll read it too. */
+  poll(): Promise<void> {
+    return this.reload(false);
   }
 
   stop(): void {
@@ -61,7 +70,9 @@ export class PolicySource {
       }
     }
     const digest = text === undefined ? 'absent' : createHash('sha256').update(text).digest('hex');
-    if (digest === this.digest) return;
+    const settled = strict || digest === this.polled;
+    this.polled = digest;
+    if (digest === this.digest || !settled) return;
     let next: Policy;
     try {
       next = text === undefined ? this.opts.fallback() : this.opts.parse(text);

@@ -69,6 +69,21 @@ describe('FeatureFlags', () => {
     }
   });
 
+  it('a poll applies a new text only when the poll before it read the same (no half-written file)', () => {
+    const file = path.join(dir, 'settle.yaml');
+    writeFileSync(file, 'heuristics: {mode: "off"}\n');
+    const f = new FeatureFlags(file);
+    expect(f.isEnabled('heuristics', 'a')).toBe(false);
+    writeFileSync(file, 'heuristics: {mode: "o'); // caught half written: read once, never applied
+    f.poll();
+    writeFileSync(file, 'heuristics: {mode: "on"}\n');
+    f.poll();
+    expect(f.isEnabled('heuristics', 'a')).toBe(false);
+    expect(f.status().error).toBeNull();
+    f.poll();
+    expect(f.isEnabled('heuristics', 'a')).toBe(true);
+  });
+
   it('a kill switch turns a flag off for everyone until restored', () => {
     const f = FeatureFlags.fromSpecs({ beta: { mode: 'on' } });
     f.applyEvent({ type: 'FlagKilled', data: { flag: 'beta' } });

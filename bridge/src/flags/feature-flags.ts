@@ -34,9 +34,11 @@ export class FeatureFlags {
   private readonly killed = new Set<string>();
   private loadedAt: Date | null = null;
   private error: string | null = null;
-  private poll: NodeJS.Timeout | undefined;
+  private timer: NodeJS.Timeout | undefined;
   /** The text last read, good or bad: a reload with the same text does nothing. */
   private readText: string | undefined;
+  /** The text the last poll read, applied or not. */
+  private polled: string | undefined;
   /** The flags.yaml text in force ('' when there is no file). */
   appliedText = '';
 
@@ -55,14 +57,19 @@ export class FeatureFlags {
 
   /** Re-reads the file. A missing file means defaults; an invalid one keeps the last good set. */
   reload(): void {
-    if (!this.file) return;
-    let text: string;
+    if (this.file) this.apply(this.read(this.file));
+  }
+
+  private read(file: string): string {
     try {
-      text = readFileSync(this.file, 'utf8');
+      return readFileSync(file, 'utf8');
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-      text = '';
+      return '';
     }
+  }
+
+  private apply(text: string): void {
     if (text === this.readText) return;
     this.readText = text;
     try {
@@ -81,25 +88,34 @@ export class FeatureFlags {
    * Re-reads the file every `intervalMs` and compares its text. That survives
    * ConfigMap symlink swaps (unlike inotify on the file), and unlike fs.watchFile
    * it cannot miss a change made before its first stat: the baseline is the text
-   * the flags were loaded from.
+   * the flags were loaded from. A file edited in place can be read half written,
+   * so a new text is applied once two polls in a row have read it.
    */
   watch(intervalMs = 500): void {
-    if (!this.file || this.poll) return;
-    this.poll = setInterval(() => {
-      try {
-        this.reload();
-      } catch (err) {
-        this.readText = undefined; // parse again once it is readable
-        this.error = (err as Error).message;
-        this.logger?.error('feature flags file unreadable; keeping the previous set', { error: this.error });
-      }
-    }, intervalMs);
-    this.poll.unref();
+    if (!this.file || this.timer) return;
+    this.timer = setInterval(() => this.poll(), intervalMs);
+    this.timer.unref();
+  }
+
+  /** One poll, as watch() runs it: a new text is applied when the previous poll read it too. */
+  poll(): void {
+    if (!this.file) return;
+    try {
+      const text = this.read(this.file);
+      const settled = text === this.polled;
+      this.polled = text;
+      if (settled) this.apply(text);
+    } catch (err) {
+      this.polled = undefined;
+      this.readText = undefined; // parse again once it is readable
+      this.error = (err as Error).message;
+      this.logger?.error('feature flags file unreadable; keeping the previous set', { error: this.error });
+    }
   }
 
   close(): void {
-    clearInterval(this.poll);
-    this.poll = undefined;
+    clearInterval(this.timer);
+    this.timer = undefined;
   }
 
   isEnabled(name: string, agentId: string): boolean {
