@@ -30,22 +30,11 @@ describe('PolicySource', () => {
   });
 
   it('refuses a bad document at start, and keeps the current policy when a later one is bad', async () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'lh-ps-'));
-    const file = path.join(dir, 'policy.yaml');
-    writeFileSync(file, 'bad');
-    const strict = new PolicySource({ configDir: dir, parse, fallback, logger, onChange: () => {} });
-    await expect(strict.start()).rejects.toThrow('invalid policy');
+    const { dir, file, changes, source } = withPolicy('bad');
+    await expect(source().start()).rejects.toThrow('invalid policy');
 
     writeFileSync(file, 'r1');
-    const changes: string[] = [];
-    const src = new PolicySource({
-      configDir: dir,
-      parse,
-      fallback,
-      logger,
-      onChange: (p) => changes.push(p.revision),
-      pollMs: 20,
-    });
+    const src = source(20);
     await src.start();
     expect(src.current.revision).toBe('r1');
     writeFileSync(file, 'r2');
@@ -61,17 +50,8 @@ describe('PolicySource', () => {
   });
 
   it('applies a new text only when two polls in a row read it (no half-written file)', async () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'lh-ps-'));
-    const file = path.join(dir, 'policy.yaml');
-    writeFileSync(file, 'r1');
-    const changes: string[] = [];
-    const src = new PolicySource({
-      configDir: dir,
-      parse,
-      fallback,
-      logger,
-      onChange: (p) => changes.push(p.revision),
-    });
+    const { dir, file, changes, source } = withPolicy('r1');
+    const src = source();
     await src.start();
     src.stop(); // polled by hand below
     writeFileSync(file, 'r'); // caught half written: read once, never applied
@@ -85,6 +65,24 @@ describe('PolicySource', () => {
     rmSync(dir, { recursive: true });
   });
 });
+
+/** A config dir whose policy.yaml holds `text`, and sources on it that record their changes. */
+function withPolicy(text: string) {
+  const dir = mkdtempSync(path.join(tmpdir(), 'lh-ps-'));
+  const file = path.join(dir, 'policy.yaml');
+  writeFileSync(file, text);
+  const changes: string[] = [];
+  const source = (pollMs?: number) =>
+    new PolicySource({
+      configDir: dir,
+      parse,
+      fallback,
+      logger,
+      onChange: (p) => changes.push(p.revision),
+      pollMs,
+    });
+  return { dir, file, changes, source };
+}
 
 async function waitFor(ok: () => boolean): Promise<void> {
   for (let i = 0; i < 200 && !ok(); i++) await new Promise((r) => setTimeout(r, 20));
