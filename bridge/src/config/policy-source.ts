@@ -1,14 +1,14 @@
 // The policy in force: policy.yaml from the mounted ConfigMap directory, or the
 // shipped default when there is none. The file is re-read when it changes
 // (ConfigMap updates swap a symlink, so the content is polled and compared);
-// a bad document is logged and the previous policy stays in force. A file
-// edited in place can be read half written, so a poll applies a new text only
-// when the poll before it read the same.
+// a bad document is logged and the previous policy stays in force. A poll
+// applies a new text only once it has settled (see SettledPoll).
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from '../logging/logger.js';
 import type { Policy } from '../policy/types.js';
+import { SettledPoll } from './settled-poll.js';
 
 export interface PolicySourceOptions {
   configDir: string | undefined;
@@ -22,8 +22,7 @@ export interface PolicySourceOptions {
 export class PolicySource {
   private policy: Policy;
   private digest = '';
-  /** The digest the last poll read, applied or not. */
-  private polled = '';
+  private readonly polls = new SettledPoll<string>();
   private applied: string | undefined;
   private timer: NodeJS.Timeout | undefined;
 
@@ -70,8 +69,7 @@ export class PolicySource {
       }
     }
     const digest = text === undefined ? 'absent' : createHash('sha256').update(text).digest('hex');
-    const settled = strict || digest === this.polled;
-    this.polled = digest;
+    const settled = this.polls.settled(digest) || strict;
     if (digest === this.digest || !settled) return;
     let next: Policy;
     try {

@@ -2,6 +2,7 @@
 // when the file changes; a bad file keeps the last good set), overridden by
 // kill switches, which arrive as events so every replica applies them.
 import { readFileSync } from 'node:fs';
+import { SettledPoll } from '../config/settled-poll.js';
 import { parseFlags } from './config.js';
 import { evaluate, type FlagSpec } from './evaluate.js';
 
@@ -37,8 +38,7 @@ export class FeatureFlags {
   private timer: NodeJS.Timeout | undefined;
   /** The text last read, good or bad: a reload with the same text does nothing. */
   private readText: string | undefined;
-  /** The text the last poll read, applied or not. */
-  private polled: string | undefined;
+  private readonly polls = new SettledPoll<string>();
   /** The flags.yaml text in force ('' when there is no file). */
   appliedText = '';
 
@@ -88,8 +88,8 @@ export class FeatureFlags {
    * Re-reads the file every `intervalMs` and compares its text. That survives
    * ConfigMap symlink swaps (unlike inotify on the file), and unlike fs.watchFile
    * it cannot miss a change made before its first stat: the baseline is the text
-   * the flags were loaded from. A file edited in place can be read half written,
-   * so a new text is applied once two polls in a row have read it.
+   * the flags were loaded from. A new text is applied once it has settled (see
+   * SettledPoll).
    */
   watch(intervalMs = 500): void {
     if (!this.file || this.timer) return;
@@ -102,11 +102,9 @@ export class FeatureFlags {
     if (!this.file) return;
     try {
       const text = this.read(this.file);
-      const settled = text === this.polled;
-      this.polled = text;
-      if (settled) this.apply(text);
+      if (this.polls.settled(text)) this.apply(text);
     } catch (err) {
-      this.polled = undefined;
+      this.polls.forget();
       this.readText = undefined; // parse again once it is readable
       this.error = (err as Error).message;
       this.logger?.error('feature flags file unreadable; keeping the previous set', { error: this.error });
