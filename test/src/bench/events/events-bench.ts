@@ -64,6 +64,9 @@ interface Latency {
   max: number;
 }
 
+/** The baseline: one plain single-row INSERT into a table shaped like events. */
+const BASELINE_INSERT = `INSERT INTO baseline_events (id, stream, version, type, data) VALUES (gen_random_uuid(), $1, $2, 'Bench', $3::text::jsonb)`;
+
 const data = (i: number) => ({ tool: 'Bash', input: { command: `ls -la src/${i}` }, decision: 'allow' });
 
 /** Runs `worker` on `concurrency` loops for `seconds`; returns operations per second. */
@@ -139,7 +142,7 @@ async function pgFigures(
       log(`pg: round ${r + 1}/${o.rounds}, baseline INSERT loop`);
       const baseline = await closedLoop(o.concurrency, o.seconds, (w, i) =>
         pool.query(
-          `INSERT INTO baseline_events (id, stream, version, type, data) VALUES (gen_random_uuid(), $1, $2, 'Bench', $3::text::jsonb)`,
+          BASELINE_INSERT,
           [`base-${r}-${w}`, i + 1, JSON.stringify(data(i))],
         ),
       );
@@ -161,7 +164,7 @@ async function pgFigures(
     log('pg: steady-rate latency, plain INSERTs');
     const baselineLatencyMs = await steadyLoad(o.steadyRate, o.seconds, (i) =>
       pool.query(
-        `INSERT INTO baseline_events (id, stream, version, type, data) VALUES (gen_random_uuid(), $1, $2, 'Bench', $3::text::jsonb)`,
+        BASELINE_INSERT,
         [`steady-base-${i % o.concurrency}`, Math.floor(i / o.concurrency) + 1, JSON.stringify(data(i))],
       ),
     );
@@ -237,7 +240,7 @@ async function pgliteFigures(
     );
     const baseline = await closedLoop(o.concurrency, o.seconds, (w, i) =>
       raw.query(
-        `INSERT INTO baseline_events (id, stream, version, type, data) VALUES (gen_random_uuid(), $1, $2, 'Bench', $3::text::jsonb)`,
+        BASELINE_INSERT,
         [`base-${w}`, i + 1, JSON.stringify(data(i))],
       ),
     );
