@@ -39,6 +39,8 @@ function events(d: J): Row[] {
         : {}),
     });
     const lat = r.latencyMs as J | undefined;
+    const medianOf = (rounds: unknown) =>
+      Array.isArray(rounds) && rounds.length > 1 ? ` (median round of ${rounds.length})` : '';
     const base = r.baselineLatencyMs as J | undefined;
     const floor = (p: 'p50' | 'p99') =>
       base ? { baseline: num(base[p]), baselineLabel: 'plain single-row INSERTs at the same rate' } : {};
@@ -50,7 +52,7 @@ function events(d: J): Row[] {
         ...floor('p50'),
       });
       rows.push({
-        figure: `${driver}: append p99 at ${lat.offeredPerSec}/s offered`,
+        figure: `${driver}: append p99 at ${lat.offeredPerSec}/s offered${medianOf(r.latencyRounds)}`,
         value: num(lat.p99),
         unit: 'ms',
         ...floor('p99'),

@@ -3,7 +3,7 @@
 // - single-event appends/s from 50 concurrent callers, store vs plain INSERTs
 //   through `pg` (same table shape, same concurrency), in alternating rounds;
 // - append latency p50/p99 at a steady offered 2,000 events/s, next to plain
-//   single-row INSERTs at the same rate;
+//   single-row INSERTs at the same rate, in alternating rounds;
 // - subscriber catch-up rate over N events (LIGHTHOUSE_BENCH_CATCHUP, default 1,000,000);
 // - the same append figures on PGlite, against plain INSERTs on PGlite.
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -43,6 +43,8 @@ export interface EventsBenchResults {
     latencyMs: Latency;
     /** Plain single-row INSERTs through `pg` (up to 50 connections) at the same offered rate: this server's floor. */
     baselineLatencyMs: Latency;
+    /** Every latency round (the reported one has the median store p99). */
+    latencyRounds: { latencyMs: Latency; baselineLatencyMs: Latency }[];
     catchupEventsPerSec: number;
     /** Plain keyset-paged SELECTs by position through `pg`, same page size: no ordering guarantee. */
     baselineReadEventsPerSec: number;
@@ -161,17 +163,27 @@ async function pgFigures(
       "SELECT round(count(*)::numeric / count(DISTINCT txid), 1)::text AS n FROM events WHERE stream LIKE 'bench-%'",
     );
     const eventsPerCommit = Number(perTx[0]!.n);
-    log('pg: steady-rate latency, plain INSERTs');
-    const baselineLatencyMs = await steadyLoad(o.steadyRate, o.seconds, (i) =>
-      pool.query(
-        BASELINE_INSERT,
-        [`steady-base-${i % o.concurrency}`, Math.floor(i / o.concurrency) + 1, JSON.stringify(data(i))],
-      ),
-    );
-    log('pg: steady-rate latency, store');
-    const latencyMs = await steadyLoad(o.steadyRate, o.seconds, (i) =>
-      s.append(`steady-${i % o.concurrency}`, [{ type: 'Bench', data: data(i) }]),
-    );
+    // Latency takes turns the same way: a stall of this shared machine lands in
+    // one round; the round with the median store p99 is reported, every round kept.
+    const latencyRounds: { latencyMs: Latency; baselineLatencyMs: Latency }[] = [];
+    for (let r = 0; r < o.rounds; r++) {
+      log(`pg: steady-rate latency round ${r + 1}/${o.rounds}, plain INSERTs`);
+      const baselineLatencyMs = await steadyLoad(o.steadyRate, o.seconds, (i) =>
+        pool.query(BASELINE_INSERT, [
+          `steady-base-${r}-${i % o.concurrency}`,
+          Math.floor(i / o.concurrency) + 1,
+          JSON.stringify(data(i)),
+        ]),
+      );
+      log(`pg: steady-rate latency round ${r + 1}/${o.rounds}, store`);
+      const latencyMs = await steadyLoad(o.steadyRate, o.seconds, (i) =>
+        s.append(`steady-${r}-${i % o.concurrency}`, [{ type: 'Bench', data: data(i) }]),
+      );
+      latencyRounds.push({ latencyMs, baselineLatencyMs });
+    }
+    const { latencyMs, baselineLatencyMs } = [...latencyRounds].sort(
+      (a, b) => a.latencyMs.p99 - b.latencyMs.p99,
+    )[Math.floor((latencyRounds.length - 1) / 2)]!;
     log(`pg: seeding ${o.catchupEvents} events for catch-up`);
     await pool.query(
       `INSERT INTO events (id, stream, version, type, data)
@@ -213,6 +225,7 @@ async function pgFigures(
       eventsPerCommit,
       latencyMs,
       baselineLatencyMs,
+      latencyRounds,
       catchupEventsPerSec,
       baselineReadEventsPerSec,
       catchupRatio: round(catchupEventsPerSec / baselineReadEventsPerSec, 2),
@@ -282,7 +295,7 @@ export function formatTable(r: EventsBenchResults): string {
       `pg latency @ ${r.pg.latencyMs.offeredPerSec}/s offered`,
       `p50 ${r.pg.latencyMs.p50} ms, p99 ${r.pg.latencyMs.p99} ms (${r.pg.latencyMs.achievedPerSec}/s done)`,
       `p50 ${r.pg.baselineLatencyMs.p50} ms, p99 ${r.pg.baselineLatencyMs.p99} ms (plain INSERT)`,
-      '-',
+      `median store p99 of ${r.pg.latencyRounds.map((x) => `${x.latencyMs.p99}`).join(', ')} ms`,
     ],
     [
       `pg subscriber catch-up events/s`,
