@@ -1,13 +1,10 @@
 // `lighthouse hook …`: Claude Code's command hooks (pre-tool-use, post-tool-use)
 // and `install`, which wires them into Claude Code's settings.
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import { parseCredential } from '../auth/credentials.js';
 import { signedHeaders } from '../client/signed-headers.js';
 import { configDir, resolveClient, writeClientConfig, ClientConfigError } from '../hook/client-config.js';
-import { installHooks } from '../hook/install.js';
 import type { HookResult, UnreachableMode } from '../hook/protocol.js';
 import { postToolUse, preToolUse, type Post } from '../hook/run.js';
 import { SettingsError } from '../hook/settings.js';
@@ -34,6 +31,12 @@ install options:
 The bridge URL and credential come from LIGHTHOUSE_URL / LIGHTHOUSE_CREDENTIAL(_FILE)
 or the config file written by \`lighthouse run\` or \`hook install\`.
 `;
+
+// Claude Code starts this for every tool call. An ESM import of node:util or
+// node:fs evaluates every export of the module (about 10 and 6 ms here), so
+// those two come from getBuiltinModule, and `install` is loaded only when run.
+const { parseArgs } = process.getBuiltinModule('node:util');
+const { readFileSync } = process.getBuiltinModule('node:fs');
 
 const CONNECT_TIMEOUT_MS = 2000;
 const MODES = ['deny', 'ask', 'allow'];
@@ -115,7 +118,7 @@ async function post(args: string[]): Promise<number> {
   return emit(await postToolUse(stdin, client.post, values['project-dir'] ?? process.env.CLAUDE_PROJECT_DIR));
 }
 
-function install(args: string[]): number {
+async function install(args: string[]): Promise<number> {
   const { values } = parseArgs({
     args,
     options: {
@@ -141,6 +144,7 @@ function install(args: string[]): number {
   }
   // The hook must be able to reach a bridge: fail now rather than on every tool call.
   resolveClient();
+  const { installHooks } = await import('../hook/install.js');
   const result = installHooks({
     scope: values.user ? 'user' : 'project',
     projectDir: path.resolve(values['project-dir'] ?? process.cwd()),
@@ -175,7 +179,7 @@ export async function hookCommand(argv: string[]): Promise<number> {
       case 'post-tool-use':
         return await post(rest);
       case 'install':
-        return install(rest);
+        return await install(rest);
       case undefined:
       case '--help':
       case '-h':

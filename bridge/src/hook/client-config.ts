@@ -1,10 +1,12 @@
 // Where the CLI finds the bridge and its credential: a JSON config file
 // (written by `lighthouse run` or `lighthouse hook install`), overridable by
 // environment variables. The credential itself lives in its own 0600 file.
-import { chmodSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import path from 'node:path';
 import type { UnreachableMode } from './protocol.js';
+
+// Read by the hook on every tool call: see cli/hook.ts for why not `import`.
+const { chmodSync, mkdirSync, readFileSync, renameSync, writeFileSync } = process.getBuiltinModule('node:fs');
 
 export interface ClientConfig {
   url: string;

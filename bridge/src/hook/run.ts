@@ -1,7 +1,6 @@
 // What `lighthouse hook pre-tool-use` / `post-tool-use` do with one hook call,
 // given a way to POST to the bridge. Fails closed: anything but a clear
 // decision from the bridge blocks the tool unless --on-unreachable says otherwise.
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import {
   changedFile,
@@ -86,7 +85,8 @@ export async function postToolUse(
   if (!file) return { exitCode: 0, stdout: '', stderr: '' };
   let change: Record<string, unknown>;
   try {
-    const bytes = await readFile(path.join(root, file));
+    // Not imported at the top: node:fs/promises loads readline, which pre-tool-use never needs.
+    const bytes = await process.getBuiltinModule('node:fs/promises').readFile(path.join(root, file));
     change = { path: file, contentBase64: bytes.toString('base64') };
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;

@@ -1,7 +1,15 @@
 // The built `lighthouse hook` command fed real Claude Code hook payloads over
 // stdin, against a running bridge (and against none).
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import {
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+  mkdirSync,
+} from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -46,9 +54,9 @@ interface Run {
   stderr: string;
 }
 
-function hook(args: string[], payload: unknown, home = configHome): Promise<Run> {
+function hook(args: string[], payload: unknown, home = configHome, nodeArgs: string[] = []): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [cli, 'hook', ...args], {
+    const child = spawn(process.execPath, [...nodeArgs, cli, 'hook', ...args], {
       cwd: '/',
       env: { PATH: '/usr/bin:/bin', HOME: home, XDG_CONFIG_HOME: home, CLAUDE_PROJECT_DIR: project },
     });
@@ -107,6 +115,38 @@ describe('lighthouse hook pre-tool-use against a running bridge', () => {
     expect(readdirSync(cache, { recursive: true }).length).toBeGreaterThan(0);
   });
 
+  // Claude Code pays the hook's start on every tool call; these modules are
+  // what the start-up fixes keep out (fetch's undici, fs/promises' readline,
+  // the whole-namespace evaluation of node:util and node:fs).
+  it('does not load modules a pre-tool-use call never needs', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'hook-modules-'));
+    const list = path.join(dir, 'modules.txt');
+    const preload = path.join(dir, 'record.mjs');
+    writeFileSync(
+      preload,
+      `process.on('exit', () => process.getBuiltinModule('node:fs').writeFileSync(${JSON.stringify(list)}, process.moduleLoadList.join('\\n')));\n`,
+    );
+    try {
+      const r = await hook(['pre-tool-use'], pre('Read', { file_path: `${project}/a.ts` }), configHome, [
+        '--import',
+        preload,
+      ]);
+      expect(decision(r).permissionDecision).toBe('allow');
+      const loaded = readFileSync(list, 'utf8').split('\n');
+      expect(loaded).toContain('NativeModule http');
+      for (const unneeded of [
+        'NativeModule internal/deps/undici/undici',
+        'NativeModule internal/fs/promises',
+        'NativeModule internal/readline/interface',
+        'NativeModule internal/util/diff',
+        'NativeModule worker_threads',
+      ])
+        expect(loaded).not.toContain(unneeded);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('refuses garbage on stdin with exit 2', async () => {
     const r = await hook(['pre-tool-use'], 'not a hook payload');
     expect(r.code).toBe(2);
@@ -131,6 +171,42 @@ describe('lighthouse hook post-tool-use', () => {
       .client('reader')
       .get<{ changes: { agentId: string; sessionId: string }[] }>('/v1/files/src/new.ts/history');
     expect(history.body.changes.at(-1)).toMatchObject({ agentId: 'claude', sessionId: 'session-1' });
+  });
+});
+
+describe('lighthouse hook install', () => {
+  it('writes the hooks into the project settings; the command it wrote gets decisions from the bridge', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'hook-install-cli-'));
+    try {
+      const r = await hook(['install', '--project', '--project-dir', dir, '--json'], '');
+      expect(r.stderr).toBe('');
+      expect(r.code).toBe(0);
+      const { settingsFile, launcher } = JSON.parse(r.stdout) as { settingsFile: string; launcher: string };
+      expect(settingsFile).toBe(path.join(dir, '.claude', 'settings.json'));
+      const settings = JSON.parse(readFileSync(settingsFile, 'utf8')) as {
+        hooks: Record<string, { hooks: { command: string }[] }[]>;
+      };
+      const command = settings.hooks.PreToolUse![0]!.hooks[0]!.command;
+      expect(command).toBe(`'${launcher}' hook pre-tool-use`);
+      // As Claude Code runs it: through a shell, from elsewhere, with a plain PATH.
+      const run = await new Promise<Run>((resolve, reject) => {
+        const child = spawn('/bin/sh', ['-c', command], {
+          cwd: '/',
+          env: { PATH: '/usr/bin:/bin', HOME: configHome, XDG_CONFIG_HOME: configHome },
+        });
+        let stdout = '';
+        let stderr = '';
+        child.stdout.on('data', (c) => (stdout += c));
+        child.stderr.on('data', (c) => (stderr += c));
+        child.on('error', reject);
+        child.on('close', (code) => resolve({ code, stdout, stderr }));
+        child.stdin.end(JSON.stringify(pre('Bash', { command: 'ls' })));
+      });
+      expect(run.code).toBe(0);
+      expect(decision(run).permissionDecision).toBe('allow');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
