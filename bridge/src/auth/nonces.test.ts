@@ -1,8 +1,9 @@
 // The nonce store on a real PostgreSQL database.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import pg from 'pg';
 import { openDatabase, type Database } from '../storage/index.js';
-import { createTestDatabase, type TestDatabase } from '../testing/postgres.js';
-import { NonceStore, nonceMigrations } from './nonces.js';
+import { createTestDatabase, startPostgres, type TestDatabase } from '../testing/postgres.js';
+import { NonceStore, nonceMigrations, REMEMBER_NONCES } from './nonces.js';
 
 let tdb: TestDatabase;
 let db: Database;
@@ -43,4 +44,46 @@ describe('NonceStore', () => {
     expect(await store.remember('alice', 'n-0000000000000001')).toBe(true);
     expect(await store.remember('bob', 'n-0000000000000001')).toBe(false);
   });
+
+  it('relaxes synchronous_commit for its own transaction only', async () => {
+    const client = new pg.Client({ connectionString: tdb.url });
+    await client.connect();
+    try {
+      const setting = async () =>
+        (await client.query<{ synchronous_commit: string }>('SHOW synchronous_commit')).rows[0]!
+          .synchronous_commit;
+      await client.query('BEGIN');
+      await client.query(REMEMBER_NONCES, [['erin'], ['n-relaxed-00000001']]);
+      expect(await setting()).toBe('off');
+      await client.query('COMMIT');
+      expect(await setting()).toBe('on');
+      // Alone, the statement is its own transaction: nothing stays relaxed after it.
+      await client.query(REMEMBER_NONCES, [['erin'], ['n-relaxed-00000002']]);
+      expect(await setting()).toBe('on');
+    } finally {
+      await client.end();
+    }
+  });
+});
+
+describe('NonceStore across a PostgreSQL crash', () => {
+  it('keeps a nonce once a durable commit followed it', async () => {
+    const server = await startPostgres();
+    try {
+      let crashed = await openDatabase({ url: server.url, migrations: nonceMigrations });
+      await crashed.query('CREATE TABLE decisions_probe (x int)');
+      expect(await new NonceStore(crashed).remember('dave', 'n-crash-000000001')).toBe(true);
+      await crashed.query('INSERT INTO decisions_probe VALUES (1)'); // synchronous_commit on
+      await crashed.close();
+      server.restart('immediate'); // no shutdown checkpoint: recovery from WAL
+      crashed = await openDatabase({ url: server.url, migrations: nonceMigrations });
+      try {
+        expect(await new NonceStore(crashed).remember('dave', 'n-crash-000000001')).toBe(false);
+      } finally {
+        await crashed.close();
+      }
+    } finally {
+      server.stop();
+    }
+  }, 120_000);
 });
