@@ -54,20 +54,27 @@ interface Run {
   stderr: string;
 }
 
-function hook(args: string[], payload: unknown, home = configHome, nodeArgs: string[] = []): Promise<Run> {
+/** Runs `file` from / with `input` on stdin, as Claude Code runs a hook command. */
+function runWithStdin(file: string, args: string[], env: NodeJS.ProcessEnv, input: string): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...nodeArgs, cli, 'hook', ...args], {
-      cwd: '/',
-      env: { PATH: '/usr/bin:/bin', HOME: home, XDG_CONFIG_HOME: home, CLAUDE_PROJECT_DIR: project },
-    });
+    const child = spawn(file, args, { cwd: '/', env });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (c) => (stdout += c));
     child.stderr.on('data', (c) => (stderr += c));
     child.on('error', reject);
     child.on('close', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(JSON.stringify(payload));
+    child.stdin.end(input);
   });
+}
+
+function hook(args: string[], payload: unknown, home = configHome, nodeArgs: string[] = []): Promise<Run> {
+  return runWithStdin(
+    process.execPath,
+    [...nodeArgs, cli, 'hook', ...args],
+    { PATH: '/usr/bin:/bin', HOME: home, XDG_CONFIG_HOME: home, CLAUDE_PROJECT_DIR: project },
+    JSON.stringify(payload),
+  );
 }
 
 const pre = (tool_name: string, tool_input: Record<string, unknown>) => ({
@@ -189,19 +196,12 @@ describe('lighthouse hook install', () => {
       const command = settings.hooks.PreToolUse![0]!.hooks[0]!.command;
       expect(command).toBe(`'${launcher}' hook pre-tool-use`);
       // As Claude Code runs it: through a shell, from elsewhere, with a plain PATH.
-      const run = await new Promise<Run>((resolve, reject) => {
-        const child = spawn('/bin/sh', ['-c', command], {
-          cwd: '/',
-          env: { PATH: '/usr/bin:/bin', HOME: configHome, XDG_CONFIG_HOME: configHome },
-        });
-        let stdout = '';
-        let stderr = '';
-        child.stdout.on('data', (c) => (stdout += c));
-        child.stderr.on('data', (c) => (stderr += c));
-        child.on('error', reject);
-        child.on('close', (code) => resolve({ code, stdout, stderr }));
-        child.stdin.end(JSON.stringify(pre('Bash', { command: 'ls' })));
-      });
+      const run = await runWithStdin(
+        '/bin/sh',
+        ['-c', command],
+        { PATH: '/usr/bin:/bin', HOME: configHome, XDG_CONFIG_HOME: configHome },
+        JSON.stringify(pre('Bash', { command: 'ls' })),
+      );
       expect(run.code).toBe(0);
       expect(decision(run).permissionDecision).toBe('allow');
     } finally {
