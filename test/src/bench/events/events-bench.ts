@@ -124,6 +124,11 @@ async function steadyLoad(rate: number, seconds: number, op: (i: number) => Prom
 
 const round = (n: number, d = 0) => Math.round(n * 10 ** d) / 10 ** d;
 
+/** The round whose `key` is the median (the lower middle one for an even count). */
+function medianBy<T>(rounds: T[], key: (r: T) => number): T {
+  return [...rounds].sort((a, b) => key(a) - key(b))[Math.floor((rounds.length - 1) / 2)]!;
+}
+
 async function pgFigures(
   o: Required<Omit<EventsBenchOptions, 'resultsFile' | 'log'>>,
   log: (l: string) => void,
@@ -158,7 +163,7 @@ async function pgFigures(
         ratio: round(appends / baseline, 2),
       });
     }
-    const median = [...rounds].sort((a, b) => a.ratio - b.ratio)[Math.floor((rounds.length - 1) / 2)]!;
+    const median = medianBy(rounds, (x) => x.ratio);
     const { rows: perTx } = await pool.query<{ n: string }>(
       "SELECT round(count(*)::numeric / count(DISTINCT txid), 1)::text AS n FROM events WHERE stream LIKE 'bench-%'",
     );
@@ -181,9 +186,7 @@ async function pgFigures(
       );
       latencyRounds.push({ latencyMs, baselineLatencyMs });
     }
-    const { latencyMs, baselineLatencyMs } = [...latencyRounds].sort(
-      (a, b) => a.latencyMs.p99 - b.latencyMs.p99,
-    )[Math.floor((latencyRounds.length - 1) / 2)]!;
+    const { latencyMs, baselineLatencyMs } = medianBy(latencyRounds, (x) => x.latencyMs.p99);
     log(`pg: seeding ${o.catchupEvents} events for catch-up`);
     await pool.query(
       `INSERT INTO events (id, stream, version, type, data)
