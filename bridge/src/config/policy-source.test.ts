@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createLogger } from '../logging/logger.js';
@@ -58,6 +58,26 @@ describe('PolicySource', () => {
     await src.poll();
     writeFileSync(file, 'r2');
     await src.poll();
+    expect(src.current.revision).toBe('r1');
+    await src.poll();
+    expect(src.current.revision).toBe('r2');
+    expect(changes).toEqual(['r1', 'r2']);
+    rmSync(dir, { recursive: true });
+  });
+
+  it('after an unreadable read, a new text again needs two reads in a row', async () => {
+    const { dir, file, changes, source } = withPolicy('r1');
+    const src = source();
+    await src.start();
+    src.stop(); // polled by hand below
+    writeFileSync(file, 'r2');
+    await src.poll(); // read once
+    rmSync(file);
+    mkdirSync(file); // EISDIR: unreadable, even for root
+    await src.poll();
+    rmSync(file, { recursive: true });
+    writeFileSync(file, 'r2');
+    await src.poll(); // the read before this one failed: not settled
     expect(src.current.revision).toBe('r1');
     await src.poll();
     expect(src.current.revision).toBe('r2');

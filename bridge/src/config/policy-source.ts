@@ -64,6 +64,7 @@ export class PolicySource {
       text = await readFile(file, 'utf8');
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') {
+        this.polls.forget(); // the next text needs two reads again
         this.opts.logger.error('policy file unreadable; keeping the current policy', { file, err });
         return;
       }
