@@ -6,6 +6,9 @@
 //   single-row INSERTs at the same rate, in alternating rounds;
 // - subscriber catch-up rate over N events (LIGHTHOUSE_BENCH_CATCHUP, default 1,000,000);
 // - the same append figures on PGlite, against plain INSERTs on PGlite.
+// Every measured part on the server starts with a CHECKPOINT: the data-file pages
+// an earlier part dirtied are written back then, not by the kernel 30 s later
+// (dirty_expire_centisecs) in the middle of whichever part runs at that moment.
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
@@ -140,6 +143,7 @@ async function pgFigures(
     store = await openEventStore({ url: server.url, poolSize: 10, subscription: { batchSize: 5000 } });
     await pool.query('CREATE TABLE baseline_events (LIKE events INCLUDING ALL)');
     await pool.query('SET synchronous_commit TO on');
+    const settle = () => pool.query('CHECKPOINT');
     // The two take turns, round after round, so a burst of other work on this
     // shared machine does not land on one of them only; the round with the
     // median ratio is reported, every round is kept.
@@ -147,6 +151,7 @@ async function pgFigures(
     const s = store;
     for (let r = 0; r < o.rounds; r++) {
       log(`pg: round ${r + 1}/${o.rounds}, baseline INSERT loop`);
+      await settle();
       const baseline = await closedLoop(o.concurrency, o.seconds, (w, i) =>
         pool.query(
           BASELINE_INSERT,
@@ -154,6 +159,7 @@ async function pgFigures(
         ),
       );
       log(`pg: round ${r + 1}/${o.rounds}, store appends`);
+      await settle();
       const appends = await closedLoop(o.concurrency, o.seconds, (w, i) =>
         s.append(`bench-${w}`, [{ type: 'Bench', data: data(i) }]),
       );
@@ -173,6 +179,7 @@ async function pgFigures(
     const latencyRounds: { latencyMs: Latency; baselineLatencyMs: Latency }[] = [];
     for (let r = 0; r < o.rounds; r++) {
       log(`pg: steady-rate latency round ${r + 1}/${o.rounds}, plain INSERTs`);
+      await settle();
       const baselineLatencyMs = await steadyLoad(o.steadyRate, o.seconds, (i) =>
         pool.query(BASELINE_INSERT, [
           `steady-base-${r}-${i % o.concurrency}`,
@@ -181,6 +188,7 @@ async function pgFigures(
         ]),
       );
       log(`pg: steady-rate latency round ${r + 1}/${o.rounds}, store`);
+      await settle();
       const latencyMs = await steadyLoad(o.steadyRate, o.seconds, (i) =>
         s.append(`steady-${r}-${i % o.concurrency}`, [{ type: 'Bench', data: data(i) }]),
       );
