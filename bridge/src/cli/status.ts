@@ -8,6 +8,30 @@ const usage = `usage: lighthouse status [--json]
 Shows the bridge URL and credential in use, /readyz, and the bridge's /v1/status summary.
 `;
 
+/** GET /v1/status (bridge/src/api/status.ts). */
+interface StatusSummary {
+  version: string;
+  replica: string;
+  uptimeSeconds: number;
+  store: { driver: string; ready: boolean };
+  policy: { revision: string; rules: number };
+  cache: { entries: number; hits: number; misses: number; hitRatio: number };
+  experts: { connected: number; registered: number };
+  escalations: { pending: number };
+  revokedAgents: number;
+}
+
+function summaryLines(s: StatusSummary): string[] {
+  return [
+    `version:  ${s.version} (replica ${s.replica}, up ${s.uptimeSeconds} s)`,
+    `store:    ${s.store.driver} (${s.store.ready ? 'ready' : 'not ready'})`,
+    `policy:   revision ${s.policy.revision}, ${s.policy.rules} rules`,
+    `cache:    ${s.cache.entries} entries, ${s.cache.hits} hits, ${s.cache.misses} misses (hit ratio ${Math.round(s.cache.hitRatio * 100)} %)`,
+    `experts:  ${s.experts.connected} connected, ${s.experts.registered} registered; ${s.escalations.pending} escalations pending`,
+    `revoked:  ${s.revokedAgents} agents`,
+  ];
+}
+
 export async function statusCommand(argv: string[]): Promise<number> {
   const { values } = parseArgs({
     args: argv,
@@ -23,7 +47,7 @@ export async function statusCommand(argv: string[]): Promise<number> {
   } catch {
     reachable = false;
   }
-  const summary = reachable ? expectOk<Record<string, unknown>>(await client.get('/v1/status')) : null;
+  const summary = reachable ? expectOk<StatusSummary>(await client.get('/v1/status')) : null;
   const value = {
     url: cfg.url,
     agentId: client.agentId,
@@ -37,7 +61,7 @@ export async function statusCommand(argv: string[]): Promise<number> {
       `bridge:   ${cfg.url} (${reachable ? (ready ? 'ready' : 'not ready') : 'unreachable'})`,
       `agent:    ${client.agentId}`,
       `config:   ${cfg.source}`,
-      ...(summary ? [`status:   ${JSON.stringify(summary)}`] : []),
+      ...(summary ? summaryLines(summary) : []),
       '',
     ].join('\n'),
   );
