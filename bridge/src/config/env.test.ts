@@ -24,6 +24,7 @@ describe('bridge settings', () => {
       configDir: undefined,
       escalationTimeoutMs: 30_000,
       bodyLimitBytes: 1_048_576,
+      eventMaxBytes: 1_048_576,
     });
   });
 
@@ -32,6 +33,7 @@ describe('bridge settings', () => {
     ['LIGHTHOUSE_DATABASE_URL', 'not a url', /expected a postgres:\/\/ URL/],
     ['LIGHTHOUSE_RATE_VALIDATE_PER_MINUTE', '0', /between 1 and/],
     ['LIGHTHOUSE_ESCALATION_TIMEOUT_MS', '-1', /expected an integer/],
+    ['LIGHTHOUSE_EVENT_MAX_BYTES', '4096', /between 1048576 and/],
   ])('rejects %s=%s', (name, value, message) => {
     expect(() => loadConfig({ [name]: value })).toThrow(message);
   });

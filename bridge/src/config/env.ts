@@ -27,6 +27,8 @@ export interface BridgeConfig {
   bodyLimitBytes: number;
   /** Largest file POST /v1/files accepts (its body may be that in base64, plus JSON). */
   fileMaxBytes: number;
+  /** Largest event (JSON of data + metadata) the store takes; never below what the bridge itself writes. */
+  eventMaxBytes: number;
   cacheMaxEntries: number;
   cacheTtlMs: number;
 }
@@ -89,6 +91,8 @@ export function loadConfig(env: Env = process.env): BridgeConfig {
     escalationTimeoutMs: integer(env, 'LIGHTHOUSE_ESCALATION_TIMEOUT_MS', 30_000, 100, 3_600_000),
     bodyLimitBytes: integer(env, 'LIGHTHOUSE_BODY_LIMIT_BYTES', 1_048_576, 1024, 64 * 1_048_576),
     fileMaxBytes: integer(env, 'LIGHTHOUSE_FILE_MAX_BYTES', 8 * 1_048_576, 1, 256 * 1_048_576),
+    // Files up to 512 KiB travel inline in one event, blob chunks are 512 KiB: 1 MiB holds either.
+    eventMaxBytes: integer(env, 'LIGHTHOUSE_EVENT_MAX_BYTES', 1_048_576, 1_048_576, 64 * 1_048_576),
     cacheMaxEntries: integer(env, 'LIGHTHOUSE_CACHE_MAX_ENTRIES', 10_000, 1, 10_000_000),
     cacheTtlMs: integer(env, 'LIGHTHOUSE_CACHE_TTL_MS', 60_000, 1, 86_400_000),
   };

@@ -325,7 +325,11 @@ export class ElicitationService {
 /**
  * Every elicitation event names its two participants in its metadata, so the
  * events API can show it to them (and admins) only, whatever replica or feed serves it.
+ * The request's event id is the elicitation's; every later event names it as its cause.
  */
 function withParticipants(event: ElicitationEvent, from: string, to: string) {
-  return { ...event, metadata: { participants: [from, to] } };
+  const participants = [from, to];
+  return event.type === 'ElicitationRequested'
+    ? { ...event, id: event.data.id, metadata: { participants } }
+    : { ...event, metadata: { participants, causationId: event.data.id } };
 }

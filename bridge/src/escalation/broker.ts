@@ -184,7 +184,8 @@ export class EscalationBroker {
     try {
       await this.deps.store.append(
         `escalation:${escalation.id}`,
-        [{ type: 'EscalationRequested', data: escalation }],
+        // The event's id is the escalation's, which the outcome names as its cause.
+        [{ id: escalation.id, type: 'EscalationRequested', data: escalation }],
         { expectedVersion: 'no_stream' },
       );
       this.track(escalation);
@@ -213,7 +214,13 @@ export class EscalationBroker {
     try {
       await this.deps.store.append(
         `escalation:${id}`,
-        [{ type: 'EscalationDecided', data: { id, decision, reason, expertId } }],
+        [
+          {
+            type: 'EscalationDecided',
+            data: { id, decision, reason, expertId },
+            metadata: { causationId: id },
+          },
+        ],
         {
           expectedVersion: 1,
         },
@@ -235,9 +242,13 @@ export class EscalationBroker {
       timedOut: true,
     };
     try {
-      await this.deps.store.append(`escalation:${id}`, [{ type: 'EscalationExpired', data: { id } }], {
-        expectedVersion: 1,
-      });
+      await this.deps.store.append(
+        `escalation:${id}`,
+        [{ type: 'EscalationExpired', data: { id }, metadata: { causationId: id } }],
+        {
+          expectedVersion: 1,
+        },
+      );
     } catch (err) {
       if (err instanceof ConcurrencyError) {
         // An expert answered in the same instant: that answer stands.

@@ -37,6 +37,8 @@ export interface EventStoreOptions {
   /** Group-commit transactions running at once (pg only; PGlite runs one at a time). Default 2. */
   maxConcurrentBatches?: number;
   subscription?: Partial<SubscriptionSettings>;
+  /** Metadata every append starts from (an event's own metadata wins), e.g. the request it serves. */
+  defaultMetadata?: () => Record<string, unknown> | undefined;
 }
 
 class PostgresEventStore implements EventStore {
@@ -66,7 +68,11 @@ class PostgresEventStore implements EventStore {
     if (this.closed) throw new Error('event store is closed');
     checkStreamName(stream);
     const expected = checkExpectedVersion(opts.expectedVersion);
-    const prepared = prepareEvents(events, {
+    const defaults = this.opts.defaultMetadata?.();
+    const stamped = defaults
+      ? events.map((e) => ({ ...e, metadata: { ...defaults, ...e.metadata } }))
+      : events;
+    const prepared = prepareEvents(stamped, {
       maxEventBytes: this.opts.maxEventBytes ?? DEFAULT_MAX_EVENT_BYTES,
       maxEventsPerAppend: this.opts.maxEventsPerAppend ?? DEFAULT_MAX_EVENTS_PER_APPEND,
     });

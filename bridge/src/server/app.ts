@@ -6,6 +6,7 @@ import express, { type Express, type Request, type Response } from 'express';
 import { bearerRouters, signedRouters } from '../api/index.js';
 import { openApiDocument } from '../openapi/document.js';
 import { errorHandler, notFound } from './errors.js';
+import { runInRequest } from './request-context.js';
 import type { BridgeServices } from './services.js';
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
@@ -39,7 +40,7 @@ export function createApp(s: BridgeServices): Express {
         });
       }
     });
-    next();
+    runInRequest(res.locals, next);
   });
 
   app.get('/healthz', (_req, res) => {

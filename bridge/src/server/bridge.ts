@@ -28,6 +28,7 @@ import { RateLimiter } from '../ratelimit/token-bucket.js';
 import { DecisionCache } from '../validation/decision-cache.js';
 import { DECISION_STREAM, ValidationRefusal, Validator } from '../validation/validator.js';
 import { createApp, endEventStreams } from './app.js';
+import { requestMetadata } from './request-context.js';
 import type { BridgeServices } from './services.js';
 
 /** The policy engine's functions (bridge/src/policy, bridge/src/risk), passed in so tests can pick the policy. */
@@ -68,6 +69,8 @@ export async function createBridgeServices(
   const store: EventStore = await openEventStore({
     ...(config.databaseUrl ? { url: config.databaseUrl } : { dataDir: config.dataDir }),
     migrations: nonceMigrations,
+    defaultMetadata: requestMetadata,
+    maxEventBytes: config.eventMaxBytes,
   });
   const stops: (() => Promise<void> | void)[] = [() => store.close()];
   try {
