@@ -31,7 +31,8 @@ const refusal = async (p: Promise<unknown>) => {
   try {
     await p;
   } catch (err) {
-    if (err instanceof ElicitationError) return { status: err.status, code: err.code, details: err.details };
+    if (err instanceof ElicitationError)
+      return { status: err.status, code: err.code, message: err.message, details: err.details };
     throw err;
   }
   throw new Error('expected a refusal');
@@ -114,6 +115,55 @@ describe('ElicitationService', () => {
     now = new Date('2026-03-01T00:00:06Z');
     expect(await a.service.expireDue()).toBe(1);
     expect((await a.service.get(e.id, 'alice')).status).toBe('expired');
+    await a.close();
+  });
+
+  it('an answer at or after the deadline stores the expiry instead and is refused 409; one just before it is taken', async () => {
+    const target = await testTarget(driver);
+    cleanup.push(() => target.dispose());
+    let now = new Date('2026-03-01T00:00:00Z');
+    const registry = new Registry();
+    // The sweeper never runs here (open() sets it to 100 s): only the answer can notice the deadline.
+    const a = await open(target, { now: () => now, metrics: new ElicitationMetrics(registry) });
+    const late = await a.service.create('alice', { ...ask, timeoutSeconds: 5 });
+    const inTime = await a.service.create('alice', { ...ask, timeoutSeconds: 5 });
+    const waiting = a.service.wait(late.id, 'alice', 10);
+
+    now = new Date('2026-03-01T00:00:04.999Z');
+    expect(
+      await a.service.command(inTime.id, { kind: 'accept', actor: 'bob', content: { port: 8080 } }),
+    ).toMatchObject({ status: 'accepted' });
+    now = new Date('2026-03-01T00:00:05Z');
+    expect(
+      await refusal(a.service.command(late.id, { kind: 'accept', actor: 'bob', content: { port: 8080 } })),
+    ).toEqual({
+      status: 409,
+      code: 'not_pending',
+      message: 'the elicitation expired before the answer arrived',
+      details: { state: 'expired' },
+    });
+    expect(await waiting).toMatchObject({ status: 'expired', resolvedAt: late.expiresAt });
+    expect(await a.service.get(late.id, 'bob')).toMatchObject({ status: 'expired', version: 2 });
+    const stored = await a.store.readStream(`elicitation:${late.id}`);
+    expect(stored.map((x) => x.type)).toEqual(['ElicitationRequested', 'ElicitationExpired']);
+    expect(stored[1]!.data).toEqual({ id: late.id, at: '2026-03-01T00:00:05.000Z' });
+    expect(stored[1]!.metadata).toMatchObject({ participants: ['alice', 'bob'] });
+
+    // Stored once: later commands and the sweeper find it already expired.
+    expect(await refusal(a.service.command(late.id, { kind: 'cancel', actor: 'alice' }))).toMatchObject({
+      status: 409,
+      message: 'the elicitation is already expired',
+      details: { state: 'expired' },
+    });
+    expect(await a.service.expireDue()).toBe(0);
+    expect(await a.store.readStream(`elicitation:${late.id}`)).toHaveLength(2);
+
+    // Counted as expired (not accepted), lasting exactly its timeout.
+    const metrics = (await registry.metrics()).split('\n');
+    expect(metrics).toContain('lighthouse_bridge_elicitations_total{outcome="expired"} 1');
+    expect(metrics).toContain('lighthouse_bridge_elicitations_total{outcome="accepted"} 1');
+    expect(metrics).toContain('lighthouse_bridge_elicitation_duration_seconds_sum{outcome="expired"} 5');
+    expect(metrics).toContain('lighthouse_bridge_elicitation_duration_seconds_count{outcome="expired"} 1');
     await a.close();
   });
 
