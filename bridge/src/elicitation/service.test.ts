@@ -118,6 +118,21 @@ describe('ElicitationService', () => {
     await a.close();
   });
 
+  it('a read past the deadline, before any sweep, records the expiry and reports it', async () => {
+    const target = await testTarget(driver);
+    cleanup.push(() => target.dispose());
+    let now = new Date('2026-03-01T00:00:00Z');
+    const a = await open(target, { now: () => now }); // its sweeper never runs here
+    const e = await a.service.create('alice', { ...ask, timeoutSeconds: 5 });
+    now = new Date('2026-03-01T00:00:05Z');
+    expect(await a.service.get(e.id, 'bob')).toMatchObject({ status: 'expired' });
+    expect(await a.service.wait(e.id, 'alice', 10)).toMatchObject({ status: 'expired' });
+    const stored = await a.store.readStream(`elicitation:${e.id}`);
+    expect(stored.map((x) => x.type)).toEqual(['ElicitationRequested', 'ElicitationExpired']);
+    expect(await a.service.expireDue()).toBe(0);
+    await a.close();
+  });
+
   it('an answer at or after the deadline stores the expiry instead and is refused 409; one just before it is taken', async () => {
     const target = await testTarget(driver);
     cleanup.push(() => target.dispose());

@@ -279,7 +279,19 @@ export class ElicitationService {
     }
     if (!e || (e.from !== agent && e.to !== agent))
       throw new ElicitationError(404, 'not_found', 'no such elicitation');
+    // Past its deadline but not swept yet: the reader records the expiry, so no
+    // read says pending after the deadline (one replica's append wins).
+    if (e.status === 'pending' && isExpired(e, this.now())) return this.expireNow(id);
     return e;
+  }
+
+  private async expireNow(id: string): Promise<Elicitation> {
+    try {
+      return await this.command(id, { kind: 'expire' });
+    } catch (err) {
+      if (!(err instanceof ElicitationError)) throw err;
+      return (await this.load(id))!; // resolved meanwhile, here or elsewhere
+    }
   }
 
   /** Waits up to `seconds` for the elicitation to leave `pending`; returns its state either way. */
