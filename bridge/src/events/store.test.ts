@@ -44,6 +44,9 @@ describe.each(DRIVERS)('event store on %s', (driver) => {
   const countEvents = async (stream: string) =>
     (await store.db.query<{ n: number }>('SELECT count(*)::int AS n FROM events WHERE stream = $1', [stream]))
       .rows[0]!.n;
+  const streamVersion = async (stream: string) =>
+    (await store.db.query<{ v: number }>('SELECT version AS v FROM streams WHERE stream = $1', [stream]))
+      .rows[0]?.v;
 
   it('appends and reads a stream back with versions, positions and JSON intact', async () => {
     const s = uniq('agent:alice');
@@ -176,7 +179,8 @@ describe.each(DRIVERS)('event store on %s', (driver) => {
     expect(a).toEqual(b);
     expect(await countEvents(s)).toBe(2);
     expect(await countEvents(s2)).toBe(1);
-    // a retry sharing its batch with new appends: the batch is run again, each once
+    // a retry sharing its batch with new appends: refused by its expected version, it writes
+    // nothing while the others commit in the same statement, and is looked up afterwards
     const fresh = Array.from({ length: 5 }, (_, i) => uniq(`fresh${i}`));
     const mixed = await Promise.all([
       store.append(s, events, { expectedVersion: 'no_stream' }),
@@ -184,6 +188,25 @@ describe.each(DRIVERS)('event store on %s', (driver) => {
     ]);
     expect(mixed[0]).toEqual(first);
     for (const f of fresh) expect(await countEvents(f)).toBe(1);
+    // the usual HTTP retry, with the default expected version ('any'), after the original
+    // committed: the statement fails at the unique index on ids (writing nothing), and the
+    // batch is run again with the stored ids looked up: each new append goes in once
+    const s3 = uniq('retry-any');
+    const ev3 = [
+      { id: randomUUID(), type: 'A', data: 1 },
+      { id: randomUUID(), type: 'A', data: 2 },
+    ];
+    const original = await store.append(s3, ev3);
+    expect(await store.append(s3, ev3)).toEqual(original);
+    const fresh3 = Array.from({ length: 5 }, (_, i) => uniq(`fresh-any${i}`));
+    const mixed3 = await Promise.all([
+      store.append(s3, ev3),
+      ...fresh3.map((f) => store.append(f, [{ id: randomUUID(), type: 'C', data: 1 }])),
+    ]);
+    expect(mixed3[0]).toEqual(original);
+    for (const f of fresh3) expect(await countEvents(f)).toBe(1);
+    expect(await countEvents(s3)).toBe(2);
+    expect(await streamVersion(s3)).toBe(2);
     // partly new ids, or the same id on another stream: refused, nothing written
     const partial = [events[0]!, { id: randomUUID(), type: 'A', data: 3 }];
     await expect(store.append(s, partial)).rejects.toMatchObject({ code: 'invalid_data' });
@@ -366,6 +389,63 @@ describe.each(DRIVERS)('event store on %s', (driver) => {
       { numRuns: driver === 'pg' ? 8 : 4 },
     );
   }, 120_000);
+
+  it('refuses a second event at the same stream version at the SQL level', async () => {
+    const s = uniq('unique');
+    const insert = (id: string) =>
+      store.db.query(`INSERT INTO events (id, stream, version, type, data) VALUES ($1, $2, 1, 'A', '1')`, [
+        id,
+        s,
+      ]);
+    await insert(randomUUID());
+    await expect(insert(randomUUID())).rejects.toMatchObject({
+      code: '23505',
+      constraint: 'events_stream_version_key',
+    });
+    expect(await countEvents(s)).toBe(1);
+  });
+
+  it('resumes a named subscriber from its stored checkpoint after the store is closed and opened again', async () => {
+    // its own database: the first store closes it (the pg pool, or the PGlite instance)
+    const own = await testTarget(driver);
+    const open = () =>
+      openEventStore({ ...own.location, subscription: { pollIntervalMs: 50, retryDelayMs: 50 } });
+    const name = uniq('restarted');
+    try {
+      const first = await open();
+      await first.append('a', [
+        { type: 'A', data: 1 },
+        { type: 'A', data: 2 },
+      ]);
+      const before: unknown[] = [];
+      first.subscribe({ name }, (e) => {
+        before.push(e.data);
+      });
+      await waitFor(() => before.length === 2);
+      await first.close(); // closes the subscription, then the database
+      expect(before).toEqual([1, 2]);
+
+      const second = await open();
+      try {
+        await second.append('a', [{ type: 'A', data: 3 }]);
+        await second.append('b', [{ type: 'A', data: 4 }]);
+        const after: unknown[] = [];
+        const sub = second.subscribe({ name, from: 'start' }, (e) => {
+          after.push(e.data);
+        });
+        await waitFor(() => after.length >= 2);
+        await second.append('a', [{ type: 'A', data: 5 }]);
+        await waitFor(() => after.length >= 3);
+        await new Promise((r) => setTimeout(r, 200)); // a duplicate would show up now
+        await sub.close();
+        expect(after).toEqual([3, 4, 5]);
+      } finally {
+        await second.close();
+      }
+    } finally {
+      await own.dispose();
+    }
+  }, 60_000);
 
   it('flushes queued appends on close', async () => {
     // its own database: two PGlite instances must never share a data directory
