@@ -1,6 +1,7 @@
 // `lighthouse agent issue|revoke <id>`: credentials are derived from the master
 // key (environment, mounted file, or the local key of `lighthouse run`).
 import { existsSync } from 'node:fs';
+import { parseArgs } from 'node:util';
 import { ADMIN_AGENT, CredentialFormatError, deriveAgentKey, issueCredential } from '../auth/credentials.js';
 import { BridgeClient } from '../client/bridge-client.js';
 import { ConfigError, loadConfig } from '../config/env.js';
@@ -24,14 +25,27 @@ function masterKey(): Buffer {
   return loadMasterKey(env);
 }
 
+/** Why a request to the bridge got no answer, or undefined for any other failure. */
+function unreachableCause(err: unknown): string | undefined {
+  if ((err as Error).name === 'TimeoutError') return 'no answer within 10 s';
+  // fetch rejects with TypeError('fetch failed') and the socket error as its cause.
+  const cause = err instanceof TypeError ? (err.cause as NodeJS.ErrnoException | undefined) : undefined;
+  return cause ? (cause.code ?? cause.message) : undefined;
+}
+
 export async function agentCommand(args: string[]): Promise<number> {
-  const [action, id] = args;
-  if (action === '--help' || action === '-h' || action === undefined) {
-    process.stdout.write(usage);
-    return action === undefined ? 2 : 0;
+  let parsed;
+  try {
+    parsed = parseArgs({ args, allowPositionals: true, options: { help: { type: 'boolean', short: 'h' } } });
+  } catch (err) {
+    if (!(err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) throw err;
+    process.stderr.write(`lighthouse agent: ${(err as Error).message} (see --help)\n`);
+    return 2;
   }
-  if ((action !== 'issue' && action !== 'revoke') || !id) {
-    process.stderr.write(`lighthouse agent: expected issue|revoke <agent-id>\n${usage}`);
+  if (parsed.values.help) return (process.stdout.write(usage), 0);
+  const [action, id, ...extra] = parsed.positionals;
+  if ((action !== 'issue' && action !== 'revoke') || !id || extra.length > 0) {
+    process.stderr.write('lighthouse agent: expected issue|revoke <agent-id> (see --help)\n');
     return 2;
   }
   try {
@@ -40,15 +54,24 @@ export async function agentCommand(args: string[]): Promise<number> {
       process.stdout.write(`${issueCredential(master, id)}\n`);
       return 0;
     }
+    const url = process.env.LIGHTHOUSE_URL || 'http://127.0.0.1:8765';
     const client = new BridgeClient({
-      url: process.env.LIGHTHOUSE_URL || 'http://127.0.0.1:8765',
+      url,
       credential: { agentId: ADMIN_AGENT, key: deriveAgentKey(master, ADMIN_AGENT) },
       timeoutMs: 10_000,
     });
-    const res = await client.post<{ error?: { code: string; message: string } }>(
-      `/v1/agents/${encodeURIComponent(id)}/revoke`,
-      {},
-    );
+    let res;
+    try {
+      res = await client.post<{ error?: { code: string; message: string } }>(
+        `/v1/agents/${encodeURIComponent(id)}/revoke`,
+        {},
+      );
+    } catch (err) {
+      const cause = unreachableCause(err);
+      if (cause === undefined) throw err;
+      process.stderr.write(`lighthouse agent revoke: bridge unreachable at ${url} (${cause})\n`);
+      return 1;
+    }
     if (res.status !== 200) {
       process.stderr.write(
         `lighthouse agent revoke: ${res.status} ${res.body.error?.code ?? ''} ${res.body.error?.message ?? ''}\n`,

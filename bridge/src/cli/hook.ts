@@ -2,7 +2,7 @@
 // and `install`, which wires them into Claude Code's settings.
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseCredential } from '../auth/credentials.js';
+import { CredentialFormatError, parseCredential } from '../auth/credentials.js';
 import { signedHeaders } from '../client/signed-headers.js';
 import { configDir, resolveClient, writeClientConfig, ClientConfigError } from '../hook/client-config.js';
 import type { HookResult, UnreachableMode } from '../hook/protocol.js';
@@ -83,11 +83,12 @@ async function pre(args: string[]): Promise<number> {
   if (values.help) return (process.stdout.write(usage), 0);
   const mode = values['on-unreachable'];
   if (mode !== undefined && !MODES.includes(mode)) {
-    process.stderr.write(`lighthouse: --on-unreachable must be deny, ask or allow\n`);
+    process.stderr.write(`lighthouse hook: --on-unreachable must be deny, ask or allow\n`);
     return 2;
   }
   const timeout = Number(values.timeout ?? 110);
-  if (!(timeout > 0)) return (process.stderr.write('lighthouse: --timeout must be a positive number\n'), 2);
+  if (!(timeout > 0))
+    return (process.stderr.write('lighthouse hook: --timeout must be a positive number\n'), 2);
   const stdin = await readStdin();
   let client;
   try {
@@ -132,14 +133,26 @@ async function install(args: string[]): Promise<number> {
     },
   });
   if (values.help) return (process.stdout.write(usage), 0);
-  if (values.project && values.user)
-    return (process.stderr.write('lighthouse: give --project or --user, not both\n'), 2);
-  if (values.url || values['credential-file']) {
-    if (!values.url || !values['credential-file']) {
-      return (process.stderr.write('lighthouse: --url and --credential-file go together\n'), 2);
+  if (values.project && values.user) throw new ClientConfigError('give --project or --user, not both');
+  const file = values['credential-file'];
+  if (values.url || file) {
+    if (!values.url || !file) throw new ClientConfigError('--url and --credential-file go together');
+    if (!URL.canParse(values.url)) throw new ClientConfigError(`--url ${values.url} is not a URL`);
+    let credential: string;
+    try {
+      credential = readFileSync(file, 'utf8').trim();
+    } catch (err) {
+      throw new ClientConfigError(
+        `cannot read credential file ${file}: ${(err as NodeJS.ErrnoException).code}`,
+      );
     }
-    const credential = readFileSync(values['credential-file'], 'utf8').trim();
-    parseCredential(credential);
+    try {
+      parseCredential(credential);
+    } catch (err) {
+      if (err instanceof CredentialFormatError)
+        throw new ClientConfigError(`credential file ${file}: ${err.message}`);
+      throw err;
+    }
     writeClientConfig(values.url, credential);
   }
   // The hook must be able to reach a bridge: fail now rather than on every tool call.
@@ -190,13 +203,13 @@ export async function hookCommand(argv: string[]): Promise<number> {
         return 2;
     }
   } catch (err) {
-    if (
-      err instanceof ClientConfigError ||
-      err instanceof SettingsError ||
-      (err as { code?: string }).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION'
-    ) {
-      process.stderr.write(`lighthouse: ${(err as Error).message}\n`);
-      // A pre-tool-use that cannot run must still block.
+    // A pre-tool-use that cannot run must still block: every error here exits 2.
+    if (err instanceof ClientConfigError || err instanceof SettingsError) {
+      process.stderr.write(`lighthouse hook: ${err.message}\n`);
+      return 2;
+    }
+    if ((err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      process.stderr.write(`lighthouse hook: ${(err as Error).message} (see --help)\n`);
       return 2;
     }
     throw err;

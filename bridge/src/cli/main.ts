@@ -1,8 +1,7 @@
-// `lighthouse` command line entry.
-import { main as serve } from '../main.js';
-import { agentCommand } from './agent.js';
-import { runFuse } from './fuse.js';
-import { runLocal } from './run.js';
+// `lighthouse` command line entry. Each command's modules are loaded when it
+// runs: the server's alone take seconds on a busy machine, which `--help`, the
+// hook and the other small commands should not pay.
+import { parseArgs } from 'node:util';
 
 const usage = `usage: lighthouse <command>
 
@@ -17,24 +16,50 @@ commands:
   events   events tail: follow the event stream
   fuse     mount the project read-only for expert agents (lighthouse fuse --help)
   mcp      the bridge as an MCP server for this agent; mcp install adds it to Claude Code
+
+every command takes --help: lighthouse <command> --help
 `;
+
+const serveUsage = `usage: lighthouse serve
+
+Starts the bridge server in the foreground; it takes no options. Configuration
+comes from the environment, checked at start (a bad value exits 2): PORT, HOST,
+LOG_LEVEL, LIGHTHOUSE_MASTER_KEY or LIGHTHOUSE_MASTER_KEY_FILE (required),
+LIGHTHOUSE_DATABASE_URL (unset: the embedded store in LIGHTHOUSE_DATA_DIR),
+LIGHTHOUSE_CONFIG_DIR, and the others in README.md, "The bridge process".
+SIGTERM drains in-flight requests and exits 0.
+`;
+
+/** `serve`'s arguments: true to start; false after printing help or a usage error. */
+function serveArgs(args: string[]): boolean {
+  let help: boolean | undefined;
+  try {
+    help = parseArgs({ args, options: { help: { type: 'boolean', short: 'h' } } }).values.help;
+  } catch (err) {
+    if (!(err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) throw err;
+    process.stderr.write(`lighthouse serve: ${(err as Error).message} (see --help)\n`);
+    process.exitCode = 2;
+    return false;
+  }
+  if (help) process.stdout.write(serveUsage);
+  return !help;
+}
 
 export async function run(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
   switch (command) {
     case 'run':
-      await runLocal(rest);
+      await (await import('./run.js')).runLocal(rest);
       return;
     case 'serve':
-      await serve();
+      if (serveArgs(rest)) await (await import('../main.js')).main();
       return;
     case 'fuse':
-      await runFuse(rest);
+      await (await import('./fuse.js')).runFuse(rest);
       return;
     case 'agent':
-      process.exitCode = await agentCommand(rest);
+      process.exitCode = await (await import('./agent.js')).agentCommand(rest);
       return;
-    // Loaded on demand: the hook runs on every tool call and must start fast.
     case 'hook':
     case 'elicit':
     case 'flags':

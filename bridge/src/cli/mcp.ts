@@ -1,6 +1,5 @@
 // `lighthouse mcp`: serve the MCP server over stdio; `lighthouse mcp install`:
 // add it to Claude Code's MCP configuration.
-import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -9,10 +8,9 @@ import { configDir, resolveClient } from '../hook/client-config.js';
 import { writeLauncher } from '../hook/install.js';
 import { SettingsError } from '../hook/settings.js';
 import { installMcpServer, McpConfigError } from '../mcp/install.js';
-import { createMcpServer } from '../mcp/server.js';
 import { CommandError } from './connect.js';
 
-const usage = `usage: lighthouse mcp [serve | install [--project|--user] [--project-dir <dir>] [--json]]
+const usage = `usage: lighthouse mcp [serve | install [--project|--user] [--project-dir <dir>] [--json]] [--help]
 
   serve     (default) the Lighthouse MCP server on stdin/stdout, talking to the
             bridge with this agent's credential (LIGHTHOUSE_URL and
@@ -22,8 +20,15 @@ const usage = `usage: lighthouse mcp [serve | install [--project|--user] [--proj
             the previous file is backed up
 `;
 
-async function serve(): Promise<number> {
+async function serve(args: string[]): Promise<number> {
+  if (parseArgs({ args, options: { help: { type: 'boolean', short: 'h' } } }).values.help)
+    return (process.stdout.write(usage), 0);
   const c = resolveClient();
+  // The MCP SDK is loaded only to serve: `mcp --help` and `mcp install` do not need it.
+  const [{ StdioServerTransport }, { createMcpServer }] = await Promise.all([
+    import('@modelcontextprotocol/sdk/server/stdio.js'),
+    import('../mcp/server.js'),
+  ]);
   const client = new BridgeClient({ url: c.url, credential: c.credential, timeoutMs: 330_000 });
   const server = createMcpServer(client, c.url);
   await server.connect(new StdioServerTransport());
@@ -41,8 +46,10 @@ function install(args: string[]): number {
       user: { type: 'boolean' },
       'project-dir': { type: 'string' },
       json: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
     },
   });
+  if (values.help) return (process.stdout.write(usage), 0);
   if (values.project && values.user) throw new CommandError('give --project or --user, not both', 2);
   resolveClient(); // the server must be able to reach a bridge: fail now, not in every session
   const launcher = path.join(configDir(), 'bin', 'lighthouse');
@@ -76,8 +83,9 @@ export async function mcpCommand(argv: string[]): Promise<number> {
   const [sub, ...rest] = argv;
   switch (sub) {
     case undefined:
+      return serve([]);
     case 'serve':
-      return serve();
+      return serve(rest);
     case 'install':
       return install(rest);
     case '--help':

@@ -2,21 +2,44 @@
 // master key, printing a credential and how to point Claude Code at it.
 import { issueCredential } from '../auth/credentials.js';
 import { writeClientConfig } from '../hook/client-config.js';
-import { main } from '../main.js';
 import path from 'node:path';
-import { startFuseBeside } from './fuse.js';
+import { parseArgs } from 'node:util';
 import { loadOrCreateLocalKey } from './local-key.js';
 
 export const LOCAL_AGENT = 'claude';
 
+const usage = `usage: lighthouse run [--fuse <dir>]
+
+Starts a bridge on this machine in the foreground: the embedded store in
+LIGHTHOUSE_DATA_DIR (default ./.lighthouse/data), a master key generated once
+beside it (./.lighthouse/master.key, mode 0600) unless LIGHTHOUSE_MASTER_KEY(_FILE)
+is set, port 8765 (PORT, HOST). Prints a credential for the agent "claude", writes
+the CLI config (~/.config/lighthouse/config.json) that \`lighthouse hook\` and
+the other commands read, and the Claude Code settings to use it.
+
+  --fuse <dir>   also mount the project read-only at <dir> (lighthouse fuse --help)
+`;
+
 export async function runLocal(argv: string[] = []): Promise<void> {
-  // `--fuse <dir>` also mounts the project there (the FUSE sidecar as a child process).
-  const fuseAt = argv.indexOf('--fuse');
-  const fuseDir = fuseAt >= 0 ? argv[fuseAt + 1] : undefined;
-  if (fuseAt >= 0 && !fuseDir) {
-    process.stderr.write('lighthouse run: --fuse needs a directory\n');
-    process.exit(2);
+  let fuseDir: string | undefined;
+  try {
+    const { values } = parseArgs({
+      args: argv,
+      options: { fuse: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    });
+    if (values.help) {
+      process.stdout.write(usage);
+      return;
+    }
+    fuseDir = values.fuse;
+  } catch (err) {
+    if (!(err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) throw err;
+    process.stderr.write(`lighthouse run: ${(err as Error).message} (see --help)\n`);
+    process.exitCode = 2;
+    return;
   }
+  // Loaded once the arguments are checked: `run --help` need not load the server.
+  const [{ main }, { startFuseBeside }] = await Promise.all([import('../main.js'), import('./fuse.js')]);
   let keyFile = '';
   await main({
     localKey: (config) => {

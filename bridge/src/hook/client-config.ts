@@ -69,7 +69,12 @@ export function resolveClient(env: Env = process.env): ResolvedClient {
       );
     }
   }
-  return { url, credential, onUnreachable: fromFile.onUnreachable, source: file };
+  const onUnreachable = fromFile.onUnreachable;
+  // Anything but these three would reach Claude Code as an unknown decision, not a block.
+  if (onUnreachable !== undefined && !['deny', 'ask', 'allow'].includes(onUnreachable)) {
+    throw new ClientConfigError(`onUnreachable in ${file} must be deny, ask or allow`);
+  }
+  return { url, credential, onUnreachable, source: file };
 }
 
 /** Writes a file readable only by its owner, atomically. */

@@ -1,6 +1,7 @@
 // The `lighthouse` CLI around the bridge, as child processes: `run` (embedded
-// store, generated key), `agent issue|revoke`, metrics and status of a running
-// bridge, and SIGTERM letting an in-flight request finish.
+// store, generated key), `agent issue|revoke` (and revoke with no bridge),
+// metrics and status of a running bridge, and SIGTERM letting an in-flight
+// request finish.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
@@ -171,6 +172,17 @@ describe('lighthouse serve and agent', () => {
     await streamEnded;
     expect((await once(child, 'exit'))[0]).toBe(0);
   }, 120_000);
+
+  it('agent revoke with the bridge unreachable names the URL and the cause: exit 1', async () => {
+    const url = `http://127.0.0.1:${await freePort()}`;
+    const res = await finished(
+      lighthouse(['agent', 'revoke', 'frank'], { LIGHTHOUSE_MASTER_KEY: MASTER, LIGHTHOUSE_URL: url }),
+    );
+    expect(res).toEqual({
+      code: 1,
+      out: `lighthouse agent revoke: bridge unreachable at ${url} (ECONNREFUSED)\n`,
+    });
+  });
 
   it('agent issue without a master key fails in one line', async () => {
     const res = await finished(

@@ -7,10 +7,11 @@ import {
   readdirSync,
   readFileSync,
   rmSync,
+  statSync,
   writeFileSync,
   mkdirSync,
 } from 'node:fs';
-import { createServer } from 'node:net';
+import { connect, createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -24,9 +25,18 @@ const cli = path.join(repo, 'bridge', 'bin', 'lighthouse.js');
 const project = mkdtempSync(path.join(tmpdir(), 'hook-project-'));
 const configHome = mkdtempSync(path.join(tmpdir(), 'hook-config-'));
 const downHome = mkdtempSync(path.join(tmpdir(), 'hook-down-'));
+const temps: string[] = [];
+/** An empty directory, removed after the tests. */
+const tempDir = (prefix: string) => {
+  const d = mkdtempSync(path.join(tmpdir(), prefix));
+  temps.push(d);
+  return d;
+};
 
 let db: TestDatabase;
 let bridge: TestBridge;
+/** A loopback URL nobody listens on. */
+let downUrl: string;
 
 beforeAll(async () => {
   if (!existsSync(path.join(repo, 'bridge', 'dist', 'cli', 'hook.js'))) {
@@ -38,14 +48,14 @@ beforeAll(async () => {
   // A config that points at a port nobody listens on.
   const closed = createServer();
   await new Promise<void>((r) => closed.listen(0, '127.0.0.1', r));
-  const port = (closed.address() as { port: number }).port;
+  downUrl = `http://127.0.0.1:${(closed.address() as { port: number }).port}`;
   await new Promise((r) => closed.close(r));
-  writeClientConfig(`http://127.0.0.1:${port}`, bridge.credential('claude'), { XDG_CONFIG_HOME: downHome });
+  writeClientConfig(downUrl, bridge.credential('claude'), { XDG_CONFIG_HOME: downHome });
 }, 120_000);
 afterAll(async () => {
   await bridge?.close();
   await db?.drop();
-  for (const d of [project, configHome, downHome]) rmSync(d, { recursive: true, force: true });
+  for (const d of [project, configHome, downHome, ...temps]) rmSync(d, { recursive: true, force: true });
 });
 
 interface Run {
@@ -179,6 +189,33 @@ describe('lighthouse hook post-tool-use', () => {
       .get<{ changes: { agentId: string; sessionId: string }[] }>('/v1/files/src/new.ts/history');
     expect(history.body.changes.at(-1)).toMatchObject({ agentId: 'claude', sessionId: 'session-1' });
   });
+
+  it.each([
+    ['Edit', { old_string: 'one', new_string: 'two' }],
+    ['MultiEdit', { edits: [{ old_string: 'one', new_string: 'two' }] }],
+  ])('reports a change by %s: the bridge then serves the edited file', async (tool, edit) => {
+    const rel = `src/${tool.toLowerCase()}.ts`;
+    const file = path.join(project, rel);
+    const report = (tool_name: string, tool_input: Record<string, unknown>) =>
+      hook(['post-tool-use'], {
+        ...pre(tool_name, { file_path: file, ...tool_input }),
+        hook_event_name: 'PostToolUse',
+        tool_response: { filePath: file },
+      });
+    mkdirSync(path.dirname(file), { recursive: true });
+    writeFileSync(file, 'export const n = "one";\n');
+    expect(await report('Write', { content: 'export const n = "one";\n' })).toMatchObject({ code: 0 });
+    // The tool has edited the file on disk by the time PostToolUse runs.
+    writeFileSync(file, 'export const n = "two";\n');
+    expect(await report(tool, edit)).toMatchObject({ code: 0, stderr: '' });
+    const res = await bridge.client('reader').fetch('GET', `/v1/files/${rel}`);
+    expect(res.status).toBe(200);
+    expect(await res.text()).toBe('export const n = "two";\n');
+    const history = await bridge
+      .client('reader')
+      .get<{ changes: { agentId: string }[] }>(`/v1/files/${rel}/history`);
+    expect(history.body.changes).toHaveLength(2);
+  });
 });
 
 describe('lighthouse hook install', () => {
@@ -210,6 +247,108 @@ describe('lighthouse hook install', () => {
   });
 });
 
+describe('lighthouse hook install: configuration and errors', () => {
+  /** A credential file holding `text`. */
+  const credentialFile = (text: string) => {
+    const f = path.join(tempDir('hook-cred-'), 'credential');
+    writeFileSync(f, text, { mode: 0o600 });
+    return f;
+  };
+
+  it('--url U --credential-file F writes the CLI config, which the next pre-tool-use uses', async () => {
+    const home = tempDir('hook-install-config-');
+    const dir = tempDir('hook-install-project-');
+    const source = credentialFile(`${bridge.credential('claude')}\n`);
+    const r = await hook(
+      ['install', '--project-dir', dir, '--url', bridge.url, '--credential-file', source],
+      '',
+      home,
+    );
+    expect(r).toMatchObject({ code: 0, stderr: '' });
+    const config = JSON.parse(readFileSync(path.join(home, 'lighthouse', 'config.json'), 'utf8')) as unknown;
+    const stored = path.join(home, 'lighthouse', 'credential');
+    expect(config).toEqual({ url: bridge.url, credentialFile: stored });
+    expect(readFileSync(stored, 'utf8')).toBe(`${bridge.credential('claude')}\n`);
+    expect(statSync(stored).mode & 0o777).toBe(0o600);
+    const run = await hook(['pre-tool-use'], pre('Bash', { command: 'ls' }), home);
+    expect(run.code).toBe(0);
+    expect(decision(run).permissionDecision).toBe('allow');
+  });
+
+  it('--user merges into ~/.claude/settings.json, keeping other settings and a backup', async () => {
+    const home = tempDir('hook-install-user-');
+    const settingsFile = path.join(home, '.claude', 'settings.json');
+    const before = {
+      model: 'opus',
+      permissions: { allow: ['Bash(ls:*)'] },
+      hooks: { Notification: [{ hooks: [{ type: 'command', command: 'notify-send hi' }] }] },
+    };
+    mkdirSync(path.dirname(settingsFile), { recursive: true });
+    writeFileSync(settingsFile, JSON.stringify(before));
+    const r = await hook(
+      [
+        'install',
+        '--user',
+        '--json',
+        '--url',
+        bridge.url,
+        '--credential-file',
+        credentialFile(bridge.credential('claude')),
+      ],
+      '',
+      home,
+    );
+    expect(r).toMatchObject({ code: 0, stderr: '' });
+    const out = JSON.parse(r.stdout) as { settingsFile: string; backupFile: string };
+    expect(out.settingsFile).toBe(settingsFile);
+    expect(path.dirname(out.backupFile)).toBe(path.dirname(settingsFile));
+    expect(readFileSync(out.backupFile, 'utf8')).toBe(JSON.stringify(before));
+    const after = JSON.parse(readFileSync(settingsFile, 'utf8')) as typeof before & {
+      hooks: Record<string, { matcher?: string; hooks: { command: string }[] }[]>;
+    };
+    expect(after).toMatchObject({ model: 'opus', permissions: before.permissions });
+    expect(after.hooks.Notification).toEqual(before.hooks.Notification);
+    expect(after.hooks.PreToolUse![0]!.hooks[0]!.command).toMatch(/hook pre-tool-use$/);
+    expect(after.hooks.PostToolUse![0]).toMatchObject({ matcher: 'Write|Edit|MultiEdit' });
+  });
+
+  it.each([
+    [
+      'a missing credential file',
+      () => path.join(tempDir('hook-cred-'), 'absent'),
+      /cannot read credential file \/.*\/absent: ENOENT/,
+    ],
+    [
+      'a malformed credential file',
+      () => credentialFile('not-a-credential\n'),
+      /credential file \/.*: credential must look like lh1\.<agent-id>\.<key>/,
+    ],
+  ])('refuses %s in one line, exit 2, writing nothing', async (_name, file, reason) => {
+    const home = tempDir('hook-install-bad-');
+    const r = await hook(['install', '--url', bridge.url, '--credential-file', file()], '', home);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(new RegExp(`^lighthouse hook: ${reason.source}\n$`));
+    expect(existsSync(path.join(home, 'lighthouse'))).toBe(false);
+  });
+
+  it('refuses with no bridge configured: exit 2, naming what to set', async () => {
+    const home = tempDir('hook-install-none-');
+    const r = await hook(['install', '--project-dir', home], '', home);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^lighthouse hook: no bridge URL: set LIGHTHOUSE_URL .*\n$/);
+    expect(existsSync(path.join(home, '.claude'))).toBe(false);
+  });
+
+  it('refuses --project and --user together: exit 2', async () => {
+    const r = await hook(['install', '--project', '--user'], '');
+    expect(r).toMatchObject({
+      code: 2,
+      stdout: '',
+      stderr: 'lighthouse hook: give --project or --user, not both\n',
+    });
+  });
+});
+
 describe('lighthouse hook pre-tool-use with the bridge down', () => {
   it('denies by default: exit 2 with the reason on stderr', async () => {
     const r = await hook(['pre-tool-use'], pre('Bash', { command: 'ls' }), downHome);
@@ -227,4 +366,126 @@ describe('lighthouse hook pre-tool-use with the bridge down', () => {
     expect(r.code).toBe(0);
     expect(decision(r).permissionDecision).toBe('ask');
   });
+
+  it('--on-unreachable allow lets the call run, saying why', async () => {
+    const r = await hook(
+      ['pre-tool-use', '--on-unreachable', 'allow'],
+      pre('Bash', { command: 'ls' }),
+      downHome,
+    );
+    expect(r.code).toBe(0);
+    expect(decision(r)).toMatchObject({
+      permissionDecision: 'allow',
+      permissionDecisionReason: 'lighthouse: bridge unreachable (ECONNREFUSED)',
+    });
+  });
+
+  it('refuses --on-unreachable bogus: exit 2, so the call is blocked', async () => {
+    const r = await hook(
+      ['pre-tool-use', '--on-unreachable', 'bogus'],
+      pre('Bash', { command: 'ls' }),
+      downHome,
+    );
+    expect(r).toMatchObject({
+      code: 2,
+      stdout: '',
+      stderr: 'lighthouse hook: --on-unreachable must be deny, ask or allow\n',
+    });
+  });
+
+  /** A config home pointing at the down bridge with `onUnreachable` set to `mode`. */
+  const withMode = (mode: string) => {
+    const home = tempDir('hook-mode-');
+    mkdirSync(path.join(home, 'lighthouse'));
+    writeFileSync(
+      path.join(home, 'lighthouse', 'config.json'),
+      JSON.stringify({
+        url: downUrl,
+        credentialFile: path.join(downHome, 'lighthouse', 'credential'),
+        onUnreachable: mode,
+      }),
+    );
+    return home;
+  };
+
+  it('honours onUnreachable from the config file; the option wins over it', async () => {
+    const home = withMode('ask');
+    const fromFile = await hook(['pre-tool-use'], pre('Bash', { command: 'ls' }), home);
+    expect(fromFile.code).toBe(0);
+    expect(decision(fromFile).permissionDecision).toBe('ask');
+    const option = await hook(
+      ['pre-tool-use', '--on-unreachable', 'deny'],
+      pre('Bash', { command: 'ls' }),
+      home,
+    );
+    expect(option.code).toBe(2);
+  });
+
+  it('blocks when onUnreachable in the config file is not a mode', async () => {
+    const r = await hook(['pre-tool-use'], pre('Bash', { command: 'ls' }), withMode('sometimes'));
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(/onUnreachable in .*config\.json must be deny, ask or allow; tool call blocked/);
+  });
+});
+
+describe('lighthouse hook pre-tool-use when the TCP connection never completes', () => {
+  // A listener that never accepts (its process blocks forever once listening),
+  // its accept queue filled with idle connections: the kernel then drops
+  // further SYNs, so the hook's connect hangs as to a host that has gone away.
+  let listener: ReturnType<typeof spawn> | undefined;
+  const idle: Socket[] = [];
+  let stallHome: string;
+
+  beforeAll(async () => {
+    listener = spawn(
+      process.execPath,
+      [
+        '-e',
+        `const s = require('node:net').createServer();
+         s.listen({ port: 0, host: '127.0.0.1', backlog: 1 }, () => {
+           require('node:fs').writeSync(1, s.address().port + '\\n');
+           Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0);
+         });`,
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    const port = await new Promise<number>((resolve, reject) => {
+      listener!.stdout!.once('data', (d) => resolve(Number(String(d).trim())));
+      listener!.once('exit', (code) => reject(new Error(`stalling listener exited (${code})`)));
+    });
+    // Connect until one connection does not complete: the queue is then full
+    // (Linux queues backlog + 1 connections).
+    let connected = true;
+    while (connected) {
+      if (idle.length === 8) throw new Error('could not fill the accept queue of the stalling listener');
+      const socket = connect(port, '127.0.0.1');
+      socket.on('error', () => undefined);
+      idle.push(socket);
+      connected = await new Promise<boolean>((r) => {
+        socket.once('connect', () => r(true));
+        setTimeout(() => r(false), 500);
+      });
+    }
+    stallHome = tempDir('hook-stall-');
+    writeClientConfig(`http://127.0.0.1:${port}`, bridge.credential('claude'), {
+      XDG_CONFIG_HOME: stallHome,
+    });
+  }, 30_000);
+  afterAll(() => {
+    for (const s of idle) s.destroy();
+    listener?.kill('SIGKILL');
+  });
+
+  it('gives up after the 2 s connect timeout, not the answer timeout: exit 2', async () => {
+    const started = Date.now();
+    // Without a connect timeout, the 20 s answer timeout would end it, with another reason.
+    const r = await hook(['pre-tool-use', '--timeout', '20'], pre('Bash', { command: 'ls' }), stallHome);
+    expect(r).toMatchObject({
+      code: 2,
+      stdout: '',
+      stderr: 'lighthouse: bridge unreachable (no connection within 2000 ms); tool call blocked\n',
+    });
+    expect(Date.now() - started).toBeLessThan(10_000);
+  }, 45_000);
 });
