@@ -8,6 +8,7 @@ import { agentOf } from '../auth/middleware.js';
 import { rateLimit } from '../ratelimit/middleware.js';
 import type { BridgeServices } from '../server/services.js';
 import type { ValidationResult } from '../validation/validator.js';
+import { warningNote } from '../validation/warnings.js';
 
 interface HookInput {
   session_id?: string;
@@ -52,7 +53,7 @@ export function claudeCodeHookRouter(s: BridgeServices): Router {
           hookSpecificOutput: {
             hookEventName: 'PreToolUse',
             permissionDecision: permissionFor(result),
-            permissionDecisionReason: `Lighthouse: ${why} [decision ${result.decisionId}]`,
+            permissionDecisionReason: `Lighthouse: ${why}${warningNote(result.warnings)} [decision ${result.decisionId}]`,
           },
         });
         return;

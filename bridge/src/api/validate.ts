@@ -3,6 +3,7 @@ import { Router } from 'express';
 import { agentOf } from '../auth/middleware.js';
 import { rateLimit } from '../ratelimit/middleware.js';
 import { HttpError } from '../server/errors.js';
+import type { ResolvedToolCall } from '../policy/evaluate.js';
 import type { BridgeServices } from '../server/services.js';
 
 interface ValidateBody {
@@ -10,9 +11,18 @@ interface ValidateBody {
   input: Record<string, unknown>;
   sessionId?: string;
   cwd?: string;
+  /** The `lighthouse hook`'s real paths of the input's path arguments (OpenAPI: ValidateRequest). */
+  resolvedPaths?: Record<string, string>;
   agentId?: string;
   wait?: boolean;
 }
+
+const callOf = (body: ValidateBody): ResolvedToolCall => ({
+  tool: body.tool,
+  input: body.input,
+  ...(body.cwd !== undefined ? { cwd: body.cwd } : {}),
+  ...(body.resolvedPaths !== undefined ? { resolvedPaths: body.resolvedPaths } : {}),
+});
 
 export function validateRouter(s: BridgeServices): Router {
   const r = Router();
@@ -29,7 +39,7 @@ export function validateRouter(s: BridgeServices): Router {
       const result = await s.validator.validate({
         agentId,
         sessionId: body.sessionId,
-        call: { tool: body.tool, input: body.input, ...(body.cwd !== undefined ? { cwd: body.cwd } : {}) },
+        call: callOf(body),
         waitForExpert: body.wait !== false,
       });
       res.json(result);
@@ -45,13 +55,7 @@ export function validateRouter(s: BridgeServices): Router {
       if (body.agentId !== undefined && body.agentId !== agentOf(res)) {
         throw new HttpError(403, 'agent_mismatch', 'agentId in the body is not the authenticated agent');
       }
-      res.json(
-        s.validator.dryRun({
-          tool: body.tool,
-          input: body.input,
-          ...(body.cwd !== undefined ? { cwd: body.cwd } : {}),
-        }),
-      );
+      res.json(s.validator.dryRun(callOf(body)));
     },
   );
   return r;

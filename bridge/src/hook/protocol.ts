@@ -2,6 +2,7 @@
 // and exit codes it understands back. Exit 0 + JSON = a decision; exit 2 =
 // block with stderr as the reason; anything else = a non-blocking error.
 import path from 'node:path';
+import { warningNote } from '../validation/warnings.js';
 
 export type HookEvent = 'PreToolUse' | 'PostToolUse';
 export type PermissionDecision = 'allow' | 'deny' | 'ask';
@@ -77,6 +78,7 @@ interface ValidationAnswer {
   ruleId?: unknown;
   tier?: unknown;
   decisionId?: unknown;
+  warnings?: unknown;
 }
 
 /**
@@ -96,7 +98,7 @@ export function readDecision(body: unknown): { decision: PermissionDecision; rea
   } else return undefined;
   const rule = typeof v.ruleId === 'string' ? ` (rule ${v.ruleId})` : '';
   const id = typeof v.decisionId === 'string' ? ` [decision ${v.decisionId}]` : '';
-  return { decision, reason: `Lighthouse: ${v.reason}${rule}${id}` };
+  return { decision, reason: `Lighthouse: ${v.reason}${rule}${warningNote(v.warnings)}${id}` };
 }
 
 /** The body of POST /v1/validate for a PreToolUse call. */

@@ -13,6 +13,7 @@ import {
   type HookResult,
   type UnreachableMode,
 } from './protocol.js';
+import { resolvedPathsField } from './real-paths.js';
 import { UnreachableError, type PostResult } from './transport.js';
 
 export type Post = (path: string, body: unknown) => Promise<PostResult>;
@@ -42,7 +43,7 @@ export async function preToolUse(
   }
   let res: PostResult;
   try {
-    res = await post(VALIDATE_ENDPOINT, validationRequest(input));
+    res = await post(VALIDATE_ENDPOINT, { ...validationRequest(input), ...resolvedPathsField(input) });
   } catch (err) {
     if (err instanceof UnreachableError) return unreachableResult(onUnreachable, err.message);
     throw err;

@@ -62,6 +62,16 @@ export const openApiDocument = {
           input: { type: 'object' },
           sessionId: { type: 'string', maxLength: 256 },
           cwd: { type: 'string', maxLength: 4096 },
+          resolvedPaths: {
+            type: 'object',
+            maxProperties: 16,
+            propertyNames: { minLength: 1, maxLength: 4096 },
+            additionalProperties: { type: 'string', minLength: 1, maxLength: 4096 },
+            description:
+              'path arguments of `input` (the text as given) → their symlink-free real paths, resolved by the client ' +
+              'where the files are (`lighthouse hook pre-tool-use` sends them). Path rules judge both; the stricter ' +
+              'decision stands, so an entry can only make a decision stricter',
+          },
           agentId: { ...agentId, description: 'optional; must equal the authenticated agent' },
           wait: {
             type: 'boolean',
@@ -72,7 +82,16 @@ export const openApiDocument = {
       },
       ValidateResponse: {
         type: 'object',
-        required: ['decision', 'reason', 'ruleId', 'tier', 'decisionId', 'policyRevision', 'latencyMs'],
+        required: [
+          'decision',
+          'reason',
+          'ruleId',
+          'tier',
+          'decisionId',
+          'policyRevision',
+          'latencyMs',
+          'warnings',
+        ],
         properties: {
           decision: { enum: ['allow', 'block', 'escalate'] },
           reason: { type: 'string' },
@@ -81,6 +100,20 @@ export const openApiDocument = {
           decisionId: { type: 'string', format: 'uuid' },
           policyRevision: { type: 'string' },
           latencyMs: { type: 'number' },
+          warnings: {
+            type: 'array',
+            description:
+              'warn-mode rules that matched: not enforced, reported to the caller (dryrun hits are not)',
+            items: {
+              type: 'object',
+              required: ['ruleId', 'decision', 'reason'],
+              properties: {
+                ruleId: { type: 'string' },
+                decision: { enum: ['allow', 'block', 'escalate'], description: 'what the rule would decide' },
+                reason: { type: 'string' },
+              },
+            },
+          },
         },
       },
       ClaudeCodeHookInput: {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
+import { defaultPolicy } from './default-policy.js';
 import { evaluatePolicy } from './evaluate.js';
 import { parsePolicy } from './parse.js';
 import type { ToolCall } from './types.js';
@@ -166,5 +167,85 @@ describe('commands the engine cannot see through', () => {
       ruleId: 'no-garbage',
       action: 'block',
     });
+  });
+});
+
+describe('resolved (symlink-free) paths', () => {
+  const p = parsePolicy(`
+rules:
+  - { id: system-write, priority: 90, action: block, match: { tool: Write, path: { patterns: [/etc/**] } } }
+  - { id: watch-secrets, priority: 80, action: escalate, enforcement: warn, match: { path: { patterns: ['**/*.key'] } } }
+  - { id: project-write, priority: 50, action: allow, match: { tool: Write, path: { patterns: [/home/u/p/**] } } }
+  - { id: reads, priority: 50, action: allow, match: { tool: Read } }
+`);
+  const write = (file_path: string, resolvedPaths?: Record<string, string>) => ({
+    tool: 'Write',
+    input: { file_path, content: 'x' },
+    cwd: '/home/u/p',
+    ...(resolvedPaths ? { resolvedPaths } : {}),
+  });
+
+  it('blocks a write whose real path is /etc/passwd although the given path is ./link/passwd', () => {
+    expect(evaluatePolicy(p, write('./link/passwd')).decisive?.ruleId).toBe('project-write');
+    const result = evaluatePolicy(p, write('./link/passwd', { './link/passwd': '/etc/passwd' }));
+    expect(result.decisive).toMatchObject({ ruleId: 'system-write', action: 'block' });
+    expect(result.decisive?.reason).toBe('system-write: /etc/passwd (real path of ./link/passwd)');
+  });
+
+  it('does the same with the shipped default policy', () => {
+    const result = evaluatePolicy(
+      defaultPolicy(),
+      write('/home/u/p/link/passwd', {
+        '/home/u/p/link/passwd': '/etc/passwd',
+      }),
+    );
+    expect(result.decisive).toMatchObject({ ruleId: 'system-file-write', action: 'block' });
+  });
+
+  it('never loosens: a real path inside the project does not lift a block of the given path', () => {
+    const result = evaluatePolicy(p, write('/etc/passwd', { '/etc/passwd': '/home/u/p/passwd' }));
+    expect(result.decisive).toMatchObject({ ruleId: 'system-write', action: 'block' });
+    expect(result.decisive?.reason).toBe('system-write: /etc/passwd');
+  });
+
+  it('hands an allowed path whose real path no rule decides to the risk score instead', () => {
+    const result = evaluatePolicy(p, write('a.txt', { 'a.txt': '/opt/elsewhere/a.txt' }));
+    expect(result.decisive).toBeNull();
+  });
+
+  it('keeps an allow when the real path is allowed as well', () => {
+    const result = evaluatePolicy(p, write('link/a', { 'link/a': '/home/u/p/real/a' }));
+    expect(result.decisive?.ruleId).toBe('project-write');
+  });
+
+  it('adds the real path’s warn-mode hits to the observed ones, once per rule', () => {
+    const result = evaluatePolicy(p, {
+      tool: 'Read',
+      input: { file_path: 'link' },
+      cwd: '/home/u/p',
+      resolvedPaths: { link: '/srv/tls/site.key' },
+    });
+    expect(result.decisive?.ruleId).toBe('reads');
+    expect(result.observed).toEqual([
+      expect.objectContaining({
+        ruleId: 'watch-secrets',
+        reason: expect.stringMatching(/\(real path of link\)$/),
+      }),
+    ]);
+    const both = evaluatePolicy(p, {
+      tool: 'Read',
+      input: { file_path: 'a.key' },
+      cwd: '/home/u/p',
+      resolvedPaths: { 'a.key': '/srv/b.key' },
+    });
+    expect(both.observed.map((h) => h.ruleId)).toEqual(['watch-secrets']);
+  });
+
+  it('uses only an entry for the path actually given', () => {
+    const resolvedPaths = { './other': '/etc/passwd', constructor: '/etc/passwd' };
+    expect(evaluatePolicy(p, write('./link/passwd', resolvedPaths)).decisive?.ruleId).toBe('project-write');
+    // `constructor` is an own key here, not the Object prototype's.
+    expect(evaluatePolicy(p, write('constructor', resolvedPaths)).decisive?.ruleId).toBe('system-write');
+    expect(evaluatePolicy(p, write('toString', {})).decisive?.ruleId).toBe('project-write');
   });
 });

@@ -1,9 +1,9 @@
 // Rule evaluation: rules in priority order, each either matching (with evidence for the
 // audit log) or not; only enforce-mode hits decide, warn/dryrun hits are observed.
 import { matchesAnyName, nameGlob } from './names.js';
-import { argumentTargets, globVictims, matchesAnyPath } from './paths.js';
+import { argumentTargets, canonicalPath, globVictims, matchesAnyPath } from './paths.js';
 import type { ShellAnalysis, ShellCommand } from './shell.js';
-import { subjectOf, type CallSubject } from './subject.js';
+import { subjectOf, type CallSubject, type FileTarget } from './subject.js';
 import type {
   CommandMatch,
   Decision,
@@ -47,8 +47,50 @@ function rulesOf(policy: Policy): Rule[] {
  */
 const GUARDED: ShellProperty[] = ['unparseable_command', 'dynamic_program'];
 
-export function evaluatePolicy(policy: Policy, call: ToolCall): PolicyResult {
-  return evaluateSubject(policy, subjectOf(call));
+/** Symlink-free forms of a call's path arguments, resolved where the files are: given text → real path. */
+export type ResolvedPaths = Readonly<Record<string, string>>;
+
+/** A call with what the client's filesystem says about its paths (`lighthouse hook` sends them). */
+export interface ResolvedToolCall extends ToolCall {
+  resolvedPaths?: ResolvedPaths;
+}
+
+/**
+ * A file tool's path is judged both as given and, when the client resolved it, as its
+ * real path; the stricter outcome stands, so a wrong resolution can only tighten it.
+ */
+export function evaluatePolicy(policy: Policy, call: ResolvedToolCall): PolicyResult {
+  const subject = subjectOf(call);
+  const given = evaluateSubject(policy, subject);
+  const file = subject.file;
+  const real = file && realCanonical(file, call);
+  if (file === undefined || real === undefined) return given;
+  const judged = evaluateSubject(policy, { ...subject, file: { ...file, canonical: real } });
+  return stricter(given, judged, `real path of ${file.raw}`);
+}
+
+/** The canonical real path the client sent for this file, when it differs from the given one. */
+function realCanonical(file: FileTarget, call: ResolvedToolCall): string | undefined {
+  const resolved = call.resolvedPaths;
+  if (resolved === undefined || !Object.hasOwn(resolved, file.raw)) return undefined;
+  const real = resolved[file.raw];
+  if (typeof real !== 'string' || real === '') return undefined;
+  const canonical = canonicalPath(real, call.cwd);
+  return canonical === file.canonical ? undefined : canonical;
+}
+
+/** No deciding rule leaves the call to the risk score, which may still escalate or block: above allow, below escalate. */
+const strictness = (hit: RuleHit | null): number => (hit === null ? 0.5 : SEVERITY[hit.action]);
+
+function stricter(given: PolicyResult, real: PolicyResult, note: string): PolicyResult {
+  const annotate = (hit: RuleHit): RuleHit => ({ ...hit, reason: `${hit.reason} (${note})` });
+  const decisive =
+    strictness(real.decisive) > strictness(given.decisive)
+      ? real.decisive && annotate(real.decisive)
+      : given.decisive;
+  const seen = new Set(given.observed.map((h) => h.ruleId));
+  const observed = [...given.observed, ...real.observed.filter((h) => !seen.has(h.ruleId)).map(annotate)];
+  return { decisive, observed };
 }
 
 export function evaluateSubject(policy: Policy, subject: CallSubject): PolicyResult {

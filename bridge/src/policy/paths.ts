@@ -1,5 +1,7 @@
 // Purely lexical path handling: policies must not depend on (or touch) the filesystem
 // the agent will act on, so `..`, `.` and duplicate slashes are resolved by hand.
+// Symlinks are the client's to resolve (bridge/src/hook/real-paths.ts); evaluate.ts
+// judges a real path it sends beside the given one.
 
 /** Canonical form of `raw` against `cwd`: absolute (`/a/b`), home-relative (`~/a`, `~user/a`) or, without a cwd, relative (`a/b`, `../a`). */
 export function canonicalPath(raw: string, cwd?: string): string {

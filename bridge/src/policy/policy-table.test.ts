@@ -200,20 +200,68 @@ const fileTools: Row[] = [
   [tool('mcp__github__create_issue', { title: 'x' }), 'allow', 'risk-score'],
 ];
 
+// Writes under /boot, /sys and /proc (the `system` list), through file tools and shell
+// commands, with the reads and project-relative look-alikes that stay allowed.
+const bootSysProc: Row[] = [
+  [tool('Write', { file_path: '/boot/grub/grub.cfg', content: 'x' }), 'block', 'system-file-write'],
+  [tool('Write', { file_path: '/boot/vmlinuz', content: '' }), 'block', 'system-file-write'],
+  [
+    tool('MultiEdit', { file_path: '/boot/loader/entries/arch.conf', edits: [] }),
+    'block',
+    'system-file-write',
+  ],
+  [
+    tool('Edit', {
+      file_path: '/sys/kernel/mm/transparent_hugepage/enabled',
+      old_string: 'a',
+      new_string: 'b',
+    }),
+    'block',
+    'system-file-write',
+  ],
+  [tool('Write', { file_path: '/sys/power/state', content: 'mem' }), 'block', 'system-file-write'],
+  [tool('Write', { file_path: '/proc/sys/kernel/panic', content: '1' }), 'block', 'system-file-write'],
+  [tool('NotebookEdit', { notebook_path: '/proc/x.ipynb', new_source: '' }), 'block', 'system-file-write'],
+  [tool('Write', { file_path: '../../../boot/config', content: 'x' }), 'block', 'system-file-write'],
+  [bash('echo 1 > /proc/sys/net/ipv4/ip_forward'), 'block', 'redirect-to-system-path'],
+  [bash('echo mem > /sys/power/state'), 'block', 'redirect-to-system-path'],
+  [bash('echo 0 >> /sys/class/leds/led0/brightness'), 'block', 'redirect-to-system-path'],
+  [bash('cat vmlinuz > /boot/vmlinuz'), 'block', 'redirect-to-system-path'],
+  [bash('echo b > /proc/sysrq-trigger'), 'block', 'redirect-to-device'],
+  [bash('echo 3 | sudo tee /proc/sys/vm/drop_caches'), 'block', 'write-system-path-command'],
+  [bash('tee /sys/module/x/parameters/y <<< 1'), 'block', 'write-system-path-command'],
+  [bash('touch /boot/force'), 'block', 'write-system-path-command'],
+  [bash('mkdir /sys/fs/cgroup/mine'), 'block', 'write-system-path-command'],
+  [bash('truncate -s 0 /boot/grub/grub.cfg'), 'block', 'write-system-path-command'],
+  [bash('cp vmlinuz /boot/vmlinuz-6.1'), 'block', 'copy-into-system-path'],
+  [bash('ln -sf /tmp/x /boot/grub/grub.cfg'), 'block', 'copy-into-system-path'],
+  [bash('rm /boot/initrd.img'), 'block', 'delete-system-path'],
+  [bash('rm -rf /boot/grub'), 'block', 'rm-recursive-critical'],
+  [bash("sed -i 's/quiet//' /boot/grub/grub.cfg"), 'block', 'in-place-edit-system-path'],
+  [bash('chmod 777 /sys/class/gpio/export'), 'block', 'permissions-system-path'],
+  [bash('chmod -R 777 /proc/sys'), 'block', 'recursive-permissions-critical'],
+  [tool('Read', { file_path: '/boot/grub/grub.cfg' }), 'allow', 'read-only-tools'],
+  [tool('Read', { file_path: '/proc/cpuinfo' }), 'allow', 'read-only-tools'],
+  [bash('cat /sys/class/net/eth0/address'), 'allow', 'read-only-commands'],
+  [bash('ls /boot'), 'allow', 'read-only-commands'],
+  [tool('Write', { file_path: './boot/x', content: 'x' }), 'allow', 'risk-score'],
+  [bash('echo x > proc/out.txt'), 'allow', 'risk-score'],
+];
+
 const describeCall = (call: ToolCall): string =>
   call.tool === 'Bash' ? String(call.input['command']) : `${call.tool} ${JSON.stringify(call.input)}`;
 
 describe('default policy table', () => {
   const policy = defaultPolicy();
-  const table = [...dangerous, ...harmless, ...fileTools];
+  const table = [...dangerous, ...harmless, ...fileTools, ...bootSysProc];
 
   it('has at least 60 rows', () => {
     expect(table.length).toBeGreaterThanOrEqual(60);
   });
 
-  it.each(table.map((row) => [describeCall(row[0]), ...row] as const))(
-    '%s → %s',
-    (_label, call, decision, ruleId) => {
+  it.each(table.map(([call, decision, ruleId]) => [describeCall(call), decision, ruleId, call] as const))(
+    '%s → %s (%s)',
+    (_label, decision, ruleId, call) => {
       const result = decide(policy, call);
       expect({ decision: result.decision, ruleId: result.ruleId }).toEqual({ decision, ruleId });
     },

@@ -29,4 +29,19 @@ describe('DecisionCache', () => {
     c.clear();
     expect(c.size).toBe(0);
   });
+
+  // DecisionCache takes no clock, so this waits out a short TTL in real time.
+  it('forgets an entry once its TTL has passed (a miss, and the entry is gone)', async () => {
+    const c = new DecisionCache(10, 200);
+    c.set('k', entry);
+    expect(c.get('k', 'rev1')).toEqual(entry);
+    await new Promise((r) => setTimeout(r, 400));
+    expect(c.get('k', 'rev1')).toBeUndefined();
+    expect([c.hits, c.misses, c.size]).toEqual([1, 1, 0]);
+    // A long TTL keeps it over the same wait.
+    const kept = new DecisionCache(10, 60_000);
+    kept.set('k', entry);
+    await new Promise((r) => setTimeout(r, 400));
+    expect(kept.get('k', 'rev1')).toEqual(entry);
+  });
 });

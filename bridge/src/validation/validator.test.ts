@@ -1,8 +1,13 @@
 // The tier logic with plain values: a two-rule policy, a fixed risk function,
-// and an in-memory list standing in for the decision record.
+// and an in-memory list standing in for the decision record. Enforcement modes and
+// resolved paths run the real policy engine.
+import { Writable } from 'node:stream';
 import { describe, expect, it } from '@jest/globals';
+import winston from 'winston';
 import type { EscalationOutcome, EscalationRequest } from '../escalation/broker.js';
 import { createLogger } from '../logging/logger.js';
+import { evaluatePolicy } from '../policy/evaluate.js';
+import { parsePolicy } from '../policy/parse.js';
 import type { Policy, PolicyResult, ToolCall } from '../policy/types.js';
 import { DecisionCache } from './decision-cache.js';
 import {
@@ -179,5 +184,94 @@ describe('feature flag "heuristics"', () => {
     // rules still decide with heuristics off
     on = false;
     expect(await v.validate(req('Nuke'))).toMatchObject({ decision: 'block', tier: 'policy' });
+  });
+});
+
+describe('enforcement modes', () => {
+  const policyWith = (enforcement: string) =>
+    parsePolicy(`
+rules:
+  - { id: no-echo, priority: 80, action: block, enforcement: ${enforcement}, match: { tool: Bash, command: { program: [echo] } } }
+  - { id: allow-bash, priority: 10, action: allow, match: { tool: Bash } }
+`);
+  const echo = { agentId: 'a', call: { tool: 'Bash', input: { command: 'echo hi' } } };
+
+  /** A real winston logger whose JSON lines land in `lines`. */
+  function capturingLogger() {
+    const lines: Record<string, unknown>[] = [];
+    const logger = createLogger('info');
+    logger.clear().add(
+      new winston.transports.Stream({
+        stream: new Writable({
+          write(chunk: Buffer, _enc, done) {
+            lines.push(JSON.parse(chunk.toString()) as Record<string, unknown>);
+            done();
+          },
+        }),
+      }),
+    );
+    return { logger, lines };
+  }
+
+  it.each([
+    ['enforce', 'block', [], []],
+    ['warn', 'allow', [{ ruleId: 'no-echo', decision: 'block', reason: 'no-echo: echo hi' }], ['no-echo']],
+    ['dryrun', 'allow', [], []],
+  ])(
+    '%s mode: the call is %s; warnings told and logged accordingly',
+    async (mode, decision, warnings, logged) => {
+      const { logger, lines } = capturingLogger();
+      const { v, records, setPolicy } = setup({ evaluate: evaluatePolicy, logger });
+      setPolicy(policyWith(mode));
+      const result = await v.validate(echo);
+      expect(result).toMatchObject({ decision, warnings });
+      const warned = lines.filter((l) => l.level === 'warn');
+      expect(warned.flatMap((l) => (l.warnings as { ruleId: string }[]).map((w) => w.ruleId))).toEqual(
+        logged,
+      );
+      expect(warned.every((l) => l.decisionId === result.decisionId)).toBe(true);
+      // warn and dryrun hits are in the decision record either way
+      expect(records[0]?.observed.map((h) => [h.ruleId, h.enforcement])).toEqual(
+        mode === 'enforce' ? [] : [['no-echo', mode]],
+      );
+      expect(v.dryRun(echo.call)).toMatchObject({ decision, warnings });
+    },
+  );
+
+  it('answers a warned call from the rules every time, so the warning is never lost to the cache', async () => {
+    const { v, setPolicy } = setup({ evaluate: evaluatePolicy });
+    setPolicy(policyWith('warn'));
+    const ls = { agentId: 'a', call: { tool: 'Bash', input: { command: 'ls' } } };
+    for (let i = 0; i < 2; i++) {
+      expect(await v.validate(echo)).toMatchObject({ tier: 'policy', warnings: [{ ruleId: 'no-echo' }] });
+    }
+    expect(await v.validate(ls)).toMatchObject({ tier: 'policy', warnings: [] });
+    expect(await v.validate(ls)).toMatchObject({ tier: 'cache', warnings: [] });
+  });
+});
+
+describe('resolved paths', () => {
+  it('keeps calls with different real paths apart in the cache and records the real paths', async () => {
+    const { v, records, setPolicy } = setup({ evaluate: evaluatePolicy });
+    setPolicy(
+      parsePolicy(`
+rules:
+  - { id: system-write, priority: 90, action: block, match: { tool: Write, path: { patterns: [/etc/**] } } }
+  - { id: writes, priority: 10, action: allow, match: { tool: Write } }
+`),
+    );
+    const call = { tool: 'Write', input: { file_path: 'link/passwd' }, cwd: '/p' };
+    expect(await v.validate({ agentId: 'a', call })).toMatchObject({ decision: 'allow' });
+    const resolvedPaths = { 'link/passwd': '/etc/passwd' };
+    expect(await v.validate({ agentId: 'a', call: { ...call, resolvedPaths } })).toMatchObject({
+      decision: 'block',
+      tier: 'policy',
+      ruleId: 'system-write',
+    });
+    expect(await v.validate({ agentId: 'a', call: { ...call, resolvedPaths } })).toMatchObject({
+      decision: 'block',
+      tier: 'cache',
+    });
+    expect(records.map((r) => r.resolvedPaths)).toEqual([null, resolvedPaths, resolvedPaths]);
   });
 });

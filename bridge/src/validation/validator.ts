@@ -3,9 +3,11 @@
 // Every decision is appended to the `decisions` stream before it is returned.
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '../logging/logger.js';
+import type { ResolvedPaths, ResolvedToolCall } from '../policy/evaluate.js';
 import type { Decision, Policy, PolicyResult, RuleHit, ToolCall } from '../policy/types.js';
 import type { EscalationOutcome, EscalationRequest } from '../escalation/broker.js';
 import type { DecisionCache } from './decision-cache.js';
+import { warningsOf, type PolicyWarning } from './warnings.js';
 
 export const DECISION_STREAM = 'decisions';
 
@@ -14,7 +16,7 @@ export type Tier = 'cache' | 'policy' | 'risk' | 'escalation' | 'error';
 export interface ValidationRequest {
   agentId: string;
   sessionId?: string;
-  call: ToolCall;
+  call: ResolvedToolCall;
   /** false: return `escalate` at once instead of waiting for an expert. */
   waitForExpert?: boolean;
 }
@@ -27,6 +29,8 @@ export interface ValidationResult {
   decisionId: string;
   policyRevision: string;
   latencyMs: number;
+  /** Warn-mode rules that matched: not enforced, but the caller is told. */
+  warnings: PolicyWarning[];
 }
 
 export interface DecisionRecord extends ValidationResult {
@@ -35,6 +39,7 @@ export interface DecisionRecord extends ValidationResult {
   tool: string;
   input: Record<string, unknown>;
   cwd: string | null;
+  resolvedPaths: ResolvedPaths | null;
   observed: RuleHit[];
   risk: { score: number; reasons: string[] } | null;
   expertId: string | null;
@@ -42,7 +47,7 @@ export interface DecisionRecord extends ValidationResult {
 
 export interface ValidatorDependencies {
   policy: () => Policy;
-  evaluate: (policy: Policy, call: ToolCall) => PolicyResult;
+  evaluate: (policy: Policy, call: ResolvedToolCall) => PolicyResult;
   cacheKey: (call: ToolCall) => string;
   risk: (call: ToolCall) => { score: number; reasons: string[] };
   /** What a risk score means: allow, block, or ask an expert. */
@@ -67,16 +72,21 @@ export interface DryRunResult {
   tier: 'policy' | 'risk';
   policyRevision: string;
   observed: RuleHit[];
+  warnings: PolicyWarning[];
   risk: { score: number; reasons: string[] } | null;
 }
 
 export class Validator {
   constructor(private readonly deps: ValidatorDependencies) {}
 
-  dryRun(call: ToolCall): DryRunResult {
+  dryRun(call: ResolvedToolCall): DryRunResult {
     const policy = this.deps.policy();
     const result = this.deps.evaluate(policy, call);
-    const base = { policyRevision: policy.revision, observed: result.observed };
+    const base = {
+      policyRevision: policy.revision,
+      observed: result.observed,
+      warnings: warningsOf(result.observed),
+    };
     const hit = result.decisive;
     if (hit) {
       return {
@@ -128,6 +138,15 @@ export class Validator {
       record = { ...record, decision: 'block', reason: 'internal_error', tier: 'error', ruleId: null };
     }
     const result = toResult(record, elapsed(started));
+    if (result.warnings.length > 0) {
+      this.deps.logger.warn('warn-mode policy rules matched', {
+        decisionId,
+        agentId: req.agentId,
+        tool: req.call.tool,
+        decision: result.decision,
+        warnings: result.warnings,
+      });
+    }
     this.deps.onDecision?.(result);
     return result;
   }
@@ -140,7 +159,7 @@ export class Validator {
   ): Promise<DecisionRecord> {
     const heuristics = this.deps.heuristics?.(req.agentId) ?? true;
     // The risk tier's answers are cached apart from those made without it.
-    const key = `${policy.revision}\u0000${heuristics ? 'h' : '-'}\u0000${this.deps.cacheKey(req.call)}`;
+    const key = `${policy.revision}\u0000${heuristics ? 'h' : '-'}\u0000${this.deps.cacheKey(req.call)}${resolvedKey(req.call.resolvedPaths)}`;
     const cached = this.deps.cache.get(key, policy.revision);
     this.deps.onCache?.(cached !== undefined);
     if (cached) {
@@ -148,15 +167,18 @@ export class Validator {
     }
 
     const result = this.deps.evaluate(policy, req.call);
+    // The cache keeps no hits, so a call a warn rule matched is always evaluated and its warning always given.
+    const cacheable = warningsOf(result.observed).length === 0;
     const hit = result.decisive;
     if (hit && hit.action !== 'escalate') {
-      this.deps.cache.set(key, {
-        decision: hit.action,
-        reason: hit.reason,
-        ruleId: hit.ruleId,
-        tier: 'policy',
-        policyRevision: policy.revision,
-      });
+      if (cacheable)
+        this.deps.cache.set(key, {
+          decision: hit.action,
+          reason: hit.reason,
+          ruleId: hit.ruleId,
+          tier: 'policy',
+          policyRevision: policy.revision,
+        });
       return this.base(
         req,
         decisionId,
@@ -182,13 +204,14 @@ export class Validator {
       const verdict = this.deps.riskDecision(risk.score);
       if (verdict !== 'escalate') {
         const reason = `risk ${risk.score.toFixed(2)}${risk.reasons.length ? `: ${risk.reasons.join('; ')}` : ''}`;
-        this.deps.cache.set(key, {
-          decision: verdict,
-          reason,
-          ruleId: null,
-          tier: 'risk',
-          policyRevision: policy.revision,
-        });
+        if (cacheable)
+          this.deps.cache.set(key, {
+            decision: verdict,
+            reason,
+            ruleId: null,
+            tier: 'risk',
+            policyRevision: policy.revision,
+          });
         const r = this.base(
           req,
           decisionId,
@@ -273,11 +296,13 @@ export class Validator {
       decisionId,
       policyRevision,
       latencyMs: elapsed(started),
+      warnings: warningsOf(observed),
       agentId: req.agentId,
       sessionId: req.sessionId ?? null,
       tool: req.call.tool,
       input: req.call.input,
       cwd: req.call.cwd ?? null,
+      resolvedPaths: req.call.resolvedPaths ?? null,
       observed,
       risk: null,
       expertId: null,
@@ -302,6 +327,12 @@ function isRefusal(err: unknown): err is ValidationRefusal {
   return err instanceof ValidationRefusal;
 }
 
+/** The client's real paths take part in the decision, so they are part of its cache key. */
+function resolvedKey(resolved: ResolvedPaths | undefined): string {
+  if (resolved === undefined) return '';
+  return `\u0000${JSON.stringify(Object.entries(resolved).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))}`;
+}
+
 function elapsed(started: number): number {
   return Math.round((performance.now() - started) * 1000) / 1000;
 }
@@ -315,6 +346,7 @@ function toResult(r: DecisionRecord, latencyMs: number): ValidationResult {
     decisionId: r.decisionId,
     policyRevision: r.policyRevision,
     latencyMs,
+    warnings: r.warnings,
   };
   return out;
 }
