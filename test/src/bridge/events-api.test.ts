@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { signedHeaders } from '@lighthouse/bridge/client/signed-headers.js';
 import { createTestDatabase, type TestDatabase } from '@lighthouse/bridge/testing/postgres.js';
 import { sseEvents, startTestBridge, until, type TestBridge } from './harness.js';
 
@@ -55,6 +56,19 @@ describe('events API', () => {
     expect(read.body.events[0]?.metadata).toMatchObject({ agentId: 'alice' });
   });
 
+  it('replaces a forged metadata.agentId with the signer, keeping the rest of the metadata', async () => {
+    const res = await bridge.client('alice').post('/v1/events', {
+      stream: 'notes:forged',
+      events: [
+        { type: 'NoteAdded', data: { text: 'from bob?' }, metadata: { agentId: 'bob', source: 'cli' } },
+      ],
+    });
+    expect(res.status).toBe(201);
+    const read = await bridge.client('carol').get<{ events: EventView[] }>('/v1/events?stream=notes:forged');
+    expect(read.body.events).toHaveLength(1);
+    expect(read.body.events[0]?.metadata).toMatchObject({ agentId: 'alice', source: 'cli' });
+  });
+
   it('refuses writes to the streams the bridge owns', async () => {
     for (const stream of ['decisions', 'revocations', 'escalation:x', 'expert:alice']) {
       const res = await bridge.client('alice').post<{ error: { code: string } }>('/v1/events', {
@@ -100,6 +114,54 @@ describe('events API', () => {
     const { value } = await events.next();
     expect(value).toMatchObject({ stream: 'notes:3', data: { text: 'live' } });
     ctl.abort();
+  });
+
+  it('resumes the SSE stream after a checkpoint given as ?after= or as Last-Event-ID', async () => {
+    const alice = bridge.client('alice');
+    const append = (n: number) =>
+      alice.post('/v1/events', { stream: 'resume:1', events: [{ type: 'ResumeMarked', data: { n } }] });
+    for (const n of [1, 2, 3]) expect((await append(n)).status).toBe(201);
+    const stored = (await alice.get<{ events: EventView[] }>('/v1/events?stream=resume:1')).body.events;
+    const [cp1, cp2] = stored.map((e) => e.checkpoint);
+    const filter = 'types=ResumeMarked&streamPrefix=resume:';
+
+    const open = async (path: string, lastEventId?: string) => {
+      const headers: Record<string, string> = signedHeaders(alice.credential, 'GET', path);
+      if (lastEventId) headers['last-event-id'] = lastEventId;
+      const ctl = new AbortController();
+      const res = await fetch(bridge.url + path, { headers, signal: ctl.signal });
+      expect(res.status).toBe(200);
+      const events = sseEvents(res, 'ResumeMarked') as AsyncGenerator<EventView>;
+      // The first event, or a failure (not a hang) when nothing comes.
+      const first = async () => {
+        let timer: NodeJS.Timeout | undefined;
+        const none = new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new Error(`nothing on ${path}`)), 5_000);
+        });
+        try {
+          return (await Promise.race([events.next(), none])).value as EventView;
+        } finally {
+          clearTimeout(timer);
+        }
+      };
+      return { first, close: () => ctl.abort() };
+    };
+
+    const byQuery = await open(`/v1/events/stream?after=${cp1}&${filter}`);
+    try {
+      expect((await byQuery.first()).data).toEqual({ n: 2 });
+      expect((await byQuery.first()).data).toEqual({ n: 3 });
+    } finally {
+      byQuery.close();
+    }
+    // A reconnecting EventSource keeps its URL and sends the last id it saw: that id wins.
+    const byHeader = await open(`/v1/events/stream?after=${cp1}&${filter}`, cp2);
+    try {
+      const resumed = await byHeader.first();
+      expect([resumed.data, resumed.checkpoint]).toEqual([{ n: 3 }, stored[2]?.checkpoint]);
+    } finally {
+      byHeader.close();
+    }
   });
 
   it('shows elicitation events only to their participants (and admins), in reads, queries and SSE', async () => {
@@ -189,5 +251,35 @@ describe('policy hot reload', () => {
     await new Promise((r) => setTimeout(r, 1_500));
     const still = await alice.post<{ decision: string; policyRevision: string }>('/v1/validate', call);
     expect(still.body).toMatchObject({ decision: 'block', policyRevision: blocked.policyRevision });
+  });
+
+  it('empties the decision cache when a new policy is applied (cache.entries in /v1/status drops to 0)', async () => {
+    const alice = bridge.client('alice');
+    type Status = { policy: { revision: string }; cache: { entries: number } };
+    const status = async () => (await alice.get<Status>('/v1/status')).body;
+    for (const file_path of ['/w/c1', '/w/c2']) {
+      expect((await alice.post('/v1/validate', { tool: 'Read', input: { file_path } })).status).toBe(200);
+    }
+    const before = await status();
+    expect(before.cache.entries).toBeGreaterThan(0);
+    writeFileSync(
+      path.join(configDir, 'policy.yaml'),
+      [
+        'rules:',
+        '  - id: reading-is-fine',
+        '    description: Reading is back',
+        '    priority: 900',
+        '    action: allow',
+        '    category: test',
+        '    match: { tool: Read }',
+        '',
+      ].join('\n'),
+    );
+    // Nothing validates in between: only clearing on the change can empty it (the TTL is a minute).
+    const after = await until(async () => {
+      const s = await status();
+      return s.policy.revision !== before.policy.revision ? s : undefined;
+    });
+    expect(after.cache.entries).toBe(0);
   });
 });

@@ -110,6 +110,19 @@ describe('request signing', () => {
     expect(res.body).toEqual({ error: { code: 'agent_mismatch', message: expect.any(String) } });
   });
 
+  it('refuses a body agent id that is not the signer on dry-run and expert registration too (403)', async () => {
+    const alice = b.client('alice');
+    const mismatch = { error: { code: 'agent_mismatch', message: expect.any(String) } };
+    const dry = await alice.post('/v1/validate/dry-run', { ...readCall, agentId: 'bob' });
+    expect([dry.status, dry.body]).toEqual([403, mismatch]);
+    const expert = await alice.post('/v1/experts', { capabilities: ['*'], agentId: 'bob' });
+    expect([expert.status, expert.body]).toEqual([403, mismatch]);
+    // Nobody became an expert; the signer's own id in the body is fine.
+    expect([b.services.experts.get('bob'), b.services.experts.get('alice')]).toEqual([undefined, undefined]);
+    const own = await alice.post('/v1/validate/dry-run', { ...readCall, agentId: 'alice' });
+    expect([own.status, (own.body as { decision?: string }).decision]).toEqual([200, 'allow']);
+  });
+
   it('counts failures by reason in /metrics', async () => {
     const text = await (await fetch(`${b.url}/metrics`)).text();
     expect(text).toMatch(/lighthouse_bridge_auth_failures_total\{reason="replayed_nonce"\} [1-9]/);
@@ -138,6 +151,19 @@ describe('revocation', () => {
       body: JSON.stringify({ hook_event_name: 'PreToolUse', tool_name: 'Read', tool_input: {} }),
     });
     expect(hook.status).toBe(401);
+  });
+
+  it('a replica started after a revocation refuses the agent: the list is rebuilt from the stream', async () => {
+    expect((await a.admin().post('/v1/agents/frank/revoke', {})).status).toBe(200);
+    // This replica was not listening when the NOTIFY went out.
+    const c = await startTestBridge({ databaseUrl: db.url });
+    try {
+      const res = await c.client('frank').post<{ error: { code: string } }>('/v1/validate', readCall);
+      expect([res.status, res.body.error.code]).toEqual([401, 'revoked']);
+      expect((await c.client('grace').post('/v1/validate', readCall)).status).toBe(200);
+    } finally {
+      await c.close();
+    }
   });
 
   it('only the admin may revoke', async () => {

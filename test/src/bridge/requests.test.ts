@@ -1,0 +1,209 @@
+// What every request gets from the app around the handlers: an X-Request-Id
+// (the caller's when sane, else a new UUID) on the response and the log lines,
+// a body limit set by LIGHTHOUSE_BODY_LIMIT_BYTES, and the documented shapes of
+// /v1/validate and /v1/status answers.
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { Writable } from 'node:stream';
+import winston from 'winston';
+import { issueCredential, parseCredential } from '@lighthouse/bridge/auth/credentials.js';
+import { signedHeaders } from '@lighthouse/bridge/client/signed-headers.js';
+import { openApiDocument } from '@lighthouse/bridge/openapi/document.js';
+import { createTestDatabase, type TestDatabase } from '@lighthouse/bridge/testing/postgres.js';
+import { MASTER, startTestBridge, until, type TestBridge } from './harness.js';
+
+const LIMIT = 2048;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+let db: TestDatabase;
+let bridge: TestBridge;
+const logs: Record<string, unknown>[] = [];
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  bridge = await startTestBridge({ databaseUrl: db.url }, { LIGHTHOUSE_BODY_LIMIT_BYTES: String(LIMIT) });
+  // The bridge's own logger, at debug, into memory instead of stdout.
+  const { logger } = bridge.services;
+  logger.clear();
+  logger.add(
+    new winston.transports.Stream({
+      stream: new Writable({
+        objectMode: true,
+        write(info: Record<string, unknown>, _enc, done) {
+          logs.push(info);
+          done();
+        },
+      }),
+    }),
+  );
+  logger.level = 'debug';
+  logger.silent = false;
+}, 60_000);
+
+afterAll(async () => {
+  await bridge?.close();
+  await db?.drop();
+});
+
+const signed = (agent: string, method: string, path: string, body = '') =>
+  signedHeaders(parseCredential(issueCredential(MASTER, agent)), method, path, body);
+
+async function request(method: string, path: string, headers: Record<string, string>, body?: string) {
+  const res = await fetch(bridge.url + path, {
+    method,
+    headers: body === undefined ? headers : { 'content-type': 'application/json', ...headers },
+    body,
+  });
+  const text = await res.text();
+  return {
+    status: res.status,
+    requestId: res.headers.get('x-request-id'),
+    body: text ? JSON.parse(text) : null,
+  };
+}
+
+const logged = (requestId: string) =>
+  until(() => logs.find((l) => l.message === 'request' && l.requestId === requestId));
+
+describe('request ids', () => {
+  it('echoes a sane X-Request-Id, on success and on refusal, and logs the request under it', async () => {
+    const ok = await request('GET', '/v1/status', {
+      ...signed('alice', 'GET', '/v1/status'),
+      'x-request-id': 'trace-42.a_b',
+    });
+    expect([ok.status, ok.requestId]).toEqual([200, 'trace-42.a_b']);
+    expect(await logged('trace-42.a_b')).toMatchObject({
+      level: 'debug',
+      method: 'GET',
+      path: '/v1/status',
+      status: 200,
+      agentId: 'alice',
+    });
+
+    const refused = await request('GET', '/v1/status', { 'x-request-id': 'trace-43' });
+    expect([refused.status, refused.requestId]).toEqual([401, 'trace-43']);
+    expect(refused.body).toEqual({ error: { code: 'missing_credentials', message: expect.any(String) } });
+    expect(await logged('trace-43')).toMatchObject({ status: 401 });
+    expect(logs.find((l) => l.message === 'request refused' && l.requestId === 'trace-43')).toMatchObject({
+      code: 'missing_credentials',
+    });
+  });
+
+  it('replaces a missing or unsafe X-Request-Id with a new UUID, which the log line carries', async () => {
+    const unsafe = ['', 'has space', 'semi;colon', 'x'.repeat(129), 'ünïcode'];
+    const ids: string[] = [];
+    for (const incoming of [undefined, ...unsafe]) {
+      const res = await request(
+        'GET',
+        '/healthz',
+        incoming === undefined ? {} : { 'x-request-id': incoming },
+      );
+      expect(res.status).toBe(200);
+      expect(res.requestId).toMatch(UUID);
+      ids.push(res.requestId!);
+    }
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(await logged(ids[2]!)).toMatchObject({ path: '/healthz', status: 200 });
+    // The longest id accepted is 128 characters.
+    const longest = 'y'.repeat(128);
+    expect((await request('GET', '/healthz', { 'x-request-id': longest })).requestId).toBe(longest);
+  });
+});
+
+describe('LIGHTHOUSE_BODY_LIMIT_BYTES', () => {
+  /** A JSON validate call of exactly `bytes` bytes. */
+  const bodyOf = (bytes: number) => {
+    const base = JSON.stringify({ tool: 'Read', input: { file_path: '/w/a', pad: '' } });
+    const body = JSON.stringify({
+      tool: 'Read',
+      input: { file_path: '/w/a', pad: 'x'.repeat(bytes - base.length) },
+    });
+    expect(Buffer.byteLength(body)).toBe(bytes);
+    return body;
+  };
+
+  it('accepts a body of exactly the limit and refuses one byte more with 413 body_too_large', async () => {
+    const fits = bodyOf(LIMIT);
+    const ok = await request('POST', '/v1/validate', signed('alice', 'POST', '/v1/validate', fits), fits);
+    expect([ok.status, ok.body.decision]).toEqual([200, 'allow']);
+
+    const over = bodyOf(LIMIT + 1);
+    const tooBig = await request('POST', '/v1/validate', signed('alice', 'POST', '/v1/validate', over), over);
+    expect(tooBig.status).toBe(413);
+    expect(tooBig.body).toEqual({
+      error: { code: 'body_too_large', message: `request body exceeds ${LIMIT} bytes` },
+    });
+  });
+
+  it('applies to the Claude Code hook endpoint too', async () => {
+    const hook = (pad: number) =>
+      JSON.stringify({
+        hook_event_name: 'PreToolUse',
+        tool_name: 'Read',
+        tool_input: { file_path: '/w/a', pad: 'x'.repeat(pad) },
+      });
+    const auth = { authorization: `Bearer ${bridge.credential('claude')}` };
+    expect((await request('POST', '/v1/hooks/claude-code', auth, hook(100))).status).toBe(200);
+    const big = await request('POST', '/v1/hooks/claude-code', auth, hook(LIMIT));
+    expect([big.status, big.body.error.code]).toEqual([413, 'body_too_large']);
+  });
+});
+
+describe('answer shapes', () => {
+  // The documented answer: every property the schema names, all of them required.
+  const schema = openApiDocument.components.schemas.ValidateResponse;
+  const documented = Object.keys(schema.properties).sort();
+
+  it('/v1/validate answers the documented fields (decision … latencyMs) with their types, in every tier', async () => {
+    expect([...schema.required].sort()).toEqual(documented);
+    expect(documented).toEqual(
+      expect.arrayContaining([
+        'decision',
+        'reason',
+        'ruleId',
+        'tier',
+        'decisionId',
+        'policyRevision',
+        'latencyMs',
+      ]),
+    );
+    const alice = bridge.client('alice');
+    const revision = (await alice.get<{ policy: { revision: string } }>('/v1/status')).body.policy.revision;
+    const calls = [
+      [{ tool: 'Read', input: { file_path: '/w/shape.ts' } }, 'policy', 'read-only-tools'],
+      [{ tool: 'Read', input: { file_path: '/w/shape.ts' } }, 'cache', 'read-only-tools'],
+      [{ tool: 'Bash', input: { command: 'npm test' } }, 'risk', null],
+    ] as const;
+    const seen = new Set<string>();
+    for (const [call, tier, ruleId] of calls) {
+      const res = await alice.post<Record<string, unknown>>('/v1/validate', call);
+      expect(res.status).toBe(200);
+      const b = res.body;
+      expect(Object.keys(b).sort()).toEqual(documented);
+      expect(b).toMatchObject({
+        decision: 'allow',
+        reason: expect.any(String),
+        ruleId,
+        tier,
+        decisionId: expect.stringMatching(UUID),
+        policyRevision: revision,
+        latencyMs: expect.any(Number),
+      });
+      expect((b.reason as string).length).toBeGreaterThan(0);
+      expect(Number.isFinite(b.latencyMs) && (b.latencyMs as number) >= 0).toBe(true);
+      seen.add(b.decisionId as string);
+    }
+    expect(seen.size).toBe(calls.length);
+  });
+
+  it('/v1/status carries version, uptimeSeconds and replica', async () => {
+    const res = await bridge.client('alice').get<Record<string, unknown>>('/v1/status');
+    expect(res.status).toBe(200);
+    const { version, uptimeSeconds, replica } = res.body;
+    expect(version).toBe(bridge.services.version);
+    expect(version).toMatch(/^\d+\.\d+\.\d+/);
+    expect(replica).toBe(bridge.services.replicaId);
+    expect(replica).toMatch(UUID);
+    expect(Number.isInteger(uptimeSeconds)).toBe(true);
+    const expected = (Date.now() - bridge.services.startedAt.getTime()) / 1000;
+    expect(Math.abs((uptimeSeconds as number) - expected)).toBeLessThanOrEqual(1);
+  });
+});
