@@ -11,7 +11,7 @@ export function defaultPolicy(): Policy {
 }
 
 export const DEFAULT_POLICY_YAML = `# Lighthouse default policy. Rules are data: the highest priority enforce-mode hit
-# decides; warn/dryrun hits are only logged. Calls no rule decides go to the
+# decides; warn hits are reported to the caller, dryrun hits only recorded. Calls no rule decides go to the
 # heuristic risk score. Paths are canonical (.., ., // resolved against cwd, ~ kept).
 version: 1
 
@@ -30,6 +30,10 @@ definitions:
     - /lib*/**
     - /var/lib/**
     - /root/**
+    # macOS: /etc is a link to /private/etc, so a real path (see resolvedPaths) lands there.
+    - /private/etc/**
+    - /System/**
+    - /Library/**
   devices: &devices
     - /dev/sd*
     - /dev/hd*

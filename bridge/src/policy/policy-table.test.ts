@@ -248,12 +248,25 @@ const bootSysProc: Row[] = [
   [bash('echo x > proc/out.txt'), 'allow', 'risk-score'],
 ];
 
+// macOS system locations: /etc really is /private/etc there, which a resolved path shows.
+const macos: Row[] = [
+  [tool('Write', { file_path: '/private/etc/hosts', content: 'x' }), 'block', 'system-file-write'],
+  [
+    tool('Write', { file_path: '/Library/LaunchDaemons/x.plist', content: 'x' }),
+    'block',
+    'system-file-write',
+  ],
+  [bash('echo 1 > /System/Library/x'), 'block', 'redirect-to-system-path'],
+  [tool('Read', { file_path: '/private/etc/hosts' }), 'allow', 'read-only-tools'],
+  [tool('Write', { file_path: './Library/notes.md', content: 'x' }), 'allow', 'risk-score'],
+];
+
 const describeCall = (call: ToolCall): string =>
   call.tool === 'Bash' ? String(call.input['command']) : `${call.tool} ${JSON.stringify(call.input)}`;
 
 describe('default policy table', () => {
   const policy = defaultPolicy();
-  const table = [...dangerous, ...harmless, ...fileTools, ...bootSysProc];
+  const table = [...dangerous, ...harmless, ...fileTools, ...bootSysProc, ...macos];
 
   it('has at least 60 rows', () => {
     expect(table.length).toBeGreaterThanOrEqual(60);
