@@ -2,12 +2,12 @@
 // stdout, exit 0, and nothing started (a command that starts a bridge or a
 // server instead would not exit, which the time limit below turns into a
 // failure). Also the exit 2 of an unknown command or option.
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { startRun, type Run } from '../processes/child.js';
 
 const repo = fileURLToPath(new URL('../../../', import.meta.url));
 const cli = path.join(repo, 'bridge', 'bin', 'lighthouse.js');
@@ -26,41 +26,30 @@ afterAll(() => {
   for (const d of [work, cache]) rmSync(d, { recursive: true, force: true });
 });
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
 /** `lighthouse <args>` in an empty directory with no configuration; rejects if it does not exit in time. */
-function lighthouse(args: string[]): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [cli, ...args], {
-      cwd: work,
-      // Nothing to connect to: no URL, credential nor master key, and an empty home.
-      env: { PATH: '/usr/bin:/bin', HOME: work, XDG_CONFIG_HOME: work, XDG_CACHE_HOME: cache },
-      // stdin stays open, as in a terminal: `mcp serve` would wait on it.
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c) => (stdout += c));
-    child.stderr.on('data', (c) => (stderr += c));
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
+async function lighthouse(args: string[]): Promise<Run> {
+  const started = startRun(process.execPath, [cli, ...args], {
+    cwd: work,
+    // Nothing to connect to: no URL, credential nor master key, and an empty home.
+    // stdin stays open, as in a terminal: `mcp serve` would wait on it.
+    env: { PATH: '/usr/bin:/bin', HOME: work, XDG_CONFIG_HOME: work, XDG_CACHE_HOME: cache },
+  });
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      started.child.kill('SIGKILL');
       reject(
         new Error(
-          `lighthouse ${args.join(' ')} did not exit within ${EXIT_WITHIN_MS} ms: it started something instead of printing help\nstdout: ${stdout}\nstderr: ${stderr}`,
+          `lighthouse ${args.join(' ')} did not exit within ${EXIT_WITHIN_MS} ms: it started something instead of printing help\nstdout: ${started.stdoutSoFar()}`,
         ),
       );
     }, EXIT_WITHIN_MS);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      child.stdin.destroy();
-      resolve({ code, stdout, stderr });
-    });
   });
+  try {
+    return await Promise.race([started.done, late]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 describe('lighthouse <command> --help', () => {

@@ -19,6 +19,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { writeClientConfig } from '@lighthouse/bridge/hook/client-config.js';
 import { createTestDatabase, type TestDatabase } from '@lighthouse/bridge/testing/postgres.js';
 import { startTestBridge, type TestBridge } from '../bridge/harness.js';
+import { runCommand, type Run } from '../processes/child.js';
 
 const repo = fileURLToPath(new URL('../../../', import.meta.url));
 const cli = path.join(repo, 'bridge', 'bin', 'lighthouse.js');
@@ -58,25 +59,9 @@ afterAll(async () => {
   for (const d of [project, configHome, downHome, ...temps]) rmSync(d, { recursive: true, force: true });
 });
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
 /** Runs `file` from / with `input` on stdin, as Claude Code runs a hook command. */
-function runWithStdin(file: string, args: string[], env: NodeJS.ProcessEnv, input: string): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(file, args, { cwd: '/', env });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c) => (stdout += c));
-    child.stderr.on('data', (c) => (stderr += c));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(input);
-  });
-}
+const runWithStdin = (file: string, args: string[], env: NodeJS.ProcessEnv, input: string): Promise<Run> =>
+  runCommand(file, args, { cwd: '/', env, input });
 
 function hook(args: string[], payload: unknown, home = configHome, nodeArgs: string[] = []): Promise<Run> {
   return runWithStdin(

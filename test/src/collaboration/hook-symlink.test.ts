@@ -1,7 +1,6 @@
 // The built `lighthouse hook pre-tool-use` against a running bridge with the default
 // policy, in a project holding a symlink to /etc: the hook resolves it where the
 // files are, so a write through it is denied although its path lies in the project.
-import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -9,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { writeClientConfig } from '@lighthouse/bridge/hook/client-config.js';
 import { startTestBridge, type TestBridge } from '../bridge/harness.js';
+import { runCommand } from '../processes/child.js';
 
 const repo = fileURLToPath(new URL('../../../', import.meta.url));
 const cli = path.join(repo, 'bridge', 'bin', 'lighthouse.js');
@@ -35,27 +35,17 @@ afterAll(async () => {
 
 /** `lighthouse hook pre-tool-use` with a PreToolUse payload on stdin, as Claude Code runs it. */
 function preToolUse(tool_name: string, tool_input: Record<string, unknown>) {
-  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-    const child = spawn(process.execPath, [cli, 'hook', 'pre-tool-use'], {
+  return runCommand(process.execPath, [cli, 'hook', 'pre-tool-use'], {
+    cwd: project,
+    env: { PATH: '/usr/bin:/bin', HOME: home, XDG_CONFIG_HOME: home, CLAUDE_PROJECT_DIR: project },
+    input: JSON.stringify({
+      session_id: 'session-1',
       cwd: project,
-      env: { PATH: '/usr/bin:/bin', HOME: home, XDG_CONFIG_HOME: home, CLAUDE_PROJECT_DIR: project },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c) => (stdout += c));
-    child.stderr.on('data', (c) => (stderr += c));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(
-      JSON.stringify({
-        session_id: 'session-1',
-        cwd: project,
-        hook_event_name: 'PreToolUse',
-        tool_name,
-        tool_input,
-        tool_use_id: 'toolu_01',
-      }),
-    );
+      hook_event_name: 'PreToolUse',
+      tool_name,
+      tool_input,
+      tool_use_id: 'toolu_01',
+    }),
   });
 }
 

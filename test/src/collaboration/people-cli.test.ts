@@ -1,7 +1,6 @@
 // The commands people run (`lighthouse status`, `elicit`, `flags`, `events
 // tail`), as built, against a running bridge: their output, --json, exit
 // codes, and the errors they print.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -11,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { ADMIN_AGENT } from '@lighthouse/bridge/auth/credentials.js';
 import { createTestDatabase, type TestDatabase } from '@lighthouse/bridge/testing/postgres.js';
 import { startTestBridge, until, type TestBridge } from '../bridge/harness.js';
+import { startRun, type Run } from '../processes/child.js';
 
 const repo = fileURLToPath(new URL('../../../', import.meta.url));
 const cli = path.join(repo, 'bridge', 'bin', 'lighthouse.js');
@@ -38,12 +38,6 @@ afterAll(async () => {
   rmSync(home, { recursive: true, force: true });
 });
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
 /** The environment of `agent` (no config file; URL and credential from the environment). */
 function envOf(agent: string | undefined, url = bridge.url): NodeJS.ProcessEnv {
   return {
@@ -54,25 +48,13 @@ function envOf(agent: string | undefined, url = bridge.url): NodeJS.ProcessEnv {
   };
 }
 
-/** A running command: its result when it ends, and its output so far. */
-type Started = ChildProcess & { out: Promise<Run>; stdoutSoFar(): string };
-
-function start(args: string[], env: NodeJS.ProcessEnv): Started {
-  const child = spawn(process.execPath, [cli, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (c) => (stdout += c));
-  child.stderr.on('data', (c) => (stderr += c));
-  const out = new Promise<Run>((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-  return Object.assign(child, { out, stdoutSoFar: () => stdout });
-}
+/** `lighthouse <args>` with `env`, running (stdin closed: these commands read none). */
+const start = (args: string[], env: NodeJS.ProcessEnv) =>
+  startRun(process.execPath, [cli, ...args], { env, input: '' });
 
 /** `lighthouse <args>` as `agent` (undefined: no credential nor URL at all). */
 const lighthouse = (args: string[], agent: string | undefined, url?: string): Promise<Run> =>
-  start(args, envOf(agent, url)).out;
+  start(args, envOf(agent, url)).done;
 
 const json = <T>(r: Run): T => {
   expect(r).toMatchObject({ code: 0, stderr: '' });
@@ -170,7 +152,7 @@ describe('lighthouse elicit', () => {
       return r.body.elicitations.find((e) => e.from === 'carol');
     }, 15_000);
     expect((await lighthouse(['elicit', 'decline', pending.id], 'bob')).code).toBe(0);
-    const outcome = await waiting.out;
+    const outcome = await waiting.done;
     expect(outcome.code).toBe(0);
     expect(outcome.stdout).toContain(`${pending.id}  declined   carol → bob  Merge?`);
   });
@@ -272,8 +254,8 @@ describe('lighthouse events tail', () => {
         .slice(0, -1) // complete lines only
         .map((l) => JSON.parse(l) as { checkpoint: string; type: string; stream: string; version: number });
     await until(() => printed().some((e) => e.version === markerVersion) || undefined);
-    tail.kill('SIGINT');
-    const done = await tail.out;
+    tail.child.kill('SIGINT');
+    const done = await tail.done;
     expect([done.code, done.stderr]).toEqual([0, '']);
     const lines = printed();
     expect(lines.every((e) => e.type === 'CliTail' && e.stream === 'cli-tail')).toBe(true);
@@ -284,8 +266,8 @@ describe('lighthouse events tail', () => {
       envOf('alice'),
     );
     await until(() => resumed.stdoutSoFar().includes(`  cli-tail@${markerVersion}  `) || undefined, 15_000);
-    resumed.kill('SIGINT');
-    const text = (await resumed.out).stdout.trim().split('\n');
+    resumed.child.kill('SIGINT');
+    const text = (await resumed.done).stdout.trim().split('\n');
     for (const l of text) expect(l).toMatch(/^\S+Z {2}\d+\.\d+ {2}cli-tail@\d+ {2}CliTail$/);
     expect(text.map((l) => l.split('  ')[1])).toEqual(lines.slice(1).map((e) => e.checkpoint));
   });

@@ -1,7 +1,6 @@
 // Clock skew: an agent whose clock is 10 minutes off is refused with 401
 // `stale_timestamp` (both directions), and the `lighthouse hook pre-tool-use`
 // CLI run with such a clock blocks the tool with a message naming the reason.
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -12,6 +11,7 @@ import { signedHeaders } from '@lighthouse/bridge/client/signed-headers.js';
 import { writeClientConfig } from '@lighthouse/bridge/hook/client-config.js';
 import { createTestDatabase, type TestDatabase } from '@lighthouse/bridge/testing/postgres.js';
 import { startTestBridge, type TestBridge } from '../bridge/harness.js';
+import { runCommand, type Run } from '../processes/child.js';
 
 const repo = fileURLToPath(new URL('../../../', import.meta.url));
 const cli = path.join(repo, 'bridge', 'bin', 'lighthouse.js');
@@ -56,27 +56,17 @@ async function validateAt(offsetS: number): Promise<{ status: number; code: stri
   return { status: res.status, code: json.error?.code };
 }
 
-function hookWithClock(offsetS: number): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', skewedClock(offsetS), cli, 'hook', 'pre-tool-use'], {
-      cwd: '/',
-      env: { PATH: '/usr/bin:/bin', HOME: home, XDG_CONFIG_HOME: home },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c) => (stdout += c));
-    child.stderr.on('data', (c) => (stderr += c));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(
-      JSON.stringify({
-        session_id: 's',
-        cwd: '/work',
-        hook_event_name: 'PreToolUse',
-        tool_name: 'Read',
-        tool_input: { file_path: '/work/a' },
-      }),
-    );
+function hookWithClock(offsetS: number): Promise<Run> {
+  return runCommand(process.execPath, ['--import', skewedClock(offsetS), cli, 'hook', 'pre-tool-use'], {
+    cwd: '/',
+    env: { PATH: '/usr/bin:/bin', HOME: home, XDG_CONFIG_HOME: home },
+    input: JSON.stringify({
+      session_id: 's',
+      cwd: '/work',
+      hook_event_name: 'PreToolUse',
+      tool_name: 'Read',
+      tool_input: { file_path: '/work/a' },
+    }),
   });
 }
 

@@ -22,6 +22,53 @@ export function spawnCollected(command: string, args: string[], opts: SpawnOptio
   return { child, output: () => out, exited };
 }
 
+/** How a command ended: its exit code (null after a signal) and what it wrote to each stream. */
+export interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+export interface StartedRun {
+  child: ChildProcess;
+  /** What it wrote to stdout so far. */
+  stdoutSoFar(): string;
+  done: Promise<Run>;
+}
+
+/**
+ * Spawns a command (a CLI under test) with stdout and stderr kept apart; `input`
+ * is written to its stdin, which is then closed (as Claude Code feeds a hook).
+ */
+export function startRun(
+  command: string,
+  args: string[],
+  opts: SpawnOptions & { input?: string } = {},
+): StartedRun {
+  const { input, ...spawnOpts } = opts;
+  const child = spawn(command, args, { ...spawnOpts, stdio: ['pipe', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (c: Buffer) => (stdout += c.toString()));
+  child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
+  const done = new Promise<Run>((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code) => {
+      child.stdin!.destroy();
+      resolve({ code, stdout, stderr });
+    });
+  });
+  if (input !== undefined) child.stdin!.end(input);
+  return { child, stdoutSoFar: () => stdout, done };
+}
+
+/** startRun, awaited. */
+export const runCommand = (
+  command: string,
+  args: string[],
+  opts: SpawnOptions & { input?: string } = {},
+): Promise<Run> => startRun(command, args, opts).done;
+
 export const STOP_TIMEOUT_MS = 20_000;
 
 /** Sends `signal` and waits for `exited`; past the timeout, SIGKILLs the child and throws. */
