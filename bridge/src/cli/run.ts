@@ -56,23 +56,24 @@ export async function runLocal(argv: string[] = []): Promise<void> {
       const hookUrl = `${url.replace('0.0.0.0', '127.0.0.1')}/v1/hooks/claude-code`;
       // The CLI config (bridge URL + a 0600 credential file) that `lighthouse hook` and friends read.
       const cli = writeClientConfig(url.replace('0.0.0.0', '127.0.0.1'), credential);
+      const httpHook = (timeout: number) => ({
+        matcher: '*',
+        hooks: [
+          {
+            type: 'http',
+            url: hookUrl,
+            timeout,
+            headers: { Authorization: 'Bearer $LIGHTHOUSE_CREDENTIAL' },
+            allowedEnvVars: ['LIGHTHOUSE_CREDENTIAL'],
+          },
+        ],
+      });
       const settings = {
         hooks: {
-          PreToolUse: [
-            {
-              matcher: '*',
-              hooks: [
-                {
-                  type: 'http',
-                  url: hookUrl,
-                  // Longer than the escalation wait, so an expert's answer arrives in time.
-                  timeout: Math.ceil(config.escalationTimeoutMs / 1000) + 15,
-                  headers: { Authorization: 'Bearer $LIGHTHOUSE_CREDENTIAL' },
-                  allowedEnvVars: ['LIGHTHOUSE_CREDENTIAL'],
-                },
-              ],
-            },
-          ],
+          // Longer than the escalation wait, so an expert's answer arrives in time.
+          PreToolUse: [httpHook(Math.ceil(config.escalationTimeoutMs / 1000) + 15)],
+          // Records each completed call (ToolCallCompleted); file contents need the command hook.
+          PostToolUse: [httpHook(10)],
         },
       };
       process.stderr.write(
@@ -87,7 +88,8 @@ export async function runLocal(argv: string[] = []): Promise<void> {
           '',
           `CLI config for \`lighthouse hook|elicit|status\`: credential in ${cli.credentialFile} (mode 0600)`,
           '',
-          'Point Claude Code at it (.claude/settings.json), or use the fail-closed `lighthouse hook install`:',
+          'Point Claude Code at it (.claude/settings.json), or use `lighthouse hook install`, which fails closed',
+          'and also reports written files to the project view:',
           JSON.stringify(settings, null, 2)
             .split('\n')
             .map((l) => `  ${l}`)

@@ -80,7 +80,34 @@ describe('lighthouse run', () => {
       expect(statSync(keyFile).mode & 0o777).toBe(0o600);
       const credential = /LIGHTHOUSE_CREDENTIAL=(lh1\.claude\.[A-Za-z0-9_-]{43})/.exec(child.output())?.[1];
       expect(credential).toBeDefined();
-      expect(child.output()).toContain('/v1/hooks/claude-code');
+      // The printed settings, used as Claude Code would: each entry POSTed with the credential.
+      const printed = child.output().slice(child.output().indexOf('\n  {\n'));
+      const settings = JSON.parse(printed.slice(0, printed.indexOf('\n  }\n') + 4)) as {
+        hooks: Record<string, { hooks: { url: string; headers: Record<string, string> }[] }[]>;
+      };
+      for (const [event, expected] of [
+        ['PreToolUse', { hookSpecificOutput: { hookEventName: 'PreToolUse', permissionDecision: 'allow' } }],
+        ['PostToolUse', {}],
+      ] as const) {
+        const hook = settings.hooks[event]![0]!.hooks[0]!;
+        const res = await fetch(hook.url, {
+          method: 'POST',
+          headers: {
+            authorization: hook.headers['Authorization']!.replace('$LIGHTHOUSE_CREDENTIAL', credential!),
+            'content-type': 'application/json',
+          },
+          body: JSON.stringify({
+            session_id: 's-1',
+            cwd: work,
+            hook_event_name: event,
+            tool_name: 'Read',
+            tool_input: { file_path: `${work}/a.txt` },
+            tool_use_id: 'toolu_1',
+          }),
+        });
+        expect([event, res.status]).toEqual([event, 200]);
+        expect(await res.json()).toMatchObject(expected);
+      }
       const cliCredential = path.join(work, 'config', 'lighthouse', 'credential');
       expect(statSync(cliCredential).mode & 0o777).toBe(0o600);
       const res = await new BridgeClient({ url, credential: credential! }).post('/v1/validate', {
