@@ -118,6 +118,11 @@ describe('lighthouse run', () => {
       // `agent issue` finds the same local key.
       const issued = await finished(lighthouse(['agent', 'issue', 'claude']));
       expect(issued).toEqual({ code: 0, out: `${credential}\n` });
+      // The CLI config it wrote is what a later command uses, with nothing in the environment.
+      const none = { LIGHTHOUSE_URL: '', LIGHTHOUSE_CREDENTIAL: '', LIGHTHOUSE_CREDENTIAL_FILE: '' };
+      const status = await finished(lighthouse(['status', '--json'], none, '/'));
+      expect(status.code).toBe(0);
+      expect(JSON.parse(status.out)).toMatchObject({ url, agentId: 'claude', reachable: true, ready: true });
     } finally {
       child.kill('SIGTERM');
       expect((await once(child, 'exit'))[0]).toBe(0);
