@@ -1,10 +1,10 @@
 // `lighthouse agent issue|revoke <id>`: credentials are derived from the master
 // key (environment, mounted file, or the local key of `lighthouse run`).
 import { existsSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { ADMIN_AGENT, CredentialFormatError, deriveAgentKey, issueCredential } from '../auth/credentials.js';
 import { BridgeClient } from '../client/bridge-client.js';
 import { ConfigError, loadConfig } from '../config/env.js';
+import { commandArgs } from './args.js';
 import { loadMasterKey } from '../config/master-key.js';
 import { loadOrCreateLocalKey, localKeyPath } from './local-key.js';
 
@@ -34,14 +34,12 @@ function unreachableCause(err: unknown): string | undefined {
 }
 
 export async function agentCommand(args: string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({ args, allowPositionals: true, options: { help: { type: 'boolean', short: 'h' } } });
-  } catch (err) {
-    if (!(err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) throw err;
-    process.stderr.write(`lighthouse agent: ${(err as Error).message} (see --help)\n`);
-    return 2;
-  }
+  const parsed = commandArgs('agent', {
+    args,
+    allowPositionals: true,
+    options: { help: { type: 'boolean', short: 'h' } },
+  });
+  if (!parsed) return 2;
   if (parsed.values.help) return (process.stdout.write(usage), 0);
   const [action, id, ...extra] = parsed.positionals;
   if ((action !== 'issue' && action !== 'revoke') || !id || extra.length > 0) {

@@ -1,6 +1,7 @@
 // Dispatch for the agent-collaboration commands, with one place that turns
 // their errors into a message and an exit code.
 import { ClientConfigError } from '../hook/client-config.js';
+import { isUsageError } from './args.js';
 import { CommandError } from './connect.js';
 
 const commands: Record<string, () => Promise<(argv: string[]) => Promise<number>>> = {
@@ -24,8 +25,7 @@ export async function collaborationCommand(name: string, argv: string[]): Promis
       process.stderr.write(`lighthouse ${name}: ${err.message}\n`);
       return err instanceof CommandError ? err.exitCode : 2;
     }
-    const code = (err as { code?: string }).code;
-    if (code?.startsWith('ERR_PARSE_ARGS')) {
+    if (isUsageError(err)) {
       process.stderr.write(`lighthouse ${name}: ${(err as Error).message} (see --help)\n`);
       return 2;
     }

@@ -11,6 +11,7 @@ import { BridgeProjectApi } from '../fuse/bridge-api.js';
 import { fusermount } from '../fuse/mount.js';
 import { startSidecar } from '../fuse/sidecar.js';
 import { createLogger } from '../logging/logger.js';
+import { isUsageError } from './args.js';
 
 export const fuseUsage = `usage: lighthouse fuse --mount <dir> --bridge <url> --credential <file> [options]
 
@@ -95,12 +96,7 @@ export async function runFuse(argv: string[]): Promise<void> {
       streamBytes: (integer(values['stream-kb'], 'stream-kb', 1, 1 << 30) ?? 4096) * 1024,
     };
   } catch (err) {
-    if (
-      !(err instanceof UsageError) &&
-      (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS') !== true
-    ) {
-      throw err;
-    }
+    if (!(err instanceof UsageError) && !isUsageError(err)) throw err;
     process.stderr.write(`lighthouse fuse: ${(err as Error).message}\n${fuseUsage}`);
     process.exitCode = 2;
     return;

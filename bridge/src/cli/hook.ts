@@ -8,6 +8,7 @@ import { configDir, resolveClient, writeClientConfig, ClientConfigError } from '
 import type { HookResult, UnreachableMode } from '../hook/protocol.js';
 import { postToolUse, preToolUse, type Post } from '../hook/run.js';
 import { SettingsError } from '../hook/settings.js';
+import { isUsageError } from './args.js';
 import { postJson } from '../hook/transport.js';
 
 const usage = `usage: lighthouse hook <command> [options]
@@ -208,7 +209,7 @@ export async function hookCommand(argv: string[]): Promise<number> {
       process.stderr.write(`lighthouse hook: ${err.message}\n`);
       return 2;
     }
-    if ((err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+    if (isUsageError(err)) {
       process.stderr.write(`lighthouse hook: ${(err as Error).message} (see --help)\n`);
       return 2;
     }

@@ -1,7 +1,7 @@
 // `lighthouse` command line entry. Each command's modules are loaded when it
 // runs: the server's alone take seconds on a busy machine, which `--help`, the
 // hook and the other small commands should not pay.
-import { parseArgs } from 'node:util';
+import { commandArgs } from './args.js';
 
 const usage = `usage: lighthouse <command>
 
@@ -32,17 +32,13 @@ SIGTERM drains in-flight requests and exits 0.
 
 /** `serve`'s arguments: true to start; false after printing help or a usage error. */
 function serveArgs(args: string[]): boolean {
-  let help: boolean | undefined;
-  try {
-    help = parseArgs({ args, options: { help: { type: 'boolean', short: 'h' } } }).values.help;
-  } catch (err) {
-    if (!(err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) throw err;
-    process.stderr.write(`lighthouse serve: ${(err as Error).message} (see --help)\n`);
+  const parsed = commandArgs('serve', { args, options: { help: { type: 'boolean', short: 'h' } } });
+  if (!parsed) {
     process.exitCode = 2;
     return false;
   }
-  if (help) process.stdout.write(serveUsage);
-  return !help;
+  if (parsed.values.help) process.stdout.write(serveUsage);
+  return !parsed.values.help;
 }
 
 export async function run(argv: string[]): Promise<void> {

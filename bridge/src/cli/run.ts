@@ -3,7 +3,7 @@
 import { issueCredential } from '../auth/credentials.js';
 import { writeClientConfig } from '../hook/client-config.js';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
+import { commandArgs } from './args.js';
 import { loadOrCreateLocalKey } from './local-key.js';
 
 export const LOCAL_AGENT = 'claude';
@@ -21,23 +21,19 @@ the other commands read, and the Claude Code settings to use it.
 `;
 
 export async function runLocal(argv: string[] = []): Promise<void> {
-  let fuseDir: string | undefined;
-  try {
-    const { values } = parseArgs({
-      args: argv,
-      options: { fuse: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
-    });
-    if (values.help) {
-      process.stdout.write(usage);
-      return;
-    }
-    fuseDir = values.fuse;
-  } catch (err) {
-    if (!(err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) throw err;
-    process.stderr.write(`lighthouse run: ${(err as Error).message} (see --help)\n`);
+  const parsed = commandArgs('run', {
+    args: argv,
+    options: { fuse: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+  });
+  if (!parsed) {
     process.exitCode = 2;
     return;
   }
+  if (parsed.values.help) {
+    process.stdout.write(usage);
+    return;
+  }
+  const fuseDir = parsed.values.fuse;
   // Loaded once the arguments are checked: `run --help` need not load the server.
   const [{ main }, { startFuseBeside }] = await Promise.all([import('../main.js'), import('./fuse.js')]);
   let keyFile = '';
