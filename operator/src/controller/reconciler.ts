@@ -123,9 +123,10 @@ export class Reconciler {
         this.record(lhb, event, log);
     }
     if (!lhb.spec.paused) {
-      await rememberIfGood(lhb, plan, status, this.history).catch((err: unknown) =>
-        log.warn('storing the good template failed', { revision, error: String(err) }),
-      );
+      await rememberIfGood(lhb, plan, status, this.history).catch((err: unknown) => {
+        log.warn('storing the good template failed', { revision, error: String(err) });
+        retryError ??= err;
+      });
     }
     if (retryError) throw retryError;
     const waitingOnSecret = observation.mode === 'external' && !database.ready;

@@ -26,6 +26,7 @@ export function buildControllerRevision(
   lhb: LighthouseBridge,
   revision: string,
   template: V1PodTemplateSpec,
+  ordinal = lhb.metadata.generation ?? 1,
 ): V1ControllerRevision {
   return {
     apiVersion: CONTROLLER_REVISION.apiVersion,
@@ -33,7 +34,7 @@ export function buildControllerRevision(
     metadata: childMetadata(lhb, revisionName(lhb, revision), 'bridge'),
     data: { template },
     // The API wants an ordinal; the generation that produced the template is one.
-    revision: lhb.metadata.generation ?? 1,
+    revision: ordinal,
   };
 }
 
@@ -73,13 +74,15 @@ export class RevisionHistory {
 
   /**
    * Stores `template` as good unless it already is, then prunes the history
-   * (never a revision in `protect`). Returns true when it created the ControllerRevision.
+   * (never a revision in `protect`). `ordinal` is the generation that made it good.
+   * Returns true when it created the ControllerRevision.
    */
   async remember(
     lhb: LighthouseBridge,
     revision: string,
     template: V1PodTemplateSpec,
     protect: string[] = [],
+    ordinal?: number,
   ): Promise<boolean> {
     const key = `${lhb.metadata.uid}/${revision}`;
     if (this.stored.has(key)) return false;
@@ -89,7 +92,7 @@ export class RevisionHistory {
     }
     const path = resourcePath(CONTROLLER_REVISION, lhb.metadata.namespace);
     try {
-      await this.rest.create(path, buildControllerRevision(lhb, revision, template));
+      await this.rest.create(path, buildControllerRevision(lhb, revision, template, ordinal));
     } catch (err) {
       if (!isConflict(err)) throw err;
     }

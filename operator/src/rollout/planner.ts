@@ -5,6 +5,7 @@ import type { Logger } from 'winston';
 
 import type { LighthouseBridge, LighthouseBridgeStatus } from '../api/types.js';
 import { conditionOf } from '../controller/conditions.js';
+import { REVISION_ANNOTATION } from '../specs/revision.js';
 import { decideRollout, ROLLED_BACK_FROM_ANNOTATION, type RolloutAction } from './decide.js';
 import type { RevisionHistory } from './history.js';
 
@@ -31,7 +32,12 @@ export async function planRollout(
     status: lhb.status,
     deployment: live,
   });
-  if (action.kind === 'apply') return { ...desired, action };
+  if (action.kind === 'apply') {
+    await keepLiveGood(lhb, live, desired.revision, history).catch((err: unknown) =>
+      log.warn('storing the running good template failed', { error: String(err) }),
+    );
+    return { ...desired, action };
+  }
   const template = await history.load(lhb, action.to);
   if (!template) {
     // Without the good template there is nothing to roll back to: the failure stays visible (Stalled).
@@ -51,6 +57,22 @@ export async function planRollout(
       : o,
   );
   return { applied, revision: action.to, action };
+}
+
+/**
+ * Before a new template replaces the running one, make sure the running one is in
+ * the history if it is the last good revision: storing it when it became good may
+ * have failed, or the operator may have stopped before it could.
+ */
+async function keepLiveGood(
+  lhb: LighthouseBridge,
+  live: V1Deployment | undefined,
+  desired: string,
+  history: RevisionHistory,
+): Promise<void> {
+  const running = live?.spec?.template.metadata?.annotations?.[REVISION_ANNOTATION];
+  if (!live?.spec || !running || running === desired || running !== lhb.status?.lastGoodRevision) return;
+  await history.remember(lhb, running, live.spec.template, [running], lhb.status.observedGeneration);
 }
 
 /** Once the applied template is available, keep it as the last good one. */

@@ -11,9 +11,9 @@ if (!dir || !fixture || !readyFile) {
 }
 const versions = JSON.parse(readFileSync(fixture, 'utf8')) as FixtureVersion[];
 const log = {
-  info: (m: string, meta?: object) => process.stdout.write(`${JSON.stringify({ m, ...meta })}\n`),
+  info: (m: string, meta?: object) => process.stdout.write(`${JSON.stringify({ message: m, ...meta })}\n`),
   warn: (m: string, meta?: object) =>
-    process.stdout.write(`${JSON.stringify({ level: 'warn', m, ...meta })}\n`),
+    process.stdout.write(`${JSON.stringify({ level: 'warn', message: m, ...meta })}\n`),
 };
 const sidecar = await startSidecar({
   mountDir: dir,

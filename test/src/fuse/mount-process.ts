@@ -76,7 +76,10 @@ export interface MountProcess {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-/** Spawns a sidecar (`node <args>`) and waits until its ready file appears. */
+/**
+ * Spawns a sidecar (`node <args>`) and waits until its ready file appears and its
+ * "ready" log line has reached us, so `output()` holds everything logged up to then.
+ */
 export async function spawnMount(
   args: string[],
   dir: string,
@@ -88,7 +91,7 @@ export async function spawnMount(
   void exited.then(() => (gone = true));
   await waitFor('the mount to be ready', async () => {
     if (gone) throw new Error(`sidecar exited before it was ready:\n${output()}`);
-    return existsSync(readyFile) ? true : undefined;
+    return existsSync(readyFile) && output().includes('"message":"ready"') ? true : undefined;
   });
   return {
     child,

@@ -10,7 +10,13 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { AppsV1Api, CoreV1Api, CustomObjectsApi, type V1Deployment } from '@kubernetes/client-node';
+import {
+  AppsV1Api,
+  CoreV1Api,
+  CustomObjectsApi,
+  type V1Deployment,
+  type V1PodTemplateSpec,
+} from '@kubernetes/client-node';
 
 import type { LighthouseBridge } from '@lighthouse/operator/api/types.js';
 import { REVISION_ANNOTATION } from '@lighthouse/operator/specs/revision.js';
@@ -178,6 +184,30 @@ describe('rollouts', () => {
         .sort(),
     );
   }, 240_000);
+
+  it('a good template whose storing was lost is stored before a new template replaces it', async () => {
+    await applyBridge('lost', { replicas: 1 });
+    const good = (await waitReady('lost')).status!.currentRevision!;
+    const stored = (name: string) =>
+      apps()
+        .readNamespacedControllerRevision({ name, namespace: ns() })
+        .catch(() => undefined);
+    await eventually('the good template stored', () => stored(`lost-bridge-${good}`));
+    // Lost while the operator is away (as if it stopped before storing it), and the spec moves on.
+    await operator.stop();
+    await apps().deleteNamespacedControllerRevision({ name: `lost-bridge-${good}`, namespace: ns() });
+    await patchSpec('lost', { image: 'registry.invalid/lighthouse:next' });
+    operator = await startOperator('lost');
+
+    const next = (await waitReady('lost')).status!.currentRevision!;
+    expect(next).not.toBe(good);
+    const kept = await eventually('the replaced good template stored again', () =>
+      stored(`lost-bridge-${good}`),
+    );
+    const template = (kept.data as { template: V1PodTemplateSpec }).template;
+    expect(template.metadata?.annotations?.[REVISION_ANNOTATION]).toBe(good);
+    expect(kept.revision).toBe(1); // the generation that made it good, older than the new one
+  }, 180_000);
 
   it('an image change rolls out a new revision without ever dropping below the desired ready pods', async () => {
     const before = await applyBridge('img', { replicas: 2 }).then(() => waitReady('img'));
