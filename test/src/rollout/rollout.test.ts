@@ -172,10 +172,12 @@ describe('rollouts', () => {
       revisions.push((await waitReady('hist')).status!.currentRevision!);
     }
     expect(new Set(revisions).size).toBe(12);
-    const stored = await eventually('the history pruned to 10', async () => {
+    // Ready is reported before the template is stored: wait for the newest one too.
+    const newest = `hist-bridge-${revisions.at(-1)}`;
+    const stored = await eventually('the newest stored and the history pruned to 10', async () => {
       const list = await apps().listNamespacedControllerRevision({ namespace: ns() });
       const names = list.items.map((cr) => cr.metadata!.name!).filter((n) => n.startsWith('hist-bridge-'));
-      return names.length === 10 ? names : undefined;
+      return names.length === 10 && names.includes(newest) ? names : undefined;
     });
     expect(stored.sort()).toEqual(
       revisions
