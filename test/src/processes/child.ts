@@ -18,7 +18,14 @@ export function spawnCollected(command: string, args: string[], opts: SpawnOptio
   let out = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  // 'exit' can come before the last of its output is read: wait for the pipes to
+  // end too, briefly (a grandchild may hold them open).
+  const drained = Promise.all(
+    [child.stdout!, child.stderr!].map((s) => new Promise((r) => s.once('end', r))),
+  );
+  const exited = new Promise<number | null>((resolve) =>
+    child.once('exit', (code) => void Promise.race([drained, delay(1_000)]).then(() => resolve(code))),
+  );
   return { child, output: () => out, exited };
 }
 
