@@ -95,8 +95,13 @@ class PostgresEventStore implements EventStore {
     this.unlisten.catch(() => {
       this.unlisten = undefined;
     });
-    const sub = new EventSubscription(this.db, opts, handler, this.settings, (s) =>
-      this.subscriptions.delete(s),
+    const sub = new EventSubscription(
+      this.db,
+      opts,
+      handler,
+      this.settings,
+      (s) => this.subscriptions.delete(s),
+      this.unlisten,
     );
     this.subscriptions.add(sub);
     return sub;

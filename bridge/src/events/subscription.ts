@@ -46,6 +46,8 @@ export class EventSubscription implements Subscription {
     private readonly handler: (e: StoredEvent) => Promise<void> | void,
     private readonly settings: SubscriptionSettings,
     private readonly onClose: (s: EventSubscription) => void,
+    /** Settles once commit notices reach this subscription (or cannot): polled only after, so none is missed. */
+    private readonly listening: Promise<unknown> = Promise.resolve(),
   ) {
     this.done = this.run();
   }
@@ -89,6 +91,7 @@ export class EventSubscription implements Subscription {
       try {
         if (!started) {
           await this.start();
+          await this.listening.catch(() => undefined);
           started = true;
         }
         const full = await this.poll();

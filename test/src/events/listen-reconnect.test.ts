@@ -89,4 +89,28 @@ describe('LISTEN across a PostgreSQL restart', () => {
       await sub.close();
     }
   }, 60_000);
+
+  it("a new subscriber is listening before its first poll: another replica's append right after subscribe wakes it", async () => {
+    // Each round opens a store, so its LISTEN connection is new and races the first poll.
+    for (let round = 0; round < 10; round++) {
+      const fresh = await openEventStore({
+        url: server.url,
+        subscription: { pollIntervalMs: 60_000, retryDelayMs: 100 },
+      });
+      const got: unknown[] = [];
+      // Where the log ends now (no rows of no type: only the checkpoint).
+      const { checkpoint } = await fresh.readAll({ limit: 1, types: [] });
+      const sub = fresh.subscribe({ from: checkpoint }, (e) => {
+        got.push(e.data);
+      });
+      try {
+        await append(round);
+        await waitFor(() => got.length === 1, 5_000);
+        expect(got).toEqual([round]);
+      } finally {
+        await sub.close();
+        await fresh.close();
+      }
+    }
+  }, 120_000);
 });
