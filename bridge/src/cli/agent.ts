@@ -2,7 +2,7 @@
 // key (environment, mounted file, or the local key of `lighthouse run`).
 import { existsSync } from 'node:fs';
 import { ADMIN_AGENT, CredentialFormatError, deriveAgentKey, issueCredential } from '../auth/credentials.js';
-import { BridgeClient } from '../client/bridge-client.js';
+import { BridgeClient, unreachableCause } from '../client/bridge-client.js';
 import { ConfigError, loadConfig } from '../config/env.js';
 import { commandArgs } from './args.js';
 import { loadMasterKey } from '../config/master-key.js';
@@ -25,13 +25,8 @@ function masterKey(): Buffer {
   return loadMasterKey(env);
 }
 
-/** Why a request to the bridge got no answer, or undefined for any other failure. */
-function unreachableCause(err: unknown): string | undefined {
-  if ((err as Error).name === 'TimeoutError') return 'no answer within 10 s';
-  // fetch rejects with TypeError('fetch failed') and the socket error as its cause.
-  const cause = err instanceof TypeError ? (err.cause as NodeJS.ErrnoException | undefined) : undefined;
-  return cause ? (cause.code ?? cause.message) : undefined;
-}
+/** How long `agent revoke` waits for the bridge. */
+const TIMEOUT_MS = 10_000;
 
 export async function agentCommand(args: string[]): Promise<number> {
   const parsed = commandArgs('agent', {
@@ -56,7 +51,7 @@ export async function agentCommand(args: string[]): Promise<number> {
     const client = new BridgeClient({
       url,
       credential: { agentId: ADMIN_AGENT, key: deriveAgentKey(master, ADMIN_AGENT) },
-      timeoutMs: 10_000,
+      timeoutMs: TIMEOUT_MS,
     });
     let res;
     try {
@@ -65,7 +60,7 @@ export async function agentCommand(args: string[]): Promise<number> {
         {},
       );
     } catch (err) {
-      const cause = unreachableCause(err);
+      const cause = unreachableCause(err, TIMEOUT_MS);
       if (cause === undefined) throw err;
       process.stderr.write(`lighthouse agent revoke: bridge unreachable at ${url} (${cause})\n`);
       return 1;

@@ -1,5 +1,6 @@
 // Dispatch for the agent-collaboration commands, with one place that turns
 // their errors into a message and an exit code.
+import { unreachableCause } from '../client/bridge-client.js';
 import { ClientConfigError } from '../hook/client-config.js';
 import { isUsageError } from './args.js';
 import { CommandError } from './connect.js';
@@ -29,11 +30,9 @@ export async function collaborationCommand(name: string, argv: string[]): Promis
       process.stderr.write(`lighthouse ${name}: ${(err as Error).message} (see --help)\n`);
       return 2;
     }
-    if (err instanceof TypeError && (err as { cause?: unknown }).cause) {
-      // fetch failed: the bridge cannot be reached.
-      process.stderr.write(
-        `lighthouse ${name}: bridge unreachable (${String((err as { cause: { code?: string } }).cause.code ?? err.message)})\n`,
-      );
+    const cause = unreachableCause(err);
+    if (cause !== undefined) {
+      process.stderr.write(`lighthouse ${name}: bridge unreachable (${cause})\n`);
       return 1;
     }
     throw err;

@@ -72,3 +72,16 @@ export class BridgeClient {
     return this.request<T>('POST', path, body);
   }
 }
+
+/**
+ * Why a request got no answer — the socket error fetch wraps in a TypeError, or
+ * its timeout — or undefined when it failed some other way.
+ */
+export function unreachableCause(err: unknown, timeoutMs?: number): string | undefined {
+  // By name, not instanceof: fetch's errors may come from another realm (a vm context).
+  const e = err as { name?: unknown; cause?: NodeJS.ErrnoException } | null;
+  if (e?.name === 'TimeoutError')
+    return timeoutMs ? `no answer within ${timeoutMs / 1000} s` : 'no answer in time';
+  const cause = e?.name === 'TypeError' ? e.cause : undefined;
+  return cause ? (cause.code ?? cause.message) : undefined;
+}
