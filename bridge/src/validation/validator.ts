@@ -6,7 +6,7 @@ import type { Logger } from '../logging/logger.js';
 import type { ResolvedPaths, ResolvedToolCall } from '../policy/evaluate.js';
 import type { Decision, Policy, PolicyResult, RuleHit, ToolCall } from '../policy/types.js';
 import type { EscalationOutcome, EscalationRequest } from '../escalation/broker.js';
-import type { DecisionCache } from './decision-cache.js';
+import type { CachedDecision, DecisionCache } from './decision-cache.js';
 import { warningsOf, type PolicyWarning } from './warnings.js';
 
 export const DECISION_STREAM = 'decisions';
@@ -169,24 +169,13 @@ export class Validator {
     const result = this.deps.evaluate(policy, req.call);
     // The cache keeps no hits, so a call a warn rule matched is always evaluated and its warning always given.
     const cacheable = warningsOf(result.observed).length === 0;
+    const decided = (d: Omit<CachedDecision, 'policyRevision'>) => {
+      if (cacheable) this.deps.cache.set(key, { ...d, policyRevision: policy.revision });
+      return this.base(req, decisionId, policy.revision, started, d, result.observed);
+    };
     const hit = result.decisive;
     if (hit && hit.action !== 'escalate') {
-      if (cacheable)
-        this.deps.cache.set(key, {
-          decision: hit.action,
-          reason: hit.reason,
-          ruleId: hit.ruleId,
-          tier: 'policy',
-          policyRevision: policy.revision,
-        });
-      return this.base(
-        req,
-        decisionId,
-        policy.revision,
-        started,
-        { decision: hit.action, reason: hit.reason, ruleId: hit.ruleId, tier: 'policy' },
-        result.observed,
-      );
+      return decided({ decision: hit.action, reason: hit.reason, ruleId: hit.ruleId, tier: 'policy' });
     }
 
     let risk: DecisionRecord['risk'] = null;
@@ -204,24 +193,7 @@ export class Validator {
       const verdict = this.deps.riskDecision(risk.score);
       if (verdict !== 'escalate') {
         const reason = `risk ${risk.score.toFixed(2)}${risk.reasons.length ? `: ${risk.reasons.join('; ')}` : ''}`;
-        if (cacheable)
-          this.deps.cache.set(key, {
-            decision: verdict,
-            reason,
-            ruleId: null,
-            tier: 'risk',
-            policyRevision: policy.revision,
-          });
-        const r = this.base(
-          req,
-          decisionId,
-          policy.revision,
-          started,
-          { decision: verdict, reason, ruleId: null, tier: 'risk' },
-          result.observed,
-        );
-        r.risk = risk;
-        return r;
+        return { ...decided({ decision: verdict, reason, ruleId: null, tier: 'risk' }), risk };
       }
       escalation = {
         reason: `risk ${risk.score.toFixed(2)}: ${risk.reasons.join('; ')}`,
