@@ -315,7 +315,7 @@ describe.each(DRIVERS)('event store on %s', (driver) => {
       onlyB.push(e.data);
     });
     await waitFor(() => resumed.length === 1 && onlyB.length === 1);
-    await new Promise((r) => setTimeout(r, 200)); // let sub3 settle at the end
+    await waitFor(() => sub3.checkpoint.txid > 0n); // sub3 has read where the end is
     await store.append(`${p}-3`, [{ type: 'B', data: 5 }]);
     await waitFor(() => resumed.length === 2 && tail.length === 1 && onlyB.length === 2);
     expect(got).toEqual([1, 2, 3]);

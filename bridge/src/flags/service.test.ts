@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from '@jest/globals';
 import { openEventStore, type EventStore } from '../events/index.js';
 import { testTarget } from '../storage/test-databases.js';
-import { FeatureFlags } from './feature-flags.js';
+import { FeatureFlags, FLAGS_STREAM } from './feature-flags.js';
 import { FlagService } from './service.js';
 
 const cleanup: (() => Promise<void>)[] = [];
@@ -19,7 +19,10 @@ describe('FlagService kill switch', () => {
         ...target.location,
         subscription: { pollIntervalMs: 10_000 },
       });
-      const service = new FlagService(FeatureFlags.fromSpecs({ beta: { mode: 'on' } }), store);
+      const service = new FlagService(
+        FeatureFlags.fromSpecs({ beta: { mode: 'on' }, ready: { mode: 'on' } }),
+        store,
+      );
       await service.start();
       cleanup.push(async () => {
         await service.close();
@@ -31,8 +34,10 @@ describe('FlagService kill switch', () => {
     const r2 = await replica();
     expect(r2.isEnabled('beta', 'a')).toBe(true);
     // The store starts LISTENing when the first subscription opens, without
-    // awaiting it; give the LISTEN a moment so the kill is not sent before it.
-    await new Promise((r) => setTimeout(r, 300));
+    // awaiting it, and the subscription's first poll waits for it: once r2 has
+    // seen another flag's kill, its LISTEN is up, and the kill below is timed.
+    await r1.kill('ready', 'admin');
+    while (r2.isEnabled('ready', 'a')) await new Promise((r) => setTimeout(r, 10));
     const t0 = Date.now();
     await r1.kill('beta', 'admin', 'incident 42');
     expect(r1.isEnabled('beta', 'a')).toBe(false);
@@ -43,5 +48,46 @@ describe('FlagService kill switch', () => {
     expect(r3.isEnabled('beta', 'a')).toBe(false);
     await r3.restore('beta', 'admin');
     expect(r3.isEnabled('beta', 'a')).toBe(true);
+  });
+
+  it('applies events in stream order: a kill and restore made here stay restored when the subscription delivers them again', async () => {
+    const target = await testTarget('pg');
+    cleanup.push(() => target.dispose());
+    const store = await openEventStore(target.location);
+    // The subscription's deliveries wait at a gate, so it hands over the events
+    // only after kill and restore have applied them here.
+    let open!: () => void;
+    const gate = new Promise<void>((r) => (open = r));
+    const seen: boolean[][] = [];
+    const subscribe = store.subscribe.bind(store);
+    store.subscribe = (opts, handler) =>
+      subscribe(opts, async (e) => {
+        await gate;
+        await handler(e);
+        seen.push([service.isEnabled('beta', 'a'), service.isEnabled('gamma', 'a')]);
+      });
+    const service = new FlagService(
+      FeatureFlags.fromSpecs({ beta: { mode: 'on' }, gamma: { mode: 'on' } }),
+      store,
+    );
+    await service.start();
+    cleanup.push(async () => {
+      await service.close();
+      await store.close();
+    });
+    // Another replica's kill of another flag, older than this replica's events: still applied.
+    await store.append(FLAGS_STREAM, [
+      { type: 'FlagKilled', data: { flag: 'gamma', by: 'other', reason: null } },
+    ]);
+    await service.kill('beta', 'admin');
+    await service.restore('beta', 'admin');
+    expect(service.isEnabled('beta', 'a')).toBe(true);
+    open();
+    while (seen.length < 3) await new Promise((r) => setTimeout(r, 10));
+    expect(seen).toEqual([
+      [true, false],
+      [true, false],
+      [true, false],
+    ]);
   });
 });

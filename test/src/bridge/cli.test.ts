@@ -52,7 +52,8 @@ function lighthouse(
 async function finished(
   child: ChildProcess & { output: () => string },
 ): Promise<{ code: number; out: string }> {
-  const [code] = (await once(child, 'exit')) as [number];
+  // 'close', not 'exit': only then has all its output been read.
+  const [code] = (await once(child, 'close')) as [number];
   return { code, out: child.output() };
 }
 
@@ -198,7 +199,18 @@ describe('lighthouse serve and agent', () => {
       tool: 'Bash',
       input: { command: 'systemctl restart x' },
     });
-    await new Promise((r) => setTimeout(r, 300));
+    // SIGTERM once the validation is in flight: its escalation is pending (or,
+    // on a machine too slow to see that, already over).
+    let answered = false;
+    void inFlight.then(
+      () => (answered = true),
+      () => (answered = true),
+    );
+    while (
+      !answered &&
+      !(await (await fetch(`${url}/metrics`)).text()).includes('lighthouse_bridge_escalations_pending 1')
+    )
+      await new Promise((r) => setTimeout(r, 25));
     child.kill('SIGTERM');
     expect((await inFlight).body).toMatchObject({ decision: 'block', reason: 'escalation_timeout' });
     await streamEnded;

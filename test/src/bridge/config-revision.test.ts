@@ -42,7 +42,8 @@ describe('the applied configuration revision on /readyz', () => {
     const flags = 'heuristics:\n  mode: "on"\n';
     writeFileSync(path.join(configDir, 'policy.yaml'), DEFAULT_POLICY_YAML);
     const applied = configRevision({ policy: DEFAULT_POLICY_YAML, flags });
-    await until(async () => ((await readyz()).configRevision === applied ? true : undefined));
+    // A change applies once two 1 s polls have read it: more than until's default on a loaded machine.
+    await until(async () => ((await readyz()).configRevision === applied ? true : undefined), 15_000);
 
     writeFileSync(path.join(configDir, 'policy.yaml'), 'rules: [{ id: 1 }]\n');
     // Give the poller (1 s) time to read and refuse it: the applied revision stays.

@@ -6,21 +6,31 @@ import type { BridgeClient } from '@lighthouse/bridge/client/bridge-client.js';
 import { createTestDatabase, type TestDatabase } from '@lighthouse/bridge/testing/postgres.js';
 import { sseEvents, startTestBridge, until, type TestBridge } from './harness.js';
 
+// The answer tests must finish the expert's round trip within the escalation
+// timeout of the bridges they use (a, b): generous, so a loaded machine cannot
+// overrun it. The timeout tests wait it out, on a bridge of their own (t).
+const ANSWER_TIMEOUT_MS = 10_000;
 const TIMEOUT_MS = 2_500;
 let db: TestDatabase;
 let a: TestBridge;
 let b: TestBridge;
+let t: TestBridge;
 
 beforeAll(async () => {
   db = await createTestDatabase();
-  const env = { LIGHTHOUSE_ESCALATION_TIMEOUT_MS: String(TIMEOUT_MS) };
+  const env = { LIGHTHOUSE_ESCALATION_TIMEOUT_MS: String(ANSWER_TIMEOUT_MS) };
   a = await startTestBridge({ databaseUrl: db.url }, env);
   b = await startTestBridge({ databaseUrl: db.url }, env);
+  t = await startTestBridge(
+    { databaseUrl: db.url },
+    { LIGHTHOUSE_ESCALATION_TIMEOUT_MS: String(TIMEOUT_MS) },
+  );
 }, 60_000);
 
 afterAll(async () => {
   await a?.close();
   await b?.close();
+  await t?.close();
   await db?.drop();
 });
 
@@ -74,7 +84,7 @@ describe('escalation', () => {
         reason: 'maintenance window',
         ruleId: 'service-control',
       });
-      expect(Date.now() - started).toBeLessThan(TIMEOUT_MS);
+      expect(Date.now() - started).toBeLessThan(ANSWER_TIMEOUT_MS);
       // A second answer is refused: the first one stands.
       const again = await expert.post<{ error: { code: string } }>(`/v1/escalations/${value!.id}/decision`, {
         decision: 'block',
@@ -112,7 +122,7 @@ describe('escalation', () => {
     await register(expert, ['privileged']);
     const c = await startTestBridge(
       { databaseUrl: db.url },
-      { LIGHTHOUSE_ESCALATION_TIMEOUT_MS: String(TIMEOUT_MS) },
+      { LIGHTHOUSE_ESCALATION_TIMEOUT_MS: String(ANSWER_TIMEOUT_MS) },
     );
     try {
       expect(c.services.experts.all().find((e) => e.id === 'expert-before-restart')?.capabilities).toEqual([
@@ -184,7 +194,7 @@ describe('escalation', () => {
   it('with no expert the validation waits for the timeout and blocks', async () => {
     const started = Date.now();
     // A category no expert decides: write to a crontab.
-    const res = await b.client('agent-4').post<Record<string, unknown>>('/v1/validate', {
+    const res = await t.client('agent-4').post<Record<string, unknown>>('/v1/validate', {
       tool: 'Bash',
       input: { command: 'crontab /tmp/jobs' },
     });
@@ -193,11 +203,11 @@ describe('escalation', () => {
   });
 
   it('an expert that disconnects mid-wait leaves the validation to time out as block', async () => {
-    const expert = b.client('expert-gone');
+    const expert = t.client('expert-gone');
     await register(expert, ['privileged']);
     const stream = await openStream(expert);
     // Other experts from earlier tests are disconnected by now or decide other categories.
-    const validation = b.client('agent-5').post<Record<string, unknown>>('/v1/validate', privileged(5));
+    const validation = t.client('agent-5').post<Record<string, unknown>>('/v1/validate', privileged(5));
     const { value } = await stream.events.next();
     expect(value?.agentId).toBe('agent-5');
     stream.close();

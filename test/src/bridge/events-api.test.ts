@@ -243,7 +243,7 @@ describe('policy hot reload', () => {
         call,
       );
       return r.body.decision === 'block' ? r.body : undefined;
-    });
+    }, 15_000); // applied once two 1 s polls have read it: more than until's default on a loaded machine
     expect(blocked).toMatchObject({ ruleId: 'no-reading', tier: 'policy' });
     expect(blocked.policyRevision).not.toBe(original.body.policyRevision);
 
@@ -279,7 +279,7 @@ describe('policy hot reload', () => {
     const after = await until(async () => {
       const s = await status();
       return s.policy.revision !== before.policy.revision ? s : undefined;
-    });
+    }, 15_000);
     expect(after.cache.entries).toBe(0);
   });
 });

@@ -35,7 +35,8 @@ async function refusal(env: Record<string, string | undefined>): Promise<{ code:
   });
   let stderr = '';
   child.stderr.on('data', (d) => (stderr += d));
-  const [code] = (await once(child, 'exit')) as [number];
+  // 'close', not 'exit': only then has all of stderr been read.
+  const [code] = (await once(child, 'close')) as [number];
   return { code, stderr };
 }
 

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { issueCredential, parseCredential } from '@lighthouse/bridge/auth/credentials.js';
 import { signedHeaders } from '@lighthouse/bridge/client/signed-headers.js';
 import { createTestDatabase, type TestDatabase } from '@lighthouse/bridge/testing/postgres.js';
-import { MASTER, startTestBridge, until, type TestBridge } from './harness.js';
+import { MASTER, startTestBridge, type TestBridge } from './harness.js';
 
 let db: TestDatabase;
 let a: TestBridge;
@@ -136,12 +136,28 @@ describe('revocation', () => {
     expect((await carol.post('/v1/validate', readCall)).status).toBe(200);
     const revoked = await a.admin().post('/v1/agents/carol/revoke', {});
     expect(revoked.status).toBe(200);
-    const started = Date.now();
-    await until(
-      async () => ((await carol.post('/v1/validate', readCall)).status === 401 ? true : undefined),
-      1_000,
-    );
-    expect(Date.now() - started).toBeLessThan(1_000);
+    // Polls b from the revoke response on. An accepted request shows b had not
+    // applied the revocation when it was handled, after it was sent; a refused
+    // one, that it had before its response came.
+    const revokedAt = Date.now();
+    let lastAccepted = 0;
+    let refused: number | undefined;
+    while (refused === undefined) {
+      const sent = Date.now() - revokedAt;
+      const status = (await carol.post('/v1/validate', readCall)).status;
+      if (status === 401) refused = Date.now() - revokedAt;
+      else {
+        expect(status).toBe(200);
+        lastAccepted = sent;
+        // Accepted though sent a second after the revocation: too late, however loaded the machine.
+        expect(lastAccepted).toBeLessThan(1_000);
+        await new Promise((r) => setTimeout(r, 25));
+      }
+    }
+    // The first refusal's response time also counts the polling request's own
+    // round trip (and, on a loaded machine, its scheduling): modest slack on
+    // this upper bound only.
+    expect(refused).toBeLessThan(1_500);
     const res = await carol.post<{ error: { code: string } }>('/v1/validate', readCall);
     expect(res.body.error.code).toBe('revoked');
     // The bearer path (Claude Code hook) honours it too.

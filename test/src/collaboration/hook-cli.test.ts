@@ -439,18 +439,22 @@ describe('lighthouse hook pre-tool-use when the TCP connection never completes',
       listener!.stdout!.once('data', (d) => resolve(Number(String(d).trim())));
       listener!.once('exit', (code) => reject(new Error(`stalling listener exited (${code})`)));
     });
-    // Connect until one connection does not complete: the queue is then full
-    // (Linux queues backlog + 1 connections).
-    let connected = true;
-    while (connected) {
-      if (idle.length === 8) throw new Error('could not fill the accept queue of the stalling listener');
+    // Connect until two connections in a row do not complete: the queue is then
+    // full (Linux queues backlog + 1 connections). A connect merely slow on a
+    // loaded machine is not taken for that: each gets a second, and its
+    // completion is looked for after the timer too (setImmediate runs after the
+    // poll phase that would report it), and one miss alone is not enough.
+    let misses = 0;
+    while (misses < 2) {
+      if (idle.length === 10) throw new Error('could not fill the accept queue of the stalling listener');
       const socket = connect(port, '127.0.0.1');
       socket.on('error', () => undefined);
       idle.push(socket);
-      connected = await new Promise<boolean>((r) => {
+      const connected = await new Promise<boolean>((r) => {
         socket.once('connect', () => r(true));
-        setTimeout(() => r(false), 500);
+        setTimeout(() => setImmediate(() => r(false)), 1_000);
       });
+      misses = connected ? 0 : misses + 1;
     }
     stallHome = tempDir('hook-stall-');
     writeClientConfig(`http://127.0.0.1:${port}`, bridge.credential('claude'), {

@@ -2,6 +2,7 @@
 // reader gets an error (ENOTCONN / ECONNABORTED), none hangs; a restarted sidecar clears the
 // stale mount and the same readers are served again.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { mkdirSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { createTestDatabase, type TestDatabase } from '@lighthouse/bridge/testing/postgres.js';
 import { startBridge, tearDown, type BridgeProcess } from '../fuse/bridge-process.js';
@@ -11,6 +12,8 @@ requireFuse();
 
 const work = tempDir('lh-fault-fuse-');
 const dir = path.join(work, 'mnt');
+/** Each reader touches a file here after its first good read. */
+const started = path.join(work, 'started');
 const READERS = 4;
 /** A reader that has not seen an error this long after the kill is hung. */
 const READER_BOUND_MS = 15_000;
@@ -29,9 +32,9 @@ beforeAll(async () => {
 afterAll(() => tearDown(bridge, db, work), 60_000);
 
 /** Reads the file in a loop until a read fails; prints the number of good reads and the error. */
-const readUntilError = () =>
+const readUntilError = (i: number) =>
   sh(
-    `n=0; while out=$(cat '${dir}/current/README.md' 2>&1) && [ "$out" = served ]; do n=$((n+1)); done; echo "$n reads; then: $out"`,
+    `n=0; while out=$(cat '${dir}/current/README.md' 2>&1) && [ "$out" = served ]; do n=$((n+1)); if [ $n = 1 ]; then touch '${started}/${i}'; fi; done; echo "$n reads; then: $out"`,
     READER_BOUND_MS + 10_000,
   );
 
@@ -41,8 +44,11 @@ describe('SIGKILL of the FUSE sidecar', () => {
     await waitFor('the file in the mount', async () =>
       (await sh(`cat '${dir}/current/README.md'`)).stdout === 'served\n' ? true : undefined,
     );
-    const readers = Array.from({ length: READERS }, () => readUntilError());
-    await new Promise((r) => setTimeout(r, 1_000));
+    mkdirSync(started);
+    const readers = Array.from({ length: READERS }, (_, i) => readUntilError(i));
+    await waitFor('a good read by every reader', async () =>
+      readdirSync(started).length === READERS ? true : undefined,
+    );
     const killedAt = Date.now();
     expect(await sidecar.stop('SIGKILL')).toBeNull();
     const results = await Promise.all(readers);
