@@ -500,6 +500,7 @@ describe('event store on pg: commit notices', () => {
     const sub = store.subscribe({ from: 'end', types: ['Wanted'] }, (e) => {
       got.push(e);
     });
+    await waitFor(() => sub.checkpoint.txid > 0n); // it has read where the end is
     await store.append(uniq('warmup'), [{ type: 'Wanted', data: 0 }]);
     await waitFor(() => got.length === 1);
     const before = polls;
