@@ -4,6 +4,8 @@
 // old template), with a bounded number of writes and none once it has settled.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { AppsV1Api, CustomObjectsApi } from '@kubernetes/client-node';
+
+import type { LighthouseBridge } from '@lighthouse/operator/api/types.js';
 import { controlPlane, useNamespace } from '../controlplane/testing.js';
 import { eventually } from '../controlplane/wait.js';
 import {
@@ -24,11 +26,9 @@ const lhb = (image: string) =>
     spec: { image, database: { external: { secretRef: { name: 'db' } } } },
   });
 
-const deployment = () =>
-  controlPlane()
-    .kubeConfig()
-    .makeApiClient(AppsV1Api)
-    .readNamespacedDeployment({ name: 'rolling-bridge', namespace: ns() });
+const apps = () => controlPlane().kubeConfig().makeApiClient(AppsV1Api);
+const deployment = () => apps().readNamespacedDeployment({ name: 'rolling-bridge', namespace: ns() });
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 const resource = async () =>
   (await controlPlane().kubeConfig().makeApiClient(CustomObjectsApi).getNamespacedCustomObject({
@@ -37,10 +37,7 @@ const resource = async () =>
     namespace: ns(),
     plural: 'lighthousebridges',
     name: 'rolling',
-  })) as {
-    metadata: { generation: number };
-    status?: { observedGeneration?: number; currentRevision?: string };
-  };
+  })) as LighthouseBridge;
 
 beforeAll(async () => {
   ops.push(...(await startOperatorPair(controlPlane(), ns(), 'fault-operator')));
@@ -72,16 +69,31 @@ describe('apiserver restart and leader loss during an image change', () => {
     await cp.kubectl(['apply', '-n', ns(), '-f', '-'], { input: lhb('registry.invalid/lighthouse:2') });
     await cp.restartApiserver();
 
+    // Converged: the new image applied, its rollout finished (Ready for the generation) and its
+    // template stored as good, which the operator does after writing Ready.
     const converged = await eventually(
-      'the new image in the Deployment and the status caught up',
+      'the new image in the Deployment, Ready for the generation and its template stored',
       async () => {
         const [d, r] = await Promise.all([deployment(), resource()]);
         const image = d.spec?.template.spec?.containers.find((c) => c.name === 'bridge')?.image;
-        return image === 'registry.invalid/lighthouse:2' &&
-          r.status?.observedGeneration === r.metadata.generation &&
-          r.status?.currentRevision !== revisionBefore
-          ? d
-          : undefined;
+        const ready = r.status?.conditions?.find((c) => c.type === 'Ready');
+        const revision = r.status?.currentRevision;
+        if (
+          image !== 'registry.invalid/lighthouse:2' ||
+          r.status?.observedGeneration !== r.metadata.generation ||
+          ready?.status !== 'True' ||
+          ready.observedGeneration !== r.metadata.generation ||
+          !revision ||
+          revision === revisionBefore ||
+          r.status?.lastRollout?.revision !== revision ||
+          r.status.lastRollout.result !== 'Succeeded'
+        )
+          return undefined;
+        await apps().readNamespacedControllerRevision({
+          name: `rolling-bridge-${revision}`,
+          namespace: ns(),
+        });
+        return d;
       },
       { timeoutMs: 120_000, intervalMs: 500 },
     );
@@ -89,11 +101,22 @@ describe('apiserver restart and leader loss during an image change', () => {
     // Exactly one new pod template: no duplicate change, no flip back to the old one.
     expect(converged.metadata!.generation).toBe(before.metadata!.generation! + 1);
 
-    // Settled: nothing more is written by either operator.
-    await new Promise((r) => setTimeout(r, 5_000));
-    const settledAt = audit.offset();
-    await new Promise((r) => setTimeout(r, 10_000));
+    // Settled: nothing more is written by either operator. The events posted after the last status
+    // write trail it, unawaited: wait for 3 s without writes, then watch 10 s more.
     const users = ops.map((o) => o.options.user);
+    let quietFrom = audit.offset();
+    await eventually(
+      'no writes by the operators for 3 s',
+      async () => {
+        await sleep(3_000);
+        const quiet = users.every((u) => audit.writes(quietFrom, u).length === 0);
+        quietFrom = audit.offset();
+        return quiet;
+      },
+      { timeoutMs: 60_000, intervalMs: 0 },
+    );
+    const settledAt = audit.offset();
+    await sleep(10_000);
     expect(users.flatMap((u) => audit.writes(settledAt, u)).map(describeWrite)).toEqual([]);
     expect((await deployment()).metadata!.generation).toBe(converged.metadata!.generation);
 

@@ -86,19 +86,23 @@ describe('CloudNativePG not installed', () => {
     expect(db).toMatchObject({ status: 'False', reason: 'CloudNativePGNotInstalled' });
     expect(db.message).toMatch(/install the CloudNativePG operator/);
     expect((await conditions()).find((c) => c.type === 'Ready')).toMatchObject({ status: 'False' });
-    const events = JSON.parse(
-      await kubectl([
-        'get',
-        'events',
-        '-n',
-        'default',
-        '--field-selector',
-        'reason=CloudNativePGNotInstalled',
-        '-o',
-        'json',
-      ]),
-    ) as { items: { type: string }[] };
-    expect(events.items.map((e) => e.type)).toContain('Warning');
+    // The event is posted after the status write, unawaited.
+    const types = await eventually('the CloudNativePGNotInstalled event', async () => {
+      const events = JSON.parse(
+        await kubectl([
+          'get',
+          'events',
+          '-n',
+          'default',
+          '--field-selector',
+          'reason=CloudNativePGNotInstalled',
+          '-o',
+          'json',
+        ]),
+      ) as { items: { type: string }[] };
+      return events.items.length > 0 ? events.items.map((e) => e.type) : undefined;
+    });
+    expect(types).toContain('Warning');
     // The rest of the bridge is there regardless.
     expect(
       await kubectl(['get', 'deployment', 'lighthouse-managed-bridge', '-n', 'default', '-o', 'name']),

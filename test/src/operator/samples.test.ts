@@ -149,27 +149,31 @@ describe('samples converge to Ready', () => {
     expect(table).toMatch(/PHASE\s+READY\s+DATABASE\s+ENDPOINT\s+REVISION\s+AGE/);
     expect(table).toMatch(/Running\s+True\s+SecretFound/);
 
-    const events = await cp.kubectl([
-      'get',
-      'events',
-      '-n',
-      ns(),
-      '--field-selector',
-      'involvedObject.name=lighthouse-external',
-      '-o',
-      'json',
-    ]);
-    const reasons = (JSON.parse(events) as { items: { reason: string }[] }).items.map((e) => e.reason);
-    expect(reasons).toEqual(
-      expect.arrayContaining([
-        'Created',
-        'DatabaseWaiting',
-        'DatabaseReady',
-        'RolloutStarted',
-        'RolloutFinished',
-        'Ready',
-      ]),
-    );
+    // Events are posted after the status write that causes them, unawaited: read until they are there.
+    const wanted = [
+      'Created',
+      'DatabaseWaiting',
+      'DatabaseReady',
+      'RolloutStarted',
+      'RolloutFinished',
+      'Ready',
+    ];
+    let reasons: string[] = [];
+    await eventually('the events', async () => {
+      const events = await cp.kubectl([
+        'get',
+        'events',
+        '-n',
+        ns(),
+        '--field-selector',
+        'involvedObject.name=lighthouse-external',
+        '-o',
+        'json',
+      ]);
+      reasons = (JSON.parse(events) as { items: { reason: string }[] }).items.map((e) => e.reason);
+      return wanted.every((r) => reasons.includes(r));
+    }).catch(() => undefined);
+    expect(reasons).toEqual(expect.arrayContaining(wanted));
   }, 180_000);
 
   it('embedded: the data volume binds (the test provides the PersistentVolume) and the single bridge becomes Ready', async () => {

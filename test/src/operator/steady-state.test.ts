@@ -69,7 +69,21 @@ describe('steady state', () => {
   it('reconciling an unchanged resource writes nothing: no child apply, no status, no event', async () => {
     await applyBridge('quiet');
     await waitReady('quiet');
-    await sleep(3000); // let the last status write's own watch event be reconciled
+    // Ready is written before the good template is stored: wait for it to be stored.
+    const revision = await controlPlane().kubectl([
+      'get',
+      'lhb',
+      'quiet',
+      '-n',
+      ns(),
+      '-o',
+      'jsonpath={.status.currentRevision}',
+    ]);
+    await eventually('the good template stored', () =>
+      apps().readNamespacedControllerRevision({ name: `quiet-bridge-${revision.trim()}`, namespace: ns() }),
+    );
+    // The events posted after that status write (unawaited), and its own watch event reconciled.
+    await sleep(3000);
     const audit = AuditLog.of(controlPlane());
     const from = audit.offset();
     const reconcilesBefore = await operator.metric('controller_runtime_reconcile_total');

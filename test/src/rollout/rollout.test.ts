@@ -227,12 +227,11 @@ describe('rollouts', () => {
     expect(done!.status!.lastRollout).toMatchObject({ revision: second, result: 'Succeeded' });
     expect(done!.status!.lastGoodRevision).toBe(second);
     expect(templateRevision(await getDeployment('img'))).toBe(second);
-    // Both good templates are kept, owned by the resource.
+    // Both good templates are kept, owned by the resource (Ready is reported before the template is stored).
     for (const rev of [first, second]) {
-      const cr = await apps().readNamespacedControllerRevision({
-        name: `img-bridge-${rev}`,
-        namespace: ns(),
-      });
+      const cr = await eventually(`img-bridge-${rev} stored`, () =>
+        apps().readNamespacedControllerRevision({ name: `img-bridge-${rev}`, namespace: ns() }),
+      );
       expect(cr.metadata?.ownerReferences?.[0]).toMatchObject({ kind: 'LighthouseBridge', name: 'img' });
     }
   }, 180_000);
@@ -383,6 +382,13 @@ describe('rollouts', () => {
   it('a paused resource gets no writes to its children; unpausing applies the spec', async () => {
     await applyBridge('pause', { replicas: 1 });
     const before = await waitReady('pause');
+    // Ready is reported before the good template is stored: its create must not land in the window below.
+    await eventually('the good template stored', () =>
+      apps().readNamespacedControllerRevision({
+        name: `pause-bridge-${before.status!.currentRevision}`,
+        namespace: ns(),
+      }),
+    );
     const d0 = await getDeployment('pause');
     const audit = AuditLog.of(controlPlane());
     const from = audit.offset();
