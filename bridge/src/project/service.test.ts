@@ -2,6 +2,7 @@ import { afterAll, describe, expect, it } from '@jest/globals';
 import { openEventStore, type EventStore } from '../events/index.js';
 import { DRIVERS, testTarget } from '../storage/test-databases.js';
 import { randomBytes } from 'node:crypto';
+import pg from 'pg';
 import { sha256Of } from './blobs.js';
 import { DEFAULT_MAX_FILE_BYTES, ProjectError, ProjectService } from './service.js';
 
@@ -19,7 +20,7 @@ async function open(driver: 'pg' | 'pglite') {
     for (const s of stores) await s.close();
     await target.dispose();
   });
-  return async () => {
+  const start = async () => {
     const store = await openEventStore({ ...target.location, subscription: { pollIntervalMs: 200 } });
     const service = new ProjectService(store);
     await service.start();
@@ -33,6 +34,7 @@ async function open(driver: 'pg' | 'pglite') {
     };
     return { store, service, close };
   };
+  return Object.assign(start, { location: target.location });
 }
 
 const pause = () => new Promise((r) => setTimeout(r, 5));
@@ -175,6 +177,34 @@ describe('ProjectService', () => {
     expect(await code(service.createContext('a', { name: '', files: [] }))).toBe('400 invalid_request');
     expect((await store.readAll()).events.length).toBe(before);
     expect(await text(service, 'f.txt')).toBe('x\n');
+  });
+
+  it('a replica writing ahead of its own subscription keeps the versions another replica wrote before', async () => {
+    const replica = await open('pg');
+    if (!('url' in replica.location)) throw new Error('pg target without a url');
+    const r1 = (await replica()).service;
+    const r2 = (await replica()).service;
+    const versions = (s: ProjectService) => s.projection.history('race.txt').map((v) => v.version);
+    await r1.writeFile('alice', { path: 'race.txt', content: 'v1' });
+    for (let i = 0; i < 100 && versions(r2).length === 0; i++) await new Promise((r) => setTimeout(r, 50));
+    // An open transaction holds the subscription horizon back: r2 hears of nothing new.
+    const holder = new pg.Client({ connectionString: replica.location.url });
+    await holder.connect();
+    try {
+      await holder.query('BEGIN');
+      await holder.query('SELECT pg_current_xact_id()');
+      await r1.writeFile('alice', { path: 'race.txt', content: 'v2' });
+      await r2.writeFile('bob', { path: 'race.txt', content: 'v3' }); // after v2, read from the stream
+      expect(versions(r2)).toEqual([1, 2, 3]);
+      await holder.query('COMMIT');
+    } finally {
+      await holder.end();
+    }
+    await pause();
+    for (let i = 0; i < 100 && versions(r1).length < 3; i++) await new Promise((r) => setTimeout(r, 50));
+    expect(versions(r1)).toEqual([1, 2, 3]);
+    expect(versions(r2)).toEqual([1, 2, 3]); // the late delivery of v2 changed nothing
+    expect(await text(r2, 'race.txt')).toBe('v3');
   });
 
   it('annotations and context packages; a second replica sees them', async () => {

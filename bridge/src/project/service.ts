@@ -182,10 +182,16 @@ export class ProjectService {
     }
   }
 
-  /** The stream's last event, read from the version the projection knows (usually one row). */
+  /**
+   * The stream's last event, read from the version the projection knows (usually one row).
+   * Newer versions another replica wrote, not yet delivered by the subscription, are folded
+   * in now: the version about to be written is applied at once, and the projection would
+   * skip any older one that came after it.
+   */
   private async latest(stream: string, p: string): Promise<StoredEvent[]> {
     const known = this.projection.history(p).at(-1)?.version ?? 1;
     const tail = await this.store.readStream(stream, { fromVersion: known });
+    for (const e of tail) this.projection.apply(e);
     const all = tail.length ? tail : await this.store.readStream(stream);
     return all.length ? [all.at(-1)!] : [];
   }
