@@ -169,7 +169,9 @@ function collaboration(d: J): Row[] {
   if (e) {
     for (const q of ['p50', 'p99'] as const) {
       rows.push({
-        figure: `elicitation round trip ${q}, ${e.pairs} concurrent pairs`,
+        figure:
+          `elicitation round trip ${q}, ${e.pairs} concurrent pairs` +
+          (e.warmupRounds ? ` (${e.rounds} rounds each after ${e.warmupRounds} warm-up rounds)` : ''),
         value: num(e.bridge?.[q]),
         unit: 'ms',
         baseline: num(e.bareExpressInMemory?.[q]),
