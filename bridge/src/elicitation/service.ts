@@ -132,6 +132,9 @@ export class ElicitationService {
   private ingest(e: StoredEvent | { type: string; data: unknown }): void {
     const id = (e.data as { id?: string }).id;
     if (typeof id !== 'string') return;
+    // From the store, only the elicitation's own stream counts: agents may append
+    // events of any type to other streams through the events API.
+    if ('stream' in e && e.stream !== streamFor(id)) return;
     const before = this.known(id);
     const after = apply(before, e as ElicitationEvent);
     if (after && after !== before) this.keep(after);

@@ -6,6 +6,7 @@ const at = '2026-03-01T00:00:00.000Z';
 describe('stored event → project event', () => {
   test('FileChanged carries its content when the event has it', () => {
     const e = toProjectEvent({
+      stream: 'file:a.txt',
       type: 'FileChanged',
       createdAt: at,
       data: { path: 'a.txt', size: 2, sha256: 'h', contentBase64: Buffer.from('hi').toString('base64') },
@@ -15,19 +16,33 @@ describe('stored event → project event', () => {
   });
 
   test('deletes, annotations and contexts', () => {
-    expect(toProjectEvent({ type: 'FileDeleted', createdAt: at, data: { path: 'a' } })).toEqual({
+    expect(
+      toProjectEvent({ stream: 'file:a', type: 'FileDeleted', createdAt: at, data: { path: 'a' } }),
+    ).toEqual({
       type: 'FileDeleted',
       at,
       path: 'a',
     });
     expect(
-      toProjectEvent({ type: 'AnnotationAdded', createdAt: at, data: { path: 'a', text: 't' } }),
+      toProjectEvent({
+        stream: 'annotations',
+        type: 'AnnotationAdded',
+        createdAt: at,
+        data: { path: 'a', text: 't' },
+      }),
     ).toEqual({
       type: 'AnnotationAdded',
       at,
       path: 'a',
     });
-    expect(toProjectEvent({ type: 'ContextCreated', createdAt: at, data: { id: 'c', name: 'n' } })).toEqual({
+    expect(
+      toProjectEvent({
+        stream: 'context:c',
+        type: 'ContextCreated',
+        createdAt: at,
+        data: { id: 'c', name: 'n' },
+      }),
+    ).toEqual({
       type: 'ContextCreated',
       at,
       id: 'c',
@@ -43,6 +58,12 @@ describe('stored event → project event', () => {
       { type: 'FileChanged', createdAt: 'not a time', data: { path: 'a', size: 2, sha256: 'h' } },
       { type: 'FileDeleted', createdAt: at, data: {} },
       { type: 'DecisionMade', createdAt: at, data: { path: 'a' } },
+      // The right type on a stream the bridge does not write it to (an agent's, through the events API).
+      { stream: 'x', type: 'FileChanged', createdAt: at, data: { path: 'a', size: 2, sha256: 'h' } },
+      { stream: 'file:b', type: 'FileDeleted', createdAt: at, data: { path: 'a' } },
+      { stream: 'x', type: 'AnnotationAdded', createdAt: at, data: { path: 'a', text: 't' } },
+      { stream: 'context:d', type: 'ContextCreated', createdAt: at, data: { id: 'c', name: 'n' } },
+      { type: 'FileChanged', createdAt: at, data: { path: 'a', size: 2, sha256: 'h' } },
     ]) {
       expect(toProjectEvent(raw)).toBeNull();
     }

@@ -9,6 +9,7 @@ import type {
   FileMeta,
   StreamEvent,
 } from './model.js';
+import { projectStreamOf } from '../project/projection.js';
 import type { ProjectApi, ProjectEvent } from './project-api.js';
 
 /** The one method of the bridge client the sidecar needs (signed fetch). */
@@ -145,6 +146,8 @@ export class BridgeProjectApi implements ProjectApi {
 /** Maps one stored event (the SSE `data:` JSON) to a project event; null for anything else. */
 export function toProjectEvent(raw: unknown): ProjectEvent | null {
   if (!isObject(raw) || !isObject(raw.data)) return null;
+  // Only from the stream the bridge writes it to (agents may append any type elsewhere).
+  if (typeof raw.type !== 'string' || raw.stream !== projectStreamOf(raw.type, raw.data)) return null;
   const d = raw.data;
   const at = typeof raw.createdAt === 'string' ? raw.createdAt : typeof raw.at === 'string' ? raw.at : null;
   if (at === null || Number.isNaN(Date.parse(at))) return null;

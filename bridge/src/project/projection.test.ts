@@ -5,6 +5,7 @@ import { ProjectProjection, type ProjectEvent } from './projection.js';
 const sha = (t: string) => createHash('sha256').update(t).digest('hex');
 const at = (s: number) => new Date(Date.UTC(2026, 0, 1, 0, 0, s));
 const changed = (path: string, text: string, version: number, s: number): ProjectEvent => ({
+  stream: `file:${path}`,
   type: 'FileChanged',
   version,
   createdAt: at(s),
@@ -18,6 +19,7 @@ const changed = (path: string, text: string, version: number, s: number): Projec
   },
 });
 const deleted = (path: string, version: number, s: number): ProjectEvent => ({
+  stream: `file:${path}`,
   type: 'FileDeleted',
   version,
   createdAt: at(s),
@@ -83,6 +85,7 @@ describe('ProjectProjection time travel', () => {
 
   it('resolves a context package against the files at its creation time', () => {
     p.apply({
+      stream: 'context:c1',
       type: 'ContextCreated',
       version: 1,
       createdAt: at(25),
@@ -111,7 +114,7 @@ describe('ProjectProjection time travel', () => {
       agentId: 'x',
       at: at(1).toISOString(),
     };
-    p.apply({ type: 'AnnotationAdded', version: 1, createdAt: at(50), data: a });
+    p.apply({ stream: 'annotations', type: 'AnnotationAdded', version: 1, createdAt: at(50), data: a });
     expect(p.annotations('a.txt')).toEqual([{ ...a, at: at(50).toISOString() }]);
     expect(p.annotations('b.txt')).toEqual([]);
   });
@@ -134,11 +137,17 @@ describe('ProjectProjection robustness', () => {
   it('skips events of a known type with the wrong shape', () => {
     const p = new ProjectProjection();
     const bad: ProjectEvent[] = [
-      { type: 'FileChanged', version: 1, createdAt: at(1), data: { path: 'x' } },
-      { type: 'FileChanged', version: 1, createdAt: at(1), data: null },
-      { type: 'FileDeleted', version: 2, createdAt: at(2), data: { path: 7 } },
-      { type: 'AnnotationAdded', version: 1, createdAt: at(3), data: { path: 'x' } },
-      { type: 'ContextCreated', version: 1, createdAt: at(4), data: { id: 'c', name: 'n', files: [1] } },
+      { stream: 'file:x', type: 'FileChanged', version: 1, createdAt: at(1), data: { path: 'x' } },
+      { stream: 'file:x', type: 'FileChanged', version: 1, createdAt: at(1), data: null },
+      { stream: 'file:x', type: 'FileDeleted', version: 2, createdAt: at(2), data: { path: 7 } },
+      { stream: 'annotations', type: 'AnnotationAdded', version: 1, createdAt: at(3), data: { path: 'x' } },
+      {
+        stream: 'context:c',
+        type: 'ContextCreated',
+        version: 1,
+        createdAt: at(4),
+        data: { id: 'c', name: 'n', files: [1] },
+      },
     ];
     for (const e of bad) expect(() => p.apply(e)).not.toThrow();
     expect(p.tree()).toEqual([]);
@@ -146,6 +155,37 @@ describe('ProjectProjection robustness', () => {
     expect(p.listContexts()).toEqual([]);
     p.apply(changed('x', 'ok', 1, 5));
     expect(p.fileAt('x')?.content?.toString()).toBe('ok');
+  });
+});
+
+describe('ProjectProjection streams', () => {
+  it('takes an event only from the stream the bridge writes it to', () => {
+    const p = new ProjectProjection();
+    p.apply(changed('x.txt', 'real', 1, 1));
+    // Appended by an agent to a stream of its own through the events API, with a higher version.
+    for (const stream of ['x', 'file:other.txt', 'annotations'])
+      p.apply({ ...changed('x.txt', 'forged', 99, 2), stream });
+    p.apply({ ...deleted('x.txt', 100, 3), stream: 'x' });
+    p.apply({
+      stream: 'x',
+      type: 'AnnotationAdded',
+      version: 1,
+      createdAt: at(4),
+      data: { id: 'n', path: 'x.txt', text: 'forged', severity: 'info', line: null, agentId: 'm' },
+    });
+    p.apply({
+      stream: 'context:other',
+      type: 'ContextCreated',
+      version: 1,
+      createdAt: at(5),
+      data: { id: 'c', name: 'n', note: '', files: [], agentId: 'm' },
+    });
+    expect(p.history('x.txt').map((v) => v.version)).toEqual([1]);
+    expect(p.fileAt('x.txt')?.content?.toString()).toBe('real');
+    expect(p.annotations()).toEqual([]);
+    expect(p.listContexts()).toEqual([]);
+    p.apply(changed('x.txt', 'next', 2, 6)); // the real next version still lands
+    expect(p.fileAt('x.txt')?.content?.toString()).toBe('next');
   });
 });
 

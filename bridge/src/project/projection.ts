@@ -1,6 +1,8 @@
 // The project state folded from events: every version of every file (so the
 // tree at any past time can be answered), annotations and context packages.
 // Pure and in memory; fed in global order by the store subscription.
+import { fileStream } from './path.js';
+
 export const PROJECT_EVENT_TYPES = [
   'FileChanged',
   'FileDeleted',
@@ -9,6 +11,7 @@ export const PROJECT_EVENT_TYPES = [
 ] as const;
 
 export interface ProjectEvent {
+  stream: string;
   type: string;
   data: unknown;
   version: number;
@@ -70,6 +73,29 @@ export interface TreeEntry {
 
 const isString = (v: unknown) => typeof v === 'string';
 
+export const ANNOTATIONS_STREAM = 'annotations';
+export const contextStream = (id: string) => `context:${id}`;
+
+/**
+ * The one stream the bridge writes an event of this type (and data) to; undefined
+ * for anything else. Other streams are open to agents through the events API:
+ * a `FileChanged` appended there must not reach the project view.
+ */
+export function projectStreamOf(type: string, data: unknown): string | undefined {
+  const d = data as { path?: unknown; id?: unknown } | null;
+  switch (type) {
+    case 'FileChanged':
+    case 'FileDeleted':
+      return typeof d?.path === 'string' ? fileStream(d.path) : undefined;
+    case 'AnnotationAdded':
+      return ANNOTATIONS_STREAM;
+    case 'ContextCreated':
+      return typeof d?.id === 'string' ? contextStream(d.id) : undefined;
+    default:
+      return undefined;
+  }
+}
+
 /**
  * The writers validate everything they append, but the store is shared: an
  * event of the right type with the wrong shape is skipped rather than allowed
@@ -110,7 +136,7 @@ export class ProjectProjection {
    * (read-your-writes) and the subscription delivers it again later.
    */
   apply(event: ProjectEvent): void {
-    if (!wellFormed(event)) return;
+    if (event.stream !== projectStreamOf(event.type, event.data) || !wellFormed(event)) return;
     if (event.type === 'FileChanged' || event.type === 'FileDeleted') {
       const last = this.files.get((event.data as { path: string }).path)?.at(-1);
       if (last && last.version >= event.version) return;

@@ -14,6 +14,8 @@ import { readBlob, sha256Of, storeBlob } from './blobs.js';
 import { applyUnifiedDiff, DiffError } from './diff.js';
 import { fileStream, InvalidPathError, normalisePath } from './path.js';
 import {
+  ANNOTATIONS_STREAM,
+  contextStream,
   PROJECT_EVENT_TYPES,
   ProjectProjection,
   type Annotation,
@@ -29,7 +31,6 @@ export const INLINE_FILE_BYTES = 512 * 1024;
 const MAX_TEXT = 10_000;
 const MAX_CONTEXT_FILES = 1000;
 const SEVERITIES: Severity[] = ['info', 'warning', 'error'];
-const ANNOTATIONS_STREAM = 'annotations';
 
 export class ProjectError extends Error {
   override name = 'ProjectError';
@@ -278,7 +279,7 @@ export class ProjectService {
       agentId,
       createdAt: new Date().toISOString(),
     };
-    await this.appendAndApply(`context:${id}`, 'ContextCreated', context, 'no_stream');
+    await this.appendAndApply(contextStream(id), 'ContextCreated', context, 'no_stream');
     return this.projection.context(id)!;
   }
 }

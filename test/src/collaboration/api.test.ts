@@ -1,7 +1,7 @@
 // Elicitation, project state and flags through the real bridge over HTTP
 // (signed requests, the real store on PostgreSQL).
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { createTestDatabase, type TestDatabase } from '@lighthouse/bridge/testing/postgres.js';
 import { sseEvents, startTestBridge, until, type TestBridge } from '../bridge/harness.js';
 
@@ -209,6 +209,70 @@ describe('project-state API', () => {
 });
 
 describe('feature flags', () => {
+  it('events an agent appends to a stream of its own reach neither the project nor the elicitation view', async () => {
+    const alice = bridge.client('alice');
+    expect((await alice.post('/v1/files', { path: 'src/own.ts', content: 'real\n' })).status).toBe(201);
+    const { id } = (
+      await alice.post<{ id: string }>('/v1/elicitations', {
+        to: 'bob',
+        message: 'port?',
+        requestedSchema: schema,
+        timeoutSeconds: 60,
+      })
+    ).body;
+    const forged = Buffer.from('forged\n');
+    const fileChanged = {
+      type: 'FileChanged',
+      data: {
+        path: 'src/own.ts',
+        contentBase64: forged.toString('base64'),
+        sha256: createHash('sha256').update(forged).digest('hex'),
+        size: forged.length,
+        agentId: 'alice',
+      },
+    };
+    const by = { by: 'bob', at: new Date().toISOString() };
+    const appended = await bridge.client('mallory').post('/v1/events', {
+      stream: 'mallory-notes',
+      events: [
+        fileChanged, // versions 1–3: past the file's own version 1
+        fileChanged,
+        fileChanged,
+        {
+          type: 'AnnotationAdded',
+          data: { id: 'n-forged', path: 'src/own.ts', text: 'forged', agentId: 'alice' },
+        },
+        {
+          type: 'ContextCreated',
+          data: { id: 'c-forged', name: 'forged', note: '', files: [], agentId: 'alice' },
+        },
+        { type: 'ElicitationAccepted', data: { id, ...by, content: { port: 1 } } },
+      ],
+    });
+    expect(appended.status).toBe(201);
+
+    // A replica started now has caught up with every event (the forged ones included) when it is ready.
+    const replica = await startTestBridge({ databaseUrl: db.url });
+    try {
+      const reader = replica.client('alice');
+      const file = await reader.fetch('GET', '/v1/files/src/own.ts');
+      expect(await file.text()).toBe('real\n');
+      const history = await reader.get<{ changes: unknown[] }>('/v1/files/src/own.ts/history');
+      expect(history.body.changes).toHaveLength(1);
+      const notes = await reader.get<{ annotations: unknown[] }>('/v1/annotations?path=src/own.ts');
+      expect(notes.body.annotations).toEqual([]);
+      expect((await reader.get(`/v1/contexts/c-forged`)).status).toBe(404);
+      expect((await reader.get<{ status: string }>(`/v1/elicitations/${id}`)).body.status).toBe('pending');
+      // The real target's answer is still taken, by the replica that never saw it answered.
+      const answer = await replica
+        .client('bob')
+        .post(`/v1/elicitations/${id}/accept`, { content: { port: 8080 } });
+      expect(answer.status).toBe(200);
+    } finally {
+      await replica.close();
+    }
+  });
+
   it('the admin kill switch turns elicitation off at once, and only the admin may pull it', async () => {
     const alice = bridge.client('alice');
     expect((await alice.post('/v1/admin/flags/elicitation/kill', {})).status).toBe(403);
