@@ -77,4 +77,16 @@ describe('RevocationList', () => {
     expect(fresh.isRevoked('erin')).toBe(false);
     expect(fresh.size).toBe(3); // alice, carol, dave
   });
+
+  it('a list started after more revocations than one read returns knows every one', async () => {
+    const agents = Array.from({ length: 1_250 }, (_, i) => `many-${i}`);
+    for (let i = 0; i < agents.length; i += 500) {
+      await store.append(
+        REVOCATION_STREAM,
+        agents.slice(i, i + 500).map((agentId) => ({ type: 'AgentRevoked', data: { agentId, by: 'admin' } })),
+      );
+    }
+    const list = await started();
+    expect(agents.filter((a) => !list.isRevoked(a))).toEqual([]);
+  });
 });

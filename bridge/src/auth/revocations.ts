@@ -10,6 +10,8 @@ export class RevocationList {
   private readonly revoked = new Set<string>();
   private unlisten: (() => Promise<void>) | undefined;
   private refresher: NodeJS.Timeout | undefined;
+  /** The stream version read so far. */
+  private readVersion = 0;
 
   constructor(private readonly store: EventStore) {}
 
@@ -38,10 +40,16 @@ export class RevocationList {
     await this.store.db.notify(REVOCATION_CHANNEL, agentId);
   }
 
+  /** Reads what the stream gained since the last read, page by page (a read returns at most a page). */
   private async refresh(): Promise<void> {
-    for (const e of await this.store.readStream(REVOCATION_STREAM)) {
-      const data = e.data as { agentId?: unknown };
-      if (e.type === 'AgentRevoked' && typeof data.agentId === 'string') this.revoked.add(data.agentId);
+    for (;;) {
+      const events = await this.store.readStream(REVOCATION_STREAM, { fromVersion: this.readVersion + 1 });
+      if (events.length === 0) return;
+      for (const e of events) {
+        const data = e.data as { agentId?: unknown };
+        if (e.type === 'AgentRevoked' && typeof data.agentId === 'string') this.revoked.add(data.agentId);
+        this.readVersion = Math.max(this.readVersion, e.version);
+      }
     }
   }
 
