@@ -207,6 +207,40 @@ describe('ProjectService', () => {
     expect(await text(r2, 'race.txt')).toBe('v3');
   });
 
+  it('a replica more than a page of versions behind on a file still writes the next one and keeps them all', async () => {
+    const replica = await open('pg');
+    if (!('url' in replica.location)) throw new Error('pg target without a url');
+    const writer = await replica();
+    const r2 = (await replica()).service;
+    const holder = new pg.Client({ connectionString: replica.location.url });
+    await holder.connect();
+    try {
+      await holder.query('BEGIN');
+      await holder.query('SELECT pg_current_xact_id()'); // r2's subscription sees nothing newer
+      const bytes = (i: number) => Buffer.from(`v${i}\n`);
+      const versions = Array.from({ length: 1_234 }, (_, i) => ({
+        type: 'FileChanged',
+        data: {
+          path: 'long.txt',
+          contentBase64: bytes(i + 1).toString('base64'),
+          sha256: sha256Of(bytes(i + 1)),
+          size: bytes(i + 1).length,
+          agentId: 'alice',
+        },
+      }));
+      for (let i = 0; i < versions.length; i += 500)
+        await writer.store.append('file:long.txt', versions.slice(i, i + 500));
+      // A diff against the newest version: no retry on a conflict, so the first read must find it.
+      const w = await r2.writeFile('bob', { path: 'long.txt', diff: '@@ -1 +1 @@\n-v1234\n+next\n' });
+      expect(w.version).toBe(1_235);
+      expect(r2.projection.history('long.txt')).toHaveLength(1_235);
+      expect(await text(r2, 'long.txt')).toBe('next\n');
+      await holder.query('COMMIT');
+    } finally {
+      await holder.end();
+    }
+  });
+
   it('annotations and context packages; a second replica sees them', async () => {
     const replica = await open('pg');
     const r1 = (await replica()).service;

@@ -29,6 +29,8 @@ export const DEFAULT_MAX_FILE_BYTES = 8 * 1024 * 1024;
 /** Up to this size the bytes travel inline in the FileChanged event; larger files become blobs. */
 export const INLINE_FILE_BYTES = 512 * 1024;
 const MAX_TEXT = 10_000;
+/** Events per read of a file's stream. */
+const READ_PAGE = 1000;
 const MAX_CONTEXT_FILES = 1000;
 const SEVERITIES: Severity[] = ['info', 'warning', 'error'];
 
@@ -190,11 +192,15 @@ export class ProjectService {
    * skip any older one that came after it.
    */
   private async latest(stream: string, p: string): Promise<StoredEvent[]> {
-    const known = this.projection.history(p).at(-1)?.version ?? 1;
-    const tail = await this.store.readStream(stream, { fromVersion: known });
-    for (const e of tail) this.projection.apply(e);
-    const all = tail.length ? tail : await this.store.readStream(stream);
-    return all.length ? [all.at(-1)!] : [];
+    let from = this.projection.history(p).at(-1)?.version ?? 1;
+    let last: StoredEvent | undefined;
+    for (;;) {
+      const page = await this.store.readStream(stream, { fromVersion: from, limit: READ_PAGE });
+      for (const e of page) this.projection.apply(e);
+      last = page.at(-1) ?? last;
+      if (page.length < READ_PAGE) return last ? [last] : [];
+      from = last!.version + 1;
+    }
   }
 
   /** The bytes of one version: from memory for the newest small file, otherwise read back from the store. */
