@@ -161,4 +161,41 @@ describe('Informer', () => {
     expect(inf.get('ns', 'a')!.metadata!.resourceVersion).toBe('10');
     await inf.stop();
   });
+  it('keeps an upserted object when an older copy arrives after it, by watch or by a relist', async () => {
+    let emit!: (e: WatchEvent<KubernetesObject>) => void;
+    let fail!: (err: Error) => void;
+    let opened!: () => void;
+    const watching = () => new Promise<void>((r) => (opened = r));
+    let open = watching();
+    const lists = [obj('a', '100'), obj('a', '104')];
+    const source: ListWatchSource<KubernetesObject> = {
+      async list() {
+        return { metadata: { resourceVersion: '100' }, items: [lists.shift()!] };
+      },
+      async watch(_query, onEvent, { signal, onOpen }) {
+        emit = onEvent;
+        onOpen();
+        opened();
+        await new Promise<void>((resolve, reject) => {
+          fail = reject;
+          signal.addEventListener('abort', () => resolve(), { once: true });
+        });
+      },
+    };
+    const inf = new Informer(source, { name: 't', backoffInitialMs: 1 });
+    const version = () => inf.get('ns', 'a')!.metadata!.resourceVersion;
+    await inf.start();
+    await open;
+    inf.upsert(obj('a', '105')); // the operator's own status write
+    emit({ type: 'MODIFIED', object: obj('a', '104') });
+    expect(version()).toBe('105');
+    // The watch expires; the relist's snapshot is older than the cached copy too.
+    open = watching();
+    fail(new KubeApiError(410, 'Expired', 'too old'));
+    await open;
+    expect(version()).toBe('105');
+    emit({ type: 'MODIFIED', object: obj('a', '106') });
+    expect(version()).toBe('106');
+    await inf.stop();
+  });
 });

@@ -90,6 +90,16 @@ export class Informer<T extends KubernetesObject> {
     this.cache.set(keyOf(obj), this.transform(obj));
   }
 
+  /**
+   * The cache already holds a newer copy: one the operator wrote and upserted
+   * before the watch (or a list) delivered this older one. Taking the older one
+   * would make the next reconcile work from a status it has already replaced.
+   */
+  private olderThanCached(obj: T): boolean {
+    const current = this.cache.get(keyOf(obj));
+    return !!current && Number(rv(current)) > Number(rv(obj));
+  }
+
   health(): InformerHealth {
     const healthy = this.synced && this.failures === 0;
     const message = healthy
@@ -175,6 +185,7 @@ export class Informer<T extends KubernetesObject> {
         const obj = this.transform(raw);
         const key = keyOf(obj);
         seen.add(key);
+        if (this.olderThanCached(obj)) continue;
         const old = this.cache.get(key);
         this.cache.set(key, obj);
         if (!old) this.emit('add', obj);
@@ -219,6 +230,7 @@ export class Informer<T extends KubernetesObject> {
       this.cache.delete(key);
       this.emit('delete', obj);
     } else {
+      if (this.olderThanCached(obj)) return;
       const existed = this.cache.has(key);
       this.cache.set(key, obj);
       this.emit(existed ? 'update' : 'add', obj);
