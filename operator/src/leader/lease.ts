@@ -92,11 +92,11 @@ export class LeaderElector {
     });
     let lease: V1Lease;
     try {
-      lease = await this.o.rest.get<V1Lease>(this.path);
+      lease = await this.call<V1Lease>('GET', this.path);
     } catch (err) {
       if (!isNotFound(err)) return this.failed(err);
       try {
-        await this.o.rest.create(resourcePath(RESOURCES.lease, this.o.namespace), {
+        await this.call('POST', resourcePath(RESOURCES.lease, this.o.namespace), {
           apiVersion: 'coordination.k8s.io/v1',
           kind: 'Lease',
           metadata: { name: this.o.name, namespace: this.o.namespace },
@@ -118,8 +118,9 @@ export class LeaderElector {
     const transitions = (lease.spec?.leaseTransitions ?? 0) + (mine ? 0 : 1);
     const acquired = mine && lease.spec?.acquireTime ? String(lease.spec.acquireTime) : microTime(now);
     try {
-      const updated = await this.o.rest.request<V1Lease>('PUT', this.path, {
-        body: { ...lease, spec: spec(this.o.identity, acquired, transitions) },
+      const updated = await this.call<V1Lease>('PUT', this.path, {
+        ...lease,
+        spec: spec(this.o.identity, acquired, transitions),
       });
       this.observedVersion = updated.metadata?.resourceVersion;
       this.observedAt = Date.now();
@@ -127,6 +128,17 @@ export class LeaderElector {
     } catch (err) {
       return isConflict(err) ? false : this.failed(err);
     }
+  }
+
+  /**
+   * A lease request bounded by the retry period: one that hangs (a connection the
+   * network blackholes) must not keep a leader that cannot renew from stepping down.
+   */
+  private call<T>(method: string, path: string, body?: unknown): Promise<T> {
+    return this.o.rest.request<T>(method, path, {
+      ...(body === undefined ? {} : { body }),
+      signal: AbortSignal.timeout(this.retryMs),
+    });
   }
 
   private failed(err: unknown): false {
@@ -137,10 +149,11 @@ export class LeaderElector {
   /** Hands the lease over at once instead of making the next leader wait a lease duration. */
   private async release(): Promise<void> {
     try {
-      const lease = await this.o.rest.get<V1Lease>(this.path);
+      const lease = await this.call<V1Lease>('GET', this.path);
       if (lease.spec?.holderIdentity !== this.o.identity) return;
-      await this.o.rest.request('PUT', this.path, {
-        body: { ...lease, spec: { ...lease.spec, holderIdentity: '', leaseDurationSeconds: 1 } },
+      await this.call('PUT', this.path, {
+        ...lease,
+        spec: { ...lease.spec, holderIdentity: '', leaseDurationSeconds: 1 },
       });
       this.o.log.info('released the lease');
     } catch (err) {
