@@ -10,6 +10,9 @@ export class ConfigError extends Error {
   }
 }
 
+/** The longest escalation timeout LIGHTHOUSE_ESCALATION_TIMEOUT_MS may set. */
+export const MAX_ESCALATION_TIMEOUT_MS = 3_600_000;
+
 export interface BridgeConfig {
   port: number;
   host: string;
@@ -88,7 +91,13 @@ export function loadConfig(env: Env = process.env): BridgeConfig {
       escalations: integer(env, 'LIGHTHOUSE_RATE_ESCALATIONS_PER_MINUTE', 60, 1, 100_000_000),
       elicitation: integer(env, 'LIGHTHOUSE_RATE_ELICITATION_PER_MINUTE', 120, 1, 100_000_000),
     },
-    escalationTimeoutMs: integer(env, 'LIGHTHOUSE_ESCALATION_TIMEOUT_MS', 30_000, 100, 3_600_000),
+    escalationTimeoutMs: integer(
+      env,
+      'LIGHTHOUSE_ESCALATION_TIMEOUT_MS',
+      30_000,
+      100,
+      MAX_ESCALATION_TIMEOUT_MS,
+    ),
     bodyLimitBytes: integer(env, 'LIGHTHOUSE_BODY_LIMIT_BYTES', 1_048_576, 1024, 64 * 1_048_576),
     fileMaxBytes: integer(env, 'LIGHTHOUSE_FILE_MAX_BYTES', 8 * 1_048_576, 1, 256 * 1_048_576),
     // Files up to 512 KiB travel inline in one event, blob chunks are 512 KiB: 1 MiB holds either.

@@ -4,6 +4,7 @@
 // experts connected to any replica receive it, and the answer — posted to any
 // replica — wakes the request waiting on the replica that raised it.
 import { randomUUID } from 'node:crypto';
+import { MAX_ESCALATION_TIMEOUT_MS } from '../config/env.js';
 import type { Logger } from '../logging/logger.js';
 import { catchUp, type EventStore } from '../events/index.js';
 import { ConcurrencyError } from '../events/errors.js';
@@ -87,7 +88,27 @@ export class EscalationBroker {
       if (payload) void this.onNotice(payload);
       else void this.resync();
     });
+    await this.loadOpen();
     await this.notify({ kind: 'hello', replica: this.deps.replicaId });
+  }
+
+  /**
+   * Escalations raised before this replica started and still open: it hears of
+   * later ones by NOTIFY, but these too must reach its experts and, if the replica
+   * that raised one is gone, be expired by someone. Read after LISTEN, so none
+   * falls between the two.
+   */
+  private async loadOpen(): Promise<void> {
+    const open = new Map<string, Escalation>();
+    // Older ones are past the longest deadline the configuration allows, and expired by now.
+    const from = new Date(Date.now() - MAX_ESCALATION_TIMEOUT_MS - ORPHAN_GRACE_MS - 60_000);
+    const types = ['EscalationRequested', 'EscalationDecided', 'EscalationExpired'];
+    await catchUp(this.deps.store, { types, streamPrefix: 'escalation:', from }, (e) => {
+      const id = e.stream.slice('escalation:'.length);
+      if (e.type === 'EscalationRequested' && e.version === 1) open.set(id, e.data as Escalation);
+      else open.delete(id);
+    });
+    for (const e of open.values()) this.track(e);
   }
 
   async stop(): Promise<void> {

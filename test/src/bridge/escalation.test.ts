@@ -240,4 +240,38 @@ describe('escalation', () => {
       expect.arrayContaining(['EscalationRequested', 'EscalationDecided', 'EscalationExpired']),
     );
   });
+  it('a replica started after an escalation was raised takes it over, and expires it when its raiser is gone', async () => {
+    // A database of its own: the replicas above would hear of the escalation and expire it themselves.
+    const own = await createTestDatabase();
+    const env = { LIGHTHOUSE_ESCALATION_TIMEOUT_MS: String(TIMEOUT_MS) };
+    const raiser = await startTestBridge({ databaseUrl: own.url }, env);
+    let raiserUp = true;
+    let later: TestBridge | undefined;
+    try {
+      const raised = await raiser
+        .client('agent-orphan')
+        .post<{ decision: string }>('/v1/validate', { ...privileged(77), wait: false });
+      expect(raised.body.decision).toBe('escalate');
+      const requested = await until(async () => {
+        const page = await raiser.services.store.readAll({ types: ['EscalationRequested'], limit: 10 });
+        return page.events[0];
+      });
+      later = await startTestBridge({ databaseUrl: own.url }, env);
+      expect(later.services.escalations.pendingCount).toBe(1);
+      await raiser.close(); // gone before the deadline: it will not expire it
+      raiserUp = false;
+
+      const stream = requested.stream;
+      const expired = await until(async () => {
+        const events = await later!.services.store.readStream(stream);
+        return events[1];
+      }, TIMEOUT_MS + 15_000);
+      expect(expired).toMatchObject({ type: 'EscalationExpired', version: 2 });
+      expect(later.services.escalations.pendingCount).toBe(0);
+    } finally {
+      await later?.close();
+      if (raiserUp) await raiser.close();
+      await own.drop();
+    }
+  }, 60_000);
 });
