@@ -133,6 +133,20 @@ describe('ElicitationService', () => {
     await a.close();
   });
 
+  it('a long poll that outlasts the deadline before any sweep ends with the expiry, not pending', async () => {
+    const target = await testTarget(driver);
+    cleanup.push(() => target.dispose());
+    let now = new Date('2026-03-01T00:00:00Z');
+    const a = await open(target, { now: () => now }); // its sweeper never runs here
+    const e = await a.service.create('alice', { ...ask, timeoutSeconds: 5 });
+    const waiting = a.service.wait(e.id, 'alice', 0.2);
+    now = new Date('2026-03-01T00:00:05Z'); // the deadline passes while it waits
+    expect(await waiting).toMatchObject({ status: 'expired' });
+    const stored = await a.store.readStream(`elicitation:${e.id}`);
+    expect(stored.map((x) => x.type)).toEqual(['ElicitationRequested', 'ElicitationExpired']);
+    await a.close();
+  });
+
   it('an answer at or after the deadline stores the expiry instead and is refused 409; one just before it is taken', async () => {
     const target = await testTarget(driver);
     cleanup.push(() => target.dispose());

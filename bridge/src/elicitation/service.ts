@@ -307,7 +307,8 @@ export class ElicitationService {
         clearTimeout(timer);
         this.changes.off('change', onChange);
         signal?.removeEventListener('abort', finish);
-        resolve(last);
+        // The wait outlasted the deadline before a sweep: record the expiry, as get() does.
+        resolve(last.status === 'pending' && isExpired(last, this.now()) ? this.expireNow(id) : last);
       };
       const onChange = (changed: Elicitation) => {
         if (changed.id !== id) return;
