@@ -45,8 +45,9 @@ export function projectRouter(s: BridgeServices): Router {
 
   r.get(
     '/v1/tree',
-    handle((req, res) => {
+    handle(async (req, res) => {
       const at = parseAt(one(req, 'at'));
+      await svc.sync();
       res.json({ at: (at ?? new Date()).toISOString(), files: view.tree(at) });
     }),
   );

@@ -241,6 +241,43 @@ describe('ProjectService', () => {
     }
   });
 
+  it("sync() shows another replica's writes that the subscription has not delivered yet", async () => {
+    const target = await testTarget('pg');
+    cleanup.push(() => target.dispose());
+    const writerStore = await openEventStore(target.location);
+    const writer = new ProjectService(writerStore);
+    await writer.start();
+    // The reader's subscription holds every delivery back until the gate opens.
+    const store = await openEventStore(target.location);
+    let open!: () => void;
+    const gate = new Promise<void>((r) => (open = r));
+    const subscribe = store.subscribe.bind(store);
+    store.subscribe = (opts, handler) =>
+      subscribe(opts, async (e) => {
+        await gate;
+        await handler(e);
+      });
+    const reader = new ProjectService(store);
+    await reader.start();
+    cleanup.push(async () => {
+      open();
+      for (const s of [reader, writer]) await s.close();
+      for (const s of [store, writerStore]) await s.close();
+    });
+    await writer.writeFile('alice', { path: 'synced.txt', content: 'one' });
+    await writer.writeFile('alice', { path: 'synced.txt', content: 'two' });
+    await writer.annotate('expert', { path: 'synced.txt', text: 'look', severity: 'info' });
+    expect(reader.projection.fileAt('synced.txt')).toBeUndefined();
+    await reader.sync();
+    expect(await text(reader, 'synced.txt')).toBe('two');
+    expect(reader.projection.history('synced.txt').map((v) => v.version)).toEqual([1, 2]);
+    expect(reader.projection.annotations('synced.txt')).toHaveLength(1);
+    open(); // the late deliveries change nothing
+    await new Promise((r) => setTimeout(r, 100));
+    expect(reader.projection.history('synced.txt').map((v) => v.version)).toEqual([1, 2]);
+    expect(reader.projection.annotations('synced.txt')).toHaveLength(1);
+  });
+
   it('annotations and context packages; a second replica sees them', async () => {
     const replica = await open('pg');
     const r1 = (await replica()).service;

@@ -91,6 +91,23 @@ export class ProjectService {
     this.subscription = this.store.subscribe({ from: after, types }, (e) => this.projection.apply(e));
   }
 
+  /**
+   * Folds in what the store has committed that the subscription has not delivered
+   * yet, so a read after it sees every write acknowledged before it began, on any
+   * replica. The FUSE sidecar relies on it: it takes the store's head, then loads
+   * the tree, then follows the events after that head.
+   */
+  async sync(): Promise<void> {
+    let after = this.subscription?.checkpoint;
+    if (!after) return;
+    for (;;) {
+      const page = await this.store.readAll({ after, types: [...PROJECT_EVENT_TYPES], limit: READ_PAGE });
+      for (const e of page.events) this.projection.apply(e);
+      if (page.events.length < READ_PAGE) return;
+      after = page.checkpoint;
+    }
+  }
+
   async close(): Promise<void> {
     await this.subscription?.close();
   }
