@@ -14,6 +14,7 @@ import type { ExpertRegistry } from '../experts/registry.js';
 export const ESCALATION_CHANNEL = 'lighthouse_escalations';
 /** How long past its deadline an escalation raised elsewhere waits for that replica's expiry. */
 const ORPHAN_GRACE_MS = 5_000;
+const RESOLVED_MEMORY_MS = 60_000;
 
 export interface EscalationRequest {
   decisionId: string;
@@ -75,6 +76,11 @@ export class EscalationBroker {
   private readonly waiters = new Map<string, (o: EscalationOutcome) => void>();
   private readonly listeners = new Map<string, Set<Listener>>();
   private readonly disconnectTimers = new Map<string, NodeJS.Timeout>();
+  /**
+   * Escalations resolved lately: a 'requested' notice whose stream read returned
+   * before the resolution must not bring one back as pending once it is told.
+   */
+  private readonly resolvedIds = new Set<string>();
   private unlisten: (() => Promise<void>) | undefined;
   private readonly graceMs: number;
 
@@ -303,7 +309,7 @@ export class EscalationBroker {
   }
 
   private track(e: Escalation): void {
-    if (this.pending.has(e.id)) return;
+    if (this.pending.has(e.id) || this.resolvedIds.has(e.id)) return;
     this.pending.set(e.id, e);
     // The replica that raised it expires it at its deadline. If that replica died,
     // no resolution comes: a replica still tracking it records the expiry instead
@@ -341,6 +347,8 @@ export class EscalationBroker {
 
   private finish(id: string, outcome: EscalationOutcome): void {
     if (this.pending.delete(id)) this.deps.onPendingChange?.(this.pending.size);
+    this.resolvedIds.add(id);
+    setTimeout(() => this.resolvedIds.delete(id), RESOLVED_MEMORY_MS).unref();
     this.waiters.get(id)?.(outcome);
   }
 

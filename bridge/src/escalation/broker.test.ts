@@ -1,0 +1,62 @@
+// Two brokers on one PostgreSQL store, as two replicas see an escalation.
+import { afterAll, describe, expect, it } from '@jest/globals';
+import { openEventStore, type EventStore } from '../events/index.js';
+import { ExpertRegistry } from '../experts/registry.js';
+import { createLogger } from '../logging/logger.js';
+import { createTestDatabase, type TestDatabase } from '../testing/postgres.js';
+import { EscalationBroker } from './broker.js';
+
+const cleanup: (() => Promise<unknown>)[] = [];
+afterAll(async () => {
+  for (const c of cleanup.reverse()) await c();
+});
+
+async function broker(db: TestDatabase, replicaId: string, timeoutMs: number, store?: EventStore) {
+  const s = store ?? (await openEventStore({ url: db.url }));
+  const logger = createLogger('error');
+  logger.silent = true;
+  const b = new EscalationBroker({ store: s, registry: new ExpertRegistry(), replicaId, timeoutMs, logger });
+  await b.start();
+  cleanup.push(async () => {
+    await b.stop();
+    await s.close();
+  });
+  return b;
+}
+
+describe('EscalationBroker', () => {
+  it('an escalation resolved while another replica was still reading it does not come back as pending there', async () => {
+    const db = await createTestDatabase();
+    cleanup.push(() => db.drop());
+    // Replica b reads the escalation's stream at once, but hands the result over only later.
+    const store = await openEventStore({ url: db.url });
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    let reads = 0;
+    const readStream = store.readStream.bind(store);
+    store.readStream = async (...args) => {
+      const events = await readStream(...args);
+      if (args[0].startsWith('escalation:')) {
+        reads++;
+        await held;
+      }
+      return events;
+    };
+    const b = await broker(db, 'b', 60_000, store);
+    const a = await broker(db, 'a', 200);
+    const outcome = await a.escalate({
+      decisionId: 'd1',
+      agentId: 'agent',
+      call: { tool: 'Bash', input: { command: 'systemctl restart x' } },
+      reason: 'privileged',
+      ruleId: null,
+      category: 'privileged',
+    });
+    expect(outcome).toMatchObject({ decision: 'block', timedOut: true });
+    expect(reads).toBe(1); // b read it while it was open
+    await new Promise((r) => setTimeout(r, 300)); // and has been told it is resolved
+    release();
+    await new Promise((r) => setTimeout(r, 100));
+    expect(b.pendingCount).toBe(0);
+  }, 30_000);
+});
