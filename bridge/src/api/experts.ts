@@ -31,9 +31,9 @@ export function expertsRouter(s: BridgeServices): Router {
   const r = Router();
   const limited = rateLimit(s.rateLimiter, 'escalations', (b) => s.metrics.rateLimited.inc({ budget: b }));
 
-  const registered = (res: Response): string => {
+  const registered = async (res: Response): Promise<string> => {
     const id = agentOf(res);
-    if (!s.experts.get(id))
+    if (!(await s.escalations.isRegistered(id)))
       throw new HttpError(409, 'not_registered', 'register with POST /v1/experts first');
     return id;
   };
@@ -50,7 +50,7 @@ export function expertsRouter(s: BridgeServices): Router {
   });
 
   r.get('/v1/escalations', async (req, res) => {
-    const id = registered(res);
+    const id = await registered(res);
     const raw = req.query.wait;
     const wait = raw === undefined ? 0 : Number(raw);
     if (!Number.isInteger(wait) || wait < 0 || wait > MAX_WAIT_SECONDS) {
@@ -80,8 +80,8 @@ export function expertsRouter(s: BridgeServices): Router {
       res.json({ escalations: s.escalations.pendingFor(id).map(view) });
   });
 
-  r.get('/v1/escalations/stream', (_req, res) => {
-    const id = registered(res);
+  r.get('/v1/escalations/stream', async (_req, res) => {
+    const id = await registered(res);
     res.writeHead(200, {
       'content-type': 'text/event-stream',
       'cache-control': 'no-cache',
@@ -100,7 +100,7 @@ export function expertsRouter(s: BridgeServices): Router {
   });
 
   r.post('/v1/escalations/:id/decision', limited, s.requests.body('decideEscalation'), async (req, res) => {
-    const expertId = registered(res);
+    const expertId = await registered(res);
     const body = req.body as { decision: 'allow' | 'block'; reason?: string };
     await s.escalations.decide(expertId, String(req.params.id), body.decision, body.reason ?? '');
     res.json({ id: req.params.id, decision: body.decision, expertId });

@@ -59,4 +59,15 @@ describe('EscalationBroker', () => {
     await new Promise((r) => setTimeout(r, 100));
     expect(b.pendingCount).toBe(0);
   }, 30_000);
+  it("knows an expert another replica registered while its notice was lost, from the expert's stream", async () => {
+    const db = await createTestDatabase();
+    cleanup.push(() => db.drop());
+    const b = await broker(db, 'b', 60_000);
+    await b.stop(); // no longer listening: the registration's notice will not reach it
+    const a = await broker(db, 'a', 60_000);
+    await a.registerExpert('late-expert', ['privileged']);
+    expect(await b.isRegistered('late-expert')).toBe(true);
+    expect(await b.isRegistered('never-registered')).toBe(false);
+    expect(b.pendingFor('late-expert')).toEqual([]);
+  }, 30_000);
 });

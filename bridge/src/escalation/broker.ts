@@ -136,14 +136,32 @@ export class EscalationBroker {
 
   /** Registrations survive restarts: replayed from the `expert:*` streams (the last one per expert wins). */
   private async loadExperts(): Promise<void> {
-    await catchUp(this.deps.store, { types: ['ExpertRegistered'], streamPrefix: 'expert:' }, (e) => {
-      const d = e.data as { expertId?: unknown; capabilities?: unknown };
-      if (typeof d.expertId === 'string' && Array.isArray(d.capabilities))
-        this.deps.registry.register(
-          d.expertId,
-          d.capabilities.filter((c) => typeof c === 'string'),
-        );
-    });
+    await catchUp(this.deps.store, { types: ['ExpertRegistered'], streamPrefix: 'expert:' }, (e) =>
+      this.registerFrom(e.data),
+    );
+  }
+
+  /** Registers the expert an `ExpertRegistered` event names; false when the data is not one. */
+  private registerFrom(data: unknown): boolean {
+    const d = data as { expertId?: unknown; capabilities?: unknown } | null;
+    if (typeof d?.expertId !== 'string' || !Array.isArray(d.capabilities)) return false;
+    this.deps.registry.register(
+      d.expertId,
+      d.capabilities.filter((c) => typeof c === 'string'),
+    );
+    return true;
+  }
+
+  /**
+   * Whether `expertId` is registered. Other replicas' registrations arrive by
+   * NOTIFY; one this replica has not heard of (yet, or lost with its LISTEN
+   * connection) is read from its `expert:<id>` stream.
+   */
+  async isRegistered(expertId: string): Promise<boolean> {
+    if (this.deps.registry.get(expertId)) return true;
+    const events = await this.deps.store.readStream(`expert:${expertId}`, { limit: 1000 });
+    const last = events.filter((e) => e.type === 'ExpertRegistered').at(-1);
+    return this.registerFrom(last?.data ?? null) && this.deps.registry.get(expertId) !== undefined;
   }
 
   async registerExpert(expertId: string, capabilities: string[]): Promise<void> {
