@@ -57,6 +57,7 @@ export function projectRouter(s: BridgeServices): Router {
     '/v1/files/*path',
     handle(async (req, res) => {
       const segments = (req.params as { path: string[] }).path;
+      await svc.sync();
       if (segments.length > 1 && segments.at(-1) === 'history') {
         const p = normalisePath(segments.slice(0, -1).join('/'));
         const changes = view.history(p).map((h) => ({

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { describe, expect, test } from '@jest/globals';
 import { NotLoadedError, ProjectCache } from './cache.js';
 import type { FileMeta, StreamEvent } from './model.js';
@@ -104,5 +105,61 @@ describe('project cache', () => {
     await expect(cache.lookup('/current')).rejects.toThrow(NotLoadedError);
     await cache.load();
     expect(await cache.lookup('/current')).toMatchObject({ kind: 'dir' });
+  });
+  test('a shadow fetched while a change to its file arrives is fetched again, not kept', async () => {
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    let fetches = 0;
+    const cache = new ProjectCache(
+      api({
+        fileHistory: async () => {
+          if (++fetches === 1) await held;
+          return fetches === 1
+            ? []
+            : [
+                {
+                  at: '2026-03-03T00:00:00Z',
+                  kind: 'modified',
+                  size: 2,
+                  sha256: 'y',
+                  agentId: 'a',
+                  sessionId: null,
+                  version: 2,
+                },
+              ];
+        },
+      }),
+    );
+    await cache.load();
+    const lookup = cache.lookup('/shadows/a.txt.json'); // its first fetch is held
+    await new Promise((r) => setTimeout(r, 10));
+    cache.apply({ type: 'FileChanged', at: '2026-03-03T00:00:00Z', path: 'a.txt', size: 2, sha256: 'y' });
+    release();
+    expect((await lookup)?.kind).toBe('text');
+    expect(fetches).toBe(2);
+    expect(cache.snapshot.shadows.get('a.txt')?.bytes.toString()).toContain('"sha256": "y"');
+  });
+
+  test('file bytes are fetched as of the version they belong to, and refused when they are another version', async () => {
+    const asked: (string | undefined)[] = [];
+    const bytes = Buffer.from('new');
+    const sha = createHash('sha256').update(bytes).digest('hex');
+    const cache = new ProjectCache(
+      api({
+        file: async (_path: string, at?: string) => (asked.push(at), at === T2 ? bytes : Buffer.from('old')),
+      }),
+    );
+    await cache.load();
+    cache.apply({ type: 'FileChanged', at: T2, path: 'v.txt', size: 3, sha256: sha });
+    expect(await cache.bytes((await cache.lookup('/current/v.txt'))!)).toEqual(bytes);
+    expect(asked).toEqual([T2]);
+    cache.apply({
+      type: 'FileChanged',
+      at: '2026-03-05T00:00:00Z',
+      path: 'w.txt',
+      size: 3,
+      sha256: sha.replace(/^./, '0'),
+    });
+    await expect(cache.bytes((await cache.lookup('/current/w.txt'))!)).rejects.toThrow(/other bytes/);
   });
 });

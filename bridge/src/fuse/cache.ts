@@ -28,6 +28,8 @@ export class ProjectCache {
   snapshot: ProjectSnapshot;
   private readonly content: LRUCache<string, Buffer>;
   private readonly inflight = new Map<string, Promise<void>>();
+  /** Per path, how many live events touched it (as many entries as paths ever changed). */
+  private readonly changes = new Map<string, number>();
   private readonly streamPositions = new Map<string, { position: string | undefined; refreshedAt: number }>();
   private readonly historyLimit: number;
   private readonly streamRefreshMs: number;
@@ -96,16 +98,20 @@ export class ProjectCache {
     if (node.kind !== 'blob') return null;
     const hit = this.content.get(node.sha256);
     if (hit) return hit;
-    const bytes = await this.api.file(node.source.path, node.source.at);
+    // Pinned to the version's own time: a newer version (or the bridge's view of an
+    // older one) must not be served under this node's size and hash.
+    const bytes = await this.api.file(node.source.path, node.source.at ?? node.mtime.toISOString());
     if (bytes === null) return null;
     const sha = createHash('sha256').update(bytes).digest('hex');
     this.content.set(sha, bytes);
+    if (sha !== node.sha256) throw new Error(`the bridge served other bytes for ${node.source.path}`);
     return bytes;
   }
 
   /** Applies one live event; the next lookup sees it. */
   apply(event: ProjectEvent): void {
     const snap = this.snapshot;
+    if ('path' in event) this.changes.set(event.path, (this.changes.get(event.path) ?? 0) + 1);
     const at = new Date(event.at);
     const iso = at.toISOString();
     switch (event.type) {
@@ -167,11 +173,17 @@ export class ProjectCache {
         return snap.trees.has(need.at);
       case 'shadow':
         await this.once(`shadow:${need.path}`, async () => {
-          const [annotations, changes] = await Promise.all([
-            this.api.annotations(need.path),
-            this.api.fileHistory(need.path),
-          ]);
-          snap.shadows.set(need.path, renderShadow(need.path, annotations, changes));
+          // A change to the path arriving meanwhile makes what was fetched suspect: fetch again.
+          for (let attempt = 0; attempt < 3; attempt++) {
+            const generation = this.changes.get(need.path);
+            const [annotations, changes] = await Promise.all([
+              this.api.annotations(need.path),
+              this.api.fileHistory(need.path),
+            ]);
+            if (this.changes.get(need.path) !== generation) continue;
+            snap.shadows.set(need.path, renderShadow(need.path, annotations, changes));
+            return;
+          }
         });
         return snap.shadows.has(need.path);
       case 'context':
