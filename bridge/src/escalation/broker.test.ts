@@ -1,4 +1,5 @@
 // Two brokers on one PostgreSQL store, as two replicas see an escalation.
+import { randomUUID } from 'node:crypto';
 import { afterAll, describe, expect, it } from '@jest/globals';
 import { openEventStore, type EventStore } from '../events/index.js';
 import { ExpertRegistry } from '../experts/registry.js';
@@ -24,6 +25,15 @@ async function broker(db: TestDatabase, replicaId: string, timeoutMs: number, st
   return b;
 }
 
+const request = {
+  decisionId: 'd1',
+  agentId: 'agent',
+  call: { tool: 'Bash', input: { command: 'systemctl restart x' } },
+  reason: 'privileged',
+  ruleId: null,
+  category: 'privileged',
+};
+
 describe('EscalationBroker', () => {
   it('an escalation resolved while another replica was still reading it does not come back as pending there', async () => {
     const db = await createTestDatabase();
@@ -44,14 +54,7 @@ describe('EscalationBroker', () => {
     };
     const b = await broker(db, 'b', 60_000, store);
     const a = await broker(db, 'a', 200);
-    const outcome = await a.escalate({
-      decisionId: 'd1',
-      agentId: 'agent',
-      call: { tool: 'Bash', input: { command: 'systemctl restart x' } },
-      reason: 'privileged',
-      ruleId: null,
-      category: 'privileged',
-    });
+    const outcome = await a.escalate(request);
     expect(outcome).toMatchObject({ decision: 'block', timedOut: true });
     expect(reads).toBe(1); // b read it while it was open
     await new Promise((r) => setTimeout(r, 300)); // and has been told it is resolved
@@ -69,5 +72,57 @@ describe('EscalationBroker', () => {
     expect(await b.isRegistered('late-expert')).toBe(true);
     expect(await b.isRegistered('never-registered')).toBe(false);
     expect(b.pendingFor('late-expert')).toEqual([]);
+  }, 30_000);
+  it('an answer after the deadline is refused and the expiry recorded instead', async () => {
+    const db = await createTestDatabase();
+    cleanup.push(() => db.drop());
+    const store = await openEventStore({ url: db.url });
+    // Raised by a replica that is gone, its deadline a second ago: the orphan expiry is 4 s away.
+    const id = randomUUID();
+    const past = Date.now() - 1_000;
+    await store.append(`escalation:${id}`, [
+      {
+        type: 'EscalationRequested',
+        data: {
+          ...request,
+          id,
+          sessionId: null,
+          routedTo: null,
+          createdAt: new Date(past - 30_000).toISOString(),
+          deadline: new Date(past).toISOString(),
+        },
+      },
+    ]);
+    const b = await broker(db, 'b', 60_000, store);
+    expect(b.pendingCount).toBe(1);
+    await b.registerExpert('late', ['*']);
+    await expect(b.decide('late', id, 'allow', 'too late')).rejects.toMatchObject({ status: 409 });
+    const events = await store.readStream(`escalation:${id}`);
+    expect(events.map((e) => e.type)).toEqual(['EscalationRequested', 'EscalationExpired']);
+    expect(b.pendingCount).toBe(0);
+  }, 30_000);
+
+  it('an expiry the store refuses blocks the caller at once and is recorded once the store takes it', async () => {
+    const db = await createTestDatabase();
+    cleanup.push(() => db.drop());
+    const store = await openEventStore({ url: db.url });
+    let refused = 0;
+    const append = store.append.bind(store);
+    store.append = async (stream, events, opts) => {
+      if (events[0]?.type === 'EscalationExpired' && refused++ === 0) throw new Error('store unavailable');
+      return append(stream, events, opts);
+    };
+    const a = await broker(db, 'a', 100, store);
+    expect(await a.escalate(request)).toMatchObject({ decision: 'block', timedOut: true });
+    const [requested] = await store
+      .readAll({ types: ['EscalationRequested'], limit: 1 })
+      .then((p) => p.events);
+    expect((await store.readStream(requested!.stream)).map((e) => e.type)).toEqual(['EscalationRequested']);
+    for (let i = 0; i < 200 && (await store.readStream(requested!.stream)).length < 2; i++)
+      await new Promise((r) => setTimeout(r, 50));
+    expect((await store.readStream(requested!.stream)).map((e) => e.type)).toEqual([
+      'EscalationRequested',
+      'EscalationExpired',
+    ]);
   }, 30_000);
 });

@@ -81,6 +81,7 @@ export class EscalationBroker {
    * before the resolution must not bring one back as pending once it is told.
    */
   private readonly resolvedIds = new Set<string>();
+  private stopped = false;
   private unlisten: (() => Promise<void>) | undefined;
   private readonly graceMs: number;
 
@@ -118,6 +119,7 @@ export class EscalationBroker {
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
     for (const t of this.disconnectTimers.values()) clearTimeout(t);
     // A stopping replica takes its experts' connections with it: tell the other replicas now.
     const here = new Set([...this.listeners.keys(), ...this.disconnectTimers.keys()]);
@@ -256,6 +258,11 @@ export class EscalationBroker {
     if (!this.mayDecide(expertId, e)) {
       throw new EscalationError(403, 'not_routed_to_you', 'this escalation is routed to another expert');
     }
+    // Past the deadline the caller has its block (or will, from whoever records the expiry).
+    if (Date.parse(e.deadline) <= Date.now()) {
+      await this.expire(id);
+      throw new EscalationError(409, 'already_resolved', 'this escalation expired before the answer arrived');
+    }
     try {
       await this.deps.store.append(
         `escalation:${id}`,
@@ -301,7 +308,12 @@ export class EscalationBroker {
         // Another replica already recorded the expiry of an orphan: nothing left to tell.
         if (!this.waiters.has(id)) return this.finish(id, timedOut);
       } else {
-        this.deps.logger.error('escalation expiry not recorded', { err, id });
+        // Fail closed at once; but the stream still says open, so nobody is told it is
+        // resolved, and the expiry is tried again until it is recorded (or an answer found).
+        this.deps.logger.error('escalation expiry not recorded; trying again', { err, id });
+        this.waiters.get(id)?.(timedOut);
+        if (!this.stopped) setTimeout(() => void this.expire(id), ORPHAN_GRACE_MS).unref();
+        return;
       }
     }
     this.finish(id, timedOut);
