@@ -125,4 +125,34 @@ describe('EscalationBroker', () => {
       'EscalationExpired',
     ]);
   }, 30_000);
+  it('an agent that is also an expert is never routed, offered or allowed its own escalation', async () => {
+    const db = await createTestDatabase();
+    cleanup.push(() => db.drop());
+    const store = await openEventStore({ url: db.url });
+    const a = await broker(db, 'a', 1_000, store);
+    await a.registerExpert('agent', ['*']); // the agent that raises below
+    const offered: string[] = [];
+    const disconnect = a.connect('agent', (e) => offered.push(e.id));
+    try {
+      const outcome = a.escalate(request);
+      const [raised] = await (async () => {
+        for (;;) {
+          const page = await store.readAll({ types: ['EscalationRequested'], limit: 1 });
+          if (page.events.length) return page.events;
+          await new Promise((r) => setTimeout(r, 10));
+        }
+      })();
+      const id = raised!.stream.slice('escalation:'.length);
+      expect((raised!.data as { routedTo: unknown }).routedTo).toBeNull();
+      expect(a.pendingFor('agent')).toEqual([]);
+      await expect(a.decide('agent', id, 'allow', 'fine by me')).rejects.toMatchObject({
+        status: 403,
+        code: 'own_escalation',
+      });
+      expect(await outcome).toMatchObject({ decision: 'block', timedOut: true });
+      expect(offered).toEqual([]);
+    } finally {
+      disconnect();
+    }
+  }, 30_000);
 });

@@ -217,7 +217,9 @@ export class EscalationBroker {
   /** Raises an escalation and waits (bounded) for an expert; a timeout is a block. */
   async escalate(req: EscalationRequest): Promise<EscalationOutcome> {
     const now = Date.now();
-    const [routedTo = null] = this.deps.registry.candidates(req.category, (id) => this.loadOf(id));
+    const [routedTo = null] = this.deps.registry
+      .candidates(req.category, (id) => this.loadOf(id))
+      .filter((id) => id !== req.agentId);
     const escalation: Escalation = {
       ...req,
       sessionId: req.sessionId ?? null,
@@ -255,6 +257,8 @@ export class EscalationBroker {
     if (e === 'resolved')
       throw new EscalationError(409, 'already_resolved', 'this escalation was already resolved');
     if (!e) throw new EscalationError(404, 'not_found', `no open escalation ${id}`);
+    if (e.agentId === expertId)
+      throw new EscalationError(403, 'own_escalation', 'an expert may not decide its own escalation');
     if (!this.mayDecide(expertId, e)) {
       throw new EscalationError(403, 'not_routed_to_you', 'this escalation is routed to another expert');
     }
@@ -327,6 +331,8 @@ export class EscalationBroker {
   }
 
   private mayDecide(expertId: string, e: Escalation): boolean {
+    // Nobody judges their own call: an agent registered as an expert must not approve what it asked for.
+    if (e.agentId === expertId) return false;
     if (e.routedTo === expertId) return true;
     const routedAway = e.routedTo !== null && this.deps.registry.isConnected(e.routedTo);
     return !routedAway && this.deps.registry.canDecide(expertId, e.category);
