@@ -48,4 +48,16 @@ describe('applyUnifiedDiff', () => {
       expect((e as DiffError).code).toBe(code);
     }
   });
+  it('gives up on a hunk it cannot place within its search budget, instead of holding the event loop', () => {
+    const file = '\n'.repeat(200_000); // 200,000 empty lines
+    // A hunk of 60 equal context lines and a line that is nowhere: every position is tried.
+    const diff = `@@ -1,61 +1,60 @@\n${' \n'.repeat(60)}-missing\n`;
+    expect(() => applyUnifiedDiff(file, diff)).toThrow(/took too long/);
+  });
+
+  it('applies a hunk of hundreds of thousands of lines', () => {
+    const added = Array.from({ length: 300_000 }, (_, i) => `+line ${i}`).join('\n');
+    const out = applyUnifiedDiff('head\n', `@@ -1 +1,300001 @@\n head\n${added}\n`);
+    expect(out.split('\n')).toHaveLength(300_002);
+  });
 });

@@ -64,22 +64,41 @@ function parse(diff: string): Hunk[] {
   return hunks;
 }
 
-const matchesAt = (lines: string[], at: number, expected: string[]) =>
-  at >= 0 && at + expected.length <= lines.length && expected.every((l, i) => lines[at + i] === l);
+/**
+ * Line comparisons one diff may spend looking for hunks away from their stated
+ * line: a hunk of many equal lines against a file of them would otherwise cost
+ * lines × hunk length and hold the event loop for minutes.
+ */
+export const SEARCH_BUDGET = 10_000_000;
+
+/** Whether `expected` is at `at`; each line compared is taken from `budget`. */
+function matchesAt(lines: string[], at: number, expected: string[], budget: { left: number }): boolean {
+  if (at < 0 || at + expected.length > lines.length) return false;
+  for (let i = 0; i < expected.length; i++) {
+    if (--budget.left < 0)
+      throw new DiffError(
+        'diff_does_not_apply',
+        'the diff does not apply: searching for its hunks took too long',
+      );
+    if (lines[at + i] !== expected[i]) return false;
+  }
+  return true;
+}
 
 export function applyUnifiedDiff(original: string, diff: string): string {
   const hunks = parse(diff);
   const endsWithNewline = original === '' || original.endsWith('\n');
-  const lines = original === '' ? [] : original.replace(/\n$/, '').split('\n');
+  let lines = original === '' ? [] : original.replace(/\n$/, '').split('\n');
+  const budget = { left: SEARCH_BUDGET };
   let offset = 0;
   let finalNewline = endsWithNewline;
   for (const hunk of hunks) {
     const stated = Math.max(0, hunk.oldStart - 1) + offset;
     let at = stated;
-    if (!matchesAt(lines, at, hunk.oldLines)) {
+    if (!matchesAt(lines, at, hunk.oldLines, budget)) {
       const found: number[] = [];
       for (let i = 0; i + hunk.oldLines.length <= lines.length; i++) {
-        if (matchesAt(lines, i, hunk.oldLines)) found.push(i);
+        if (matchesAt(lines, i, hunk.oldLines, budget)) found.push(i);
       }
       if (found.length !== 1) {
         throw new DiffError(
@@ -89,7 +108,8 @@ export function applyUnifiedDiff(original: string, diff: string): string {
       }
       at = found[0]!;
     }
-    lines.splice(at, hunk.oldLines.length, ...hunk.newLines);
+    // Not splice(...newLines): spreading a hunk of 100,000s of lines as arguments overflows the stack.
+    lines = lines.slice(0, at).concat(hunk.newLines, lines.slice(at + hunk.oldLines.length));
     offset += at - stated + hunk.newLines.length - hunk.oldLines.length;
     if (at + hunk.newLines.length === lines.length) finalNewline = !hunk.newNoNewline;
   }
