@@ -12,6 +12,8 @@ const RESERVED = [
   /^revocations$/,
   /^escalation:/,
   /^expert:/,
+  // An agent's tool-call log (the Claude Code hook's PostToolUse reports).
+  /^agent:/,
   // Agent collaboration: written only through their own validated endpoints.
   /^flags$/,
   /^elicitation:/,

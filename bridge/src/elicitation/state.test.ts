@@ -67,12 +67,21 @@ describe('elicitation state machine', () => {
 
   it.each<[string, Command]>([
     ['requester accepts', { kind: 'accept', actor: 'alice', content: { port: 1 } }],
-    ['stranger accepts', { kind: 'accept', actor: 'eve', content: { port: 1 } }],
     ['requester declines', { kind: 'decline', actor: 'alice' }],
     ['target cancels', { kind: 'cancel', actor: 'bob' }],
-    ['stranger cancels', { kind: 'cancel', actor: 'eve' }],
   ])('forbids: %s (403)', (_name, command) => {
     expect(run(pending, command).refusal).toMatchObject({ code: 'forbidden', status: 403 });
+  });
+
+  it.each<[string, Command]>([
+    ['stranger accepts', { kind: 'accept', actor: 'eve', content: { port: 1 } }],
+    ['stranger declines', { kind: 'decline', actor: 'eve' }],
+    ['stranger cancels', { kind: 'cancel', actor: 'eve' }],
+  ])('to a stranger it does not exist: %s (404, no state, no names)', (_name, command) => {
+    for (const state of [pending, run(pending, { kind: 'decline', actor: 'bob' }).state!]) {
+      const refusal = run(state, command).refusal!;
+      expect(refusal).toEqual({ code: 'not_found', status: 404, message: 'no such elicitation' });
+    }
   });
 
   it('invalid content → 422 and the elicitation stays pending', () => {

@@ -101,7 +101,11 @@ export const isExpired = (e: Elicitation, now: Date) =>
  * deadline produces the expiry instead (the caller appends it, then reports 409).
  */
 export function decide(state: Elicitation | undefined, command: Command, now: Date): Decision {
-  if (!state) return { refusal: { code: 'not_found', status: 404, message: 'no such elicitation' } };
+  const notFound = { refusal: { code: 'not_found', status: 404, message: 'no such elicitation' } } as const;
+  if (!state) return notFound;
+  // To anyone but its two participants it does not exist, as GET answers: no state, no names.
+  if (command.kind !== 'expire' && command.actor !== state.from && command.actor !== state.to)
+    return notFound;
   const at = now.toISOString();
   if (state.status !== 'pending') {
     return {

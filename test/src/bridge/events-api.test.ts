@@ -70,7 +70,7 @@ describe('events API', () => {
   });
 
   it('refuses writes to the streams the bridge owns', async () => {
-    for (const stream of ['decisions', 'revocations', 'escalation:x', 'expert:alice']) {
+    for (const stream of ['decisions', 'revocations', 'escalation:x', 'expert:alice', 'agent:bob']) {
       const res = await bridge.client('alice').post<{ error: { code: string } }>('/v1/events', {
         stream,
         events: [{ type: 'Forged', data: {} }],
