@@ -59,6 +59,10 @@ export function toHttpError(err: unknown): HttpError {
   if (bp?.type === 'encoding.unsupported' || bp?.type === 'charset.unsupported') {
     return new HttpError(415, 'unsupported_encoding', 'unsupported content encoding or charset');
   }
+  // Any other request the body parser refused (aborted, a size that does not match its length, …):
+  // the client's fault, with its own status, not a 500 in the error log.
+  if (typeof bp?.type === 'string' && typeof bp.status === 'number' && bp.status >= 400 && bp.status < 500)
+    return new HttpError(bp.status, 'bad_request', `the request body could not be read (${bp.type})`);
   return new HttpError(500, 'internal_error', 'internal error');
 }
 
