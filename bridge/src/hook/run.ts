@@ -87,8 +87,13 @@ export async function postToolUse(
   let change: Record<string, unknown>;
   try {
     // Not imported at the top: node:fs/promises loads readline, which pre-tool-use never needs.
-    const bytes = await process.getBuiltinModule('node:fs/promises').readFile(path.join(root, file));
-    change = { path: file, contentBase64: bytes.toString('base64') };
+    const fs = process.getBuiltinModule('node:fs/promises');
+    // Through a symlink the file may lie outside the project (say ~/.bashrc): never report that.
+    const [realRoot, real] = await Promise.all([fs.realpath(root), fs.realpath(path.join(root, file))]);
+    const inside = path.relative(realRoot, real);
+    if (inside === '' || inside.startsWith('..') || path.isAbsolute(inside))
+      return { exitCode: 0, stdout: '', stderr: '' };
+    change = { path: file, contentBase64: (await fs.readFile(real)).toString('base64') };
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
     change = { path: file, deleted: true };

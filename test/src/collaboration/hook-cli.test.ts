@@ -8,6 +8,7 @@ import {
   readFileSync,
   rmSync,
   statSync,
+  symlinkSync,
   writeFileSync,
   mkdirSync,
 } from 'node:fs';
@@ -200,6 +201,24 @@ describe('lighthouse hook post-tool-use', () => {
       .client('reader')
       .get<{ changes: { agentId: string }[] }>(`/v1/files/${rel}/history`);
     expect(history.body.changes).toHaveLength(2);
+  });
+
+  it('reports nothing for a file reached through a symlink that leaves the project', async () => {
+    const outside = mkdtempSync(path.join(tmpdir(), 'hook-outside-'));
+    try {
+      writeFileSync(path.join(outside, '.bashrc'), 'export TOKEN=secret\n');
+      symlinkSync(outside, path.join(project, 'home-link'));
+      const file = path.join(project, 'home-link', '.bashrc');
+      const r = await hook(['post-tool-use'], {
+        ...pre('Edit', { file_path: file, old_string: 'a', new_string: 'b' }),
+        hook_event_name: 'PostToolUse',
+        tool_response: { filePath: file },
+      });
+      expect(r).toMatchObject({ code: 0, stderr: '' });
+      expect((await bridge.client('reader').fetch('GET', '/v1/files/home-link/.bashrc')).status).toBe(404);
+    } finally {
+      rmSync(outside, { recursive: true, force: true });
+    }
   });
 });
 
