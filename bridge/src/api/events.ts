@@ -161,9 +161,23 @@ export function eventsRouter(s: BridgeServices): Router {
         ...(streamPrefix ? { streamPrefix } : {}),
         onError: (err) => s.logger.warn('event stream subscription error', { err }),
       },
-      (e) => {
+      async (e) => {
         if (!readable(e)) return;
-        res.write(`event: ${e.type}\nid: ${formatCheckpoint(e)}\ndata: ${JSON.stringify(eventView(e))}\n\n`);
+        if (
+          res.write(`event: ${e.type}\nid: ${formatCheckpoint(e)}\ndata: ${JSON.stringify(eventView(e))}\n\n`)
+        )
+          return;
+        // A reader slower than the store: the subscription waits for it (it awaits this
+        // handler) instead of the bridge buffering the rest of the store in memory.
+        await new Promise<void>((resolve) => {
+          const done = () => {
+            res.off('drain', done);
+            res.off('close', done);
+            resolve();
+          };
+          res.on('drain', done);
+          res.on('close', done);
+        });
       },
     );
     const heartbeat = setInterval(() => res.write(': ping\n\n'), HEARTBEAT_MS);

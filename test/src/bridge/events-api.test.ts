@@ -1,6 +1,8 @@
 // The events API and policy hot reload, on a real bridge and PostgreSQL.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { signedHeaders } from '@lighthouse/bridge/client/signed-headers.js';
@@ -163,6 +165,53 @@ describe('events API', () => {
       byHeader.close();
     }
   });
+
+  it('a stream reader that stops reading holds the subscription back; the bridge does not buffer the store for it', async () => {
+    const alice = bridge.client('alice');
+    const { checkpoint } = (await alice.get<{ checkpoint: string }>('/v1/events?types=BulkWritten&limit=1'))
+      .body;
+    const path = `/v1/events/stream?types=BulkWritten&after=${encodeURIComponent(checkpoint)}`;
+    let response: ServerResponse | undefined;
+    // Express has rewritten req.url for its router by the time this listener runs.
+    const capture = (req: IncomingMessage & { originalUrl?: string }, res: ServerResponse) => {
+      if (req.originalUrl === path) response = res;
+    };
+    bridge.server.on('request', capture);
+    const { port } = new URL(bridge.url);
+    const socket = connect(Number(port), '127.0.0.1');
+    try {
+      await new Promise((r) => socket.once('connect', r));
+      socket.pause(); // never reads what the bridge sends
+      const headers = signedHeaders(alice.credential, 'GET', path);
+      socket.write(
+        `GET ${path} HTTP/1.1\r\nhost: 127.0.0.1\r\n${Object.entries(headers)
+          .map(([k, v]) => `${k}: ${v}\r\n`)
+          .join('')}\r\n`,
+      );
+      await until(() => response);
+      // 24 MiB of events behind the reader, far more than the socket buffers take.
+      const blob = 'x'.repeat(64 * 1024);
+      for (let i = 0; i < 8; i++) {
+        await bridge.services.store.append(
+          'bulk:1',
+          Array.from({ length: 48 }, () => ({ type: 'BulkWritten', data: { blob } })),
+        );
+      }
+      // Let the subscription catch up with whatever it is allowed to read.
+      let last = -1;
+      await until(async () => {
+        await new Promise((r) => setTimeout(r, 500));
+        const now = response!.writableLength;
+        const settled = now === last;
+        last = now;
+        return settled ? true : undefined;
+      }, 30_000);
+      expect(response!.writableLength).toBeLessThan(4 * 1024 * 1024);
+    } finally {
+      bridge.server.off('request', capture);
+      socket.destroy();
+    }
+  }, 60_000);
 
   it('shows elicitation events only to their participants (and admins), in reads, queries and SSE', async () => {
     const [alice, bob, carol] = ['alice', 'bob', 'carol'].map((a) => bridge.client(a));
