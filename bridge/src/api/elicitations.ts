@@ -109,12 +109,13 @@ export function elicitationsRouter(s: BridgeServices): Router {
         );
       }
       const abort = new AbortController();
-      // Only a client gone mid-wait ends the wait (aborting costs a DOMException).
+      // Only a response closed mid-wait (the client gone, or the credential revoked)
+      // ends the wait (aborting costs a DOMException).
       res.on('close', () => {
-        if (!res.writableFinished) abort.abort();
+        if (!res.headersSent || res.statusCode === 401) abort.abort();
       });
       const e = await svc.wait(String(req.params.id), agentOf(res), wait, abort.signal);
-      res.json(elicitationView(e));
+      if (!res.headersSent) res.json(elicitationView(e));
     }),
   );
 

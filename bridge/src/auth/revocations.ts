@@ -12,6 +12,7 @@ export class RevocationList {
   private refresher: NodeJS.Timeout | undefined;
   /** The stream version read so far. */
   private readVersion = 0;
+  private readonly listeners = new Set<(agentId: string) => void>();
 
   constructor(private readonly store: EventStore) {}
 
@@ -19,11 +20,23 @@ export class RevocationList {
     await this.refresh();
     // An empty payload means the listening connection was re-established: re-read what was missed.
     this.unlisten = await this.store.db.listen(REVOCATION_CHANNEL, (agentId) => {
-      if (agentId) this.revoked.add(agentId);
+      if (agentId) this.add(agentId);
       else void this.refresh().catch(onError);
     });
     this.refresher = setInterval(() => void this.refresh().catch(onError), refreshMs);
     this.refresher.unref();
+  }
+
+  /** Calls `fn` with each agent newly revoked (here or on another replica); returns the unsubscribe. */
+  onRevoked(fn: (agentId: string) => void): () => void {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  }
+
+  private add(agentId: string): void {
+    if (this.revoked.has(agentId)) return;
+    this.revoked.add(agentId);
+    for (const fn of this.listeners) fn(agentId);
   }
 
   isRevoked(agentId: string): boolean {
@@ -36,7 +49,7 @@ export class RevocationList {
 
   async revoke(agentId: string, by: string): Promise<void> {
     await this.store.append(REVOCATION_STREAM, [{ type: 'AgentRevoked', data: { agentId, by } }]);
-    this.revoked.add(agentId);
+    this.add(agentId);
     await this.store.db.notify(REVOCATION_CHANNEL, agentId);
   }
 
@@ -47,7 +60,7 @@ export class RevocationList {
       if (events.length === 0) return;
       for (const e of events) {
         const data = e.data as { agentId?: unknown };
-        if (e.type === 'AgentRevoked' && typeof data.agentId === 'string') this.revoked.add(data.agentId);
+        if (e.type === 'AgentRevoked' && typeof data.agentId === 'string') this.add(data.agentId);
         this.readVersion = Math.max(this.readVersion, e.version);
       }
     }

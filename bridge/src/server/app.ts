@@ -18,6 +18,14 @@ export function createApp(s: BridgeServices): Express {
 
   const open = new Set<Response>();
   app.locals.openResponses = open;
+  // A revoked agent's open streams and long polls end at once, on every replica (each hears of it by NOTIFY).
+  s.revocations.onRevoked((agentId) => {
+    for (const res of open) {
+      if (res.locals.agentId !== agentId) continue;
+      if (res.headersSent) res.end();
+      else res.status(401).json({ error: { code: 'revoked', message: 'this credential has been revoked' } });
+    }
+  });
   app.use((req, res, next) => {
     open.add(res);
     res.on('close', () => open.delete(res));

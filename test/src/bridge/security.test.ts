@@ -169,6 +169,32 @@ describe('revocation', () => {
     expect(hook.status).toBe(401);
   });
 
+  it("a revocation ends the agent's open event stream and long poll on another replica", async () => {
+    const gina = b.client('gina');
+    const ctl = new AbortController();
+    const stream = await gina.fetch('GET', '/v1/events/stream', undefined, ctl.signal);
+    expect(stream.status).toBe(200);
+    const asked = await gina.post<{ id: string }>('/v1/elicitations', {
+      to: 'erin',
+      message: 'ok?',
+      requestedSchema: { type: 'object', properties: { ok: { type: 'boolean' } } },
+      timeoutSeconds: 60,
+    });
+    expect(asked.status).toBe(201);
+    const poll = gina.get<{ error?: { code: string } }>(`/v1/elicitations/${asked.body.id}?wait=30`);
+    await new Promise((r) => setTimeout(r, 200)); // both open on b
+    const ended = (async () => {
+      for await (const chunk of stream.body!) void chunk; // returns when b ends the stream
+      return true;
+    })();
+    expect((await a.admin().post('/v1/agents/gina/revoke', {})).status).toBe(200);
+    const refused = await poll;
+    expect(refused.status).toBe(401);
+    expect(refused.body.error?.code).toBe('revoked');
+    expect(await ended).toBe(true);
+    ctl.abort();
+  });
+
   it('a replica started after a revocation refuses the agent: the list is rebuilt from the stream', async () => {
     expect((await a.admin().post('/v1/agents/frank/revoke', {})).status).toBe(200);
     // This replica was not listening when the NOTIFY went out.
