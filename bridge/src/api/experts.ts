@@ -40,10 +40,7 @@ export function expertsRouter(s: BridgeServices): Router {
 
   r.post('/v1/experts', s.requests.body('registerExpert'), async (req, res) => {
     const id = agentOf(res);
-    const body = req.body as { capabilities: string[]; agentId?: string };
-    if (body.agentId !== undefined && body.agentId !== id) {
-      throw new HttpError(403, 'agent_mismatch', 'agentId in the body is not the authenticated agent');
-    }
+    const body = req.body as { capabilities: string[] };
     const capabilities = [...new Set(body.capabilities)].sort();
     await s.escalations.registerExpert(id, capabilities);
     res.status(201).json({ expertId: id, capabilities });

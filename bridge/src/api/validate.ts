@@ -2,7 +2,6 @@
 import { Router } from 'express';
 import { agentOf } from '../auth/middleware.js';
 import { rateLimit } from '../ratelimit/middleware.js';
-import { HttpError } from '../server/errors.js';
 import type { ResolvedToolCall } from '../policy/evaluate.js';
 import type { BridgeServices } from '../server/services.js';
 
@@ -33,9 +32,6 @@ export function validateRouter(s: BridgeServices): Router {
     async (req, res) => {
       const agentId = agentOf(res);
       const body = req.body as ValidateBody;
-      if (body.agentId !== undefined && body.agentId !== agentId) {
-        throw new HttpError(403, 'agent_mismatch', 'agentId in the body is not the authenticated agent');
-      }
       const result = await s.validator.validate({
         agentId,
         sessionId: body.sessionId,
@@ -51,11 +47,7 @@ export function validateRouter(s: BridgeServices): Router {
     s.requests.body('validateDryRun'),
     rateLimit(s.rateLimiter, 'validate', (b) => s.metrics.rateLimited.inc({ budget: b })),
     (req, res) => {
-      const body = req.body as ValidateBody;
-      if (body.agentId !== undefined && body.agentId !== agentOf(res)) {
-        throw new HttpError(403, 'agent_mismatch', 'agentId in the body is not the authenticated agent');
-      }
-      res.json(s.validator.dryRun(callOf(body)));
+      res.json(s.validator.dryRun(callOf(req.body as ValidateBody)));
     },
   );
   return r;

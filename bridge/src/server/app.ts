@@ -5,7 +5,8 @@ import { randomUUID } from 'node:crypto';
 import express, { type Express, type Request, type Response } from 'express';
 import { bearerRouters, signedRouters } from '../api/index.js';
 import { openApiDocument } from '../openapi/document.js';
-import { errorHandler, notFound } from './errors.js';
+import { agentOf } from '../auth/middleware.js';
+import { errorHandler, HttpError, notFound } from './errors.js';
 import { runInRequest } from './request-context.js';
 import type { BridgeServices } from './services.js';
 
@@ -88,6 +89,13 @@ export function createApp(s: BridgeServices): Express {
 
   for (const make of bearerRouters) app.use(make(s));
   app.use('/v1', s.auth.signed());
+  // The identity is the verified one: a body naming another agent is refused, on every route.
+  app.use('/v1', (req, res, next) => {
+    const named = (req.body as { agentId?: unknown } | undefined)?.agentId;
+    if (typeof named === 'string' && named !== agentOf(res))
+      throw new HttpError(403, 'agent_mismatch', 'agentId in the body is not the authenticated agent');
+    next();
+  });
   for (const make of signedRouters) app.use(make(s));
 
   app.use(notFound);

@@ -123,6 +123,23 @@ describe('request signing', () => {
     expect([own.status, (own.body as { decision?: string }).decision]).toEqual([200, 'allow']);
   });
 
+  it('refuses a body agent id that is not the signer on every route, storing nothing (403)', async () => {
+    const alice = b.client('alice');
+    const mismatch = { error: { code: 'agent_mismatch', message: expect.any(String) } };
+    for (const [route, body] of [
+      ['/v1/files', { path: 'mismatch.txt', content: 'x' }],
+      ['/v1/annotations', { path: 'mismatch.txt', text: 'x', severity: 'info' }],
+      ['/v1/contexts', { name: 'mismatch', files: [] }],
+      ['/v1/elicitations', { to: 'carl', message: 'm', requestedSchema: { type: 'object', properties: {} } }],
+      ['/v1/events', { stream: 'mismatch:1', events: [{ type: 'Noted', data: {} }] }],
+    ] as const) {
+      const res = await alice.post(route, { ...body, agentId: 'bob' });
+      expect([route, res.status, res.body]).toEqual([route, 403, mismatch]);
+    }
+    expect((await alice.get('/v1/files/mismatch.txt')).status).toBe(404);
+    expect((await alice.get<{ events: unknown[] }>('/v1/events?stream=mismatch:1')).body.events).toEqual([]);
+  });
+
   it('counts failures by reason in /metrics', async () => {
     const text = await (await fetch(`${b.url}/metrics`)).text();
     expect(text).toMatch(/lighthouse_bridge_auth_failures_total\{reason="replayed_nonce"\} [1-9]/);
