@@ -13,7 +13,7 @@ const usage = `usage: lighthouse run [--fuse <dir>]
 Starts a bridge on this machine in the foreground: the embedded store in
 LIGHTHOUSE_DATA_DIR (default ./.lighthouse/data), a master key generated once
 beside it (./.lighthouse/master.key, mode 0600) unless LIGHTHOUSE_MASTER_KEY(_FILE)
-is set, port 8765 (PORT, HOST). Prints a credential for the agent "claude", writes
+is set, port 8765 on 127.0.0.1 (PORT, HOST). Prints a credential for the agent "claude", writes
 the CLI config (~/.config/lighthouse/config.json) that \`lighthouse hook\` and
 the other commands read, and the Claude Code settings to use it.
 
@@ -34,6 +34,8 @@ export async function runLocal(argv: string[] = []): Promise<void> {
     return;
   }
   const fuseDir = parsed.values.fuse;
+  // A bridge on a developer's machine is for that machine: loopback unless HOST says otherwise.
+  process.env.HOST ||= '127.0.0.1';
   // Loaded once the arguments are checked: `run --help` need not load the server.
   const [{ main }, { startFuseBeside }] = await Promise.all([import('../main.js'), import('./fuse.js')]);
   let keyFile = '';

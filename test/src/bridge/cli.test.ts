@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -70,13 +70,28 @@ async function waitReady(url: string, deadlineMs = 120_000): Promise<void> {
   }
 }
 
+/** The local IPv4 addresses a TCP port is listening on, from /proc/net/tcp. */
+function listeningAddresses(port: number): string[] {
+  return readFileSync('/proc/net/tcp', 'utf8')
+    .split('\n')
+    .slice(1)
+    .map((line) => line.trim().split(/\s+/))
+    .filter((f) => f[3] === '0A' && Number.parseInt(f[1]!.split(':')[1]!, 16) === port)
+    .map((f) => {
+      const hex = f[1]!.split(':')[0]!;
+      return [6, 4, 2, 0].map((i) => Number.parseInt(hex.slice(i, i + 2), 16)).join('.');
+    });
+}
+
 describe('lighthouse run', () => {
   it('starts on the embedded store with a generated 0600 key and prints a working credential', async () => {
     const port = await freePort();
-    const child = lighthouse(['run'], { PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn' });
+    const child = lighthouse(['run'], { PORT: String(port), LOG_LEVEL: 'warn' });
     try {
       const url = `http://127.0.0.1:${port}`;
       await waitReady(url);
+      // With no HOST it listens on loopback only, not on every interface.
+      expect(listeningAddresses(port)).toEqual(['127.0.0.1']);
       const keyFile = path.join(work, '.lighthouse', 'master.key');
       expect(statSync(keyFile).mode & 0o777).toBe(0o600);
       const credential = /LIGHTHOUSE_CREDENTIAL=(lh1\.claude\.[A-Za-z0-9_-]{43})/.exec(child.output())?.[1];
