@@ -16,3 +16,6 @@ export class AuthError extends Error {
     super(message);
   }
 }
+
+/** The refusal of a revoked credential, wherever it is met (a new request, or a stream it holds open). */
+export const revokedError = () => new AuthError('revoked', 'this agent credential has been revoked');

@@ -11,7 +11,7 @@ import {
   isValidAgentId,
   parseCredential,
 } from './credentials.js';
-import { AuthError, type AuthFailureReason } from './errors.js';
+import { AuthError, revokedError, type AuthFailureReason } from './errors.js';
 import type { NonceStore } from './nonces.js';
 import type { RevocationList } from './revocations.js';
 import {
@@ -93,8 +93,7 @@ export class Authenticator {
     if (!signatureMatches(this.keyFor(agentId), parts, signature)) {
       throw new AuthError('bad_signature', 'signature does not match the request');
     }
-    if (this.deps.revocations.isRevoked(agentId))
-      throw new AuthError('revoked', 'this agent credential has been revoked');
+    if (this.deps.revocations.isRevoked(agentId)) throw revokedError();
     if (!(await this.deps.nonces.remember(agentId, nonce))) {
       throw new AuthError('replayed_nonce', 'this nonce has already been used');
     }
@@ -115,7 +114,7 @@ export class Authenticator {
     if (!credentialMatches(this.master, credential))
       throw new AuthError('bad_signature', 'credential is not valid');
     if (this.deps.revocations.isRevoked(credential.agentId)) {
-      throw new AuthError('revoked', 'this agent credential has been revoked');
+      throw revokedError();
     }
     return credential.agentId;
   }

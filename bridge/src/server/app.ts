@@ -5,8 +5,9 @@ import { randomUUID } from 'node:crypto';
 import express, { type Express, type Request, type Response } from 'express';
 import { bearerRouters, signedRouters } from '../api/index.js';
 import { openApiDocument } from '../openapi/document.js';
+import { revokedError } from '../auth/errors.js';
 import { agentOf } from '../auth/middleware.js';
-import { errorHandler, HttpError, notFound } from './errors.js';
+import { errorHandler, HttpError, notFound, sendError, toHttpError } from './errors.js';
 import { runInRequest } from './request-context.js';
 import type { BridgeServices } from './services.js';
 
@@ -21,11 +22,7 @@ export function createApp(s: BridgeServices): Express {
   app.locals.openResponses = open;
   // A revoked agent's open streams and long polls end at once, on every replica (each hears of it by NOTIFY).
   s.revocations.onRevoked((agentId) => {
-    for (const res of open) {
-      if (res.locals.agentId !== agentId) continue;
-      if (res.headersSent) res.end();
-      else res.status(401).json({ error: { code: 'revoked', message: 'this credential has been revoked' } });
-    }
+    for (const res of open) if (res.locals.agentId === agentId) sendError(res, toHttpError(revokedError()));
   });
   app.use((req, res, next) => {
     open.add(res);

@@ -1,6 +1,6 @@
 // One error shape everywhere: {error: {code, message, details?}} with the right
 // status. Typed errors from the layers below are mapped here, in one place.
-import type { ErrorRequestHandler, RequestHandler } from 'express';
+import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
 import { AuthError } from '../auth/errors.js';
 import { ConcurrencyError, InvalidEventError } from '../events/errors.js';
 import { StoreUnavailableError } from '../storage/errors.js';
@@ -72,18 +72,23 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     const requestId = res.locals.requestId as string | undefined;
     if (http.status >= 500) logger.error('request failed', { err, requestId, path: req.path });
     else logger.debug('request refused', { code: http.code, requestId, path: req.path });
-    if (res.headersSent) {
-      res.end();
-      return;
-    }
-    res.set(http.headers);
-    const body: { code: string; message: string; details?: unknown } = {
-      code: http.code,
-      message: http.message,
-    };
-    if (http.details !== undefined) body.details = http.details;
-    res.status(http.status).json({ error: body });
+    sendError(res, http);
   };
+}
+
+/** Answers with `http` in the one error shape, `{error: {code, message, details?}}`; ends a response already under way. */
+export function sendError(res: Response, http: HttpError): void {
+  if (res.headersSent) {
+    res.end();
+    return;
+  }
+  res.set(http.headers);
+  const body: { code: string; message: string; details?: unknown } = {
+    code: http.code,
+    message: http.message,
+  };
+  if (http.details !== undefined) body.details = http.details;
+  res.status(http.status).json({ error: body });
 }
 
 export const notFound: RequestHandler = (req, _res, next) => {
