@@ -109,13 +109,16 @@ export function elicitationsRouter(s: BridgeServices): Router {
         );
       }
       const abort = new AbortController();
-      // Only a response closed mid-wait (the client gone, or the credential revoked)
-      // ends the wait (aborting costs a DOMException).
+      let answered = false;
+      // Only a response closed before this handler answered it (the client gone, or the
+      // credential revoked) ends the wait (aborting costs a DOMException).
       res.on('close', () => {
-        if (!res.headersSent || res.statusCode === 401) abort.abort();
+        if (!answered) abort.abort();
       });
       const e = await svc.wait(String(req.params.id), agentOf(res), wait, abort.signal);
-      if (!res.headersSent) res.json(elicitationView(e));
+      if (res.headersSent) return;
+      answered = true;
+      res.json(elicitationView(e));
     }),
   );
 
