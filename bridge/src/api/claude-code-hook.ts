@@ -35,7 +35,6 @@ export function claudeCodeHookRouter(s: BridgeServices): Router {
   const r = Router();
   r.post(
     '/v1/hooks/claude-code',
-    s.auth.bearer(),
     s.requests.body('claudeCodeHook'),
     rateLimit(s.rateLimiter, 'validate', (b) => s.metrics.rateLimited.inc({ budget: b })),
     async (req, res) => {

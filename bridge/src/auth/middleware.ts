@@ -48,6 +48,13 @@ export function isAdmin(res: Response): boolean {
   return res.locals.agentId === ADMIN_AGENT;
 }
 
+interface SignedHeaders {
+  agentId: string;
+  timestamp: string;
+  nonce: string;
+  signature: string;
+}
+
 export class Authenticator {
   private readonly keys = new Map<string, KeyObject>();
   // createHmac imports a Buffer key anew on every call, several times the HMAC's own cost.
@@ -69,7 +76,12 @@ export class Authenticator {
     return key;
   }
 
-  async verifySigned(req: Request): Promise<string> {
+  /**
+   * What can be refused without the body: missing or malformed signed headers,
+   * a timestamp outside the window. Runs before the body is read, so such a
+   * request costs no buffering; the signature itself needs the body.
+   */
+  checkSignedHeaders(req: Request): SignedHeaders {
     const agentId = req.get(HEADER_AGENT);
     const timestamp = req.get(HEADER_TIMESTAMP);
     const nonce = req.get(HEADER_NONCE);
@@ -89,6 +101,11 @@ export class Authenticator {
     }
     if (!NONCE_PATTERN.test(nonce))
       throw new AuthError('bad_signature', 'nonce must be 16-128 characters of [A-Za-z0-9_-]');
+    return { agentId, timestamp, nonce, signature };
+  }
+
+  async verifySigned(req: Request): Promise<string> {
+    const { agentId, timestamp, nonce, signature } = this.checkSignedHeaders(req);
     const parts = { method: req.method, path: req.originalUrl, timestamp, nonce, body: rawBodyOf(req) };
     if (!signatureMatches(this.keyFor(agentId), parts, signature)) {
       throw new AuthError('bad_signature', 'signature does not match the request');
@@ -128,6 +145,18 @@ export class Authenticator {
         },
         (err: unknown) => this.fail(err, next),
       );
+    };
+  }
+
+  /** `checkSignedHeaders` as middleware, for before the body parser. */
+  signedHeaders(): RequestHandler {
+    return (req: Request, _res: Response, next: NextFunction) => {
+      try {
+        this.checkSignedHeaders(req);
+        next();
+      } catch (err) {
+        this.fail(err, next);
+      }
     };
   }
 

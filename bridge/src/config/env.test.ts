@@ -25,7 +25,19 @@ describe('bridge settings', () => {
       escalationTimeoutMs: 30_000,
       bodyLimitBytes: 1_048_576,
       eventMaxBytes: 1_048_576,
+      maxBufferedBodyBytes: 268_435_456,
+      requestTimeoutMs: 60_000,
     });
+  });
+
+  it('refuses a body budget that cannot hold one file upload, naming the size it needs', () => {
+    // 8 MiB files travel as 11,184,811 bytes of base64 plus 64 KiB of JSON.
+    expect(() => loadConfig({ LIGHTHOUSE_MAX_BUFFERED_BODY_BYTES: '8388608' })).toThrow(
+      'LIGHTHOUSE_MAX_BUFFERED_BODY_BYTES: must hold at least one file upload (11250347 bytes for LIGHTHOUSE_FILE_MAX_BYTES=8388608)',
+    );
+    expect(
+      loadConfig({ LIGHTHOUSE_MAX_BUFFERED_BODY_BYTES: '1048576', LIGHTHOUSE_FILE_MAX_BYTES: '1' }),
+    ).toMatchObject({ maxBufferedBodyBytes: 1_048_576 });
   });
 
   it.each([
@@ -34,6 +46,7 @@ describe('bridge settings', () => {
     ['LIGHTHOUSE_RATE_VALIDATE_PER_MINUTE', '0', /between 1 and/],
     ['LIGHTHOUSE_ESCALATION_TIMEOUT_MS', '-1', /expected an integer/],
     ['LIGHTHOUSE_EVENT_MAX_BYTES', '4096', /between 1048576 and/],
+    ['LIGHTHOUSE_REQUEST_TIMEOUT_MS', '10', /between 1000 and/],
   ])('rejects %s=%s', (name, value, message) => {
     expect(() => loadConfig({ [name]: value })).toThrow(message);
   });

@@ -34,6 +34,10 @@ export interface BridgeConfig {
   eventMaxBytes: number;
   cacheMaxEntries: number;
   cacheTtlMs: number;
+  /** Request body bytes the process may buffer at once, over all requests (server/body-budget.ts). */
+  maxBufferedBodyBytes: number;
+  /** How long a client may take to send a whole request (headers and body). */
+  requestTimeoutMs: number;
 }
 
 export interface RateBudgets {
@@ -78,7 +82,7 @@ function postgresUrl(env: Env, name: string): string | undefined {
 }
 
 export function loadConfig(env: Env = process.env): BridgeConfig {
-  return {
+  const config: BridgeConfig = {
     port: integer(env, 'PORT', 8765, 0, 65535),
     host: env.HOST || '0.0.0.0',
     logLevel: oneOf(env, 'LOG_LEVEL', ['error', 'warn', 'info', 'debug'] as const, 'info'),
@@ -104,5 +108,25 @@ export function loadConfig(env: Env = process.env): BridgeConfig {
     eventMaxBytes: integer(env, 'LIGHTHOUSE_EVENT_MAX_BYTES', 1_048_576, 1_048_576, 64 * 1_048_576),
     cacheMaxEntries: integer(env, 'LIGHTHOUSE_CACHE_MAX_ENTRIES', 10_000, 1, 10_000_000),
     cacheTtlMs: integer(env, 'LIGHTHOUSE_CACHE_TTL_MS', 60_000, 1, 86_400_000),
+    maxBufferedBodyBytes: integer(
+      env,
+      'LIGHTHOUSE_MAX_BUFFERED_BODY_BYTES',
+      256 * 1_048_576,
+      1_048_576,
+      16 * 1024 * 1_048_576,
+    ),
+    requestTimeoutMs: integer(env, 'LIGHTHOUSE_REQUEST_TIMEOUT_MS', 60_000, 1_000, 3_600_000),
   };
+  if (config.maxBufferedBodyBytes < fileBodyLimitBytes(config)) {
+    throw new ConfigError(
+      'LIGHTHOUSE_MAX_BUFFERED_BODY_BYTES',
+      `must hold at least one file upload (${fileBodyLimitBytes(config)} bytes for LIGHTHOUSE_FILE_MAX_BYTES=${config.fileMaxBytes})`,
+    );
+  }
+  return config;
+}
+
+/** The body limit of POST /v1/files: the file in base64 (4/3 of its size) plus a little JSON. */
+export function fileBodyLimitBytes(c: Pick<BridgeConfig, 'bodyLimitBytes' | 'fileMaxBytes'>): number {
+  return Math.max(c.bodyLimitBytes, Math.ceil((c.fileMaxBytes * 4) / 3) + 65_536);
 }

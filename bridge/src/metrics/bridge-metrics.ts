@@ -39,6 +39,16 @@ export class BridgeMetrics {
     labelNames: ['budget'] as const,
     registers: [this.registry],
   });
+  readonly bodyBytesReserved = new Gauge({
+    name: 'lighthouse_bridge_request_body_bytes_reserved',
+    help: 'Request body bytes reserved by requests being received and handled (bounded by LIGHTHOUSE_MAX_BUFFERED_BODY_BYTES)',
+    registers: [this.registry],
+  });
+  readonly overloaded = new Counter({
+    name: 'lighthouse_bridge_overloaded_total',
+    help: 'Requests refused unread (503 overloaded) because their body would overrun the body budget',
+    registers: [this.registry],
+  });
   readonly escalationsPending = new Gauge({
     name: 'lighthouse_bridge_escalations_pending',
     help: 'Escalations waiting for an expert, raised on any replica (as this replica has heard)',

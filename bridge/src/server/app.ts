@@ -3,10 +3,12 @@
 // authentication, and one error handler.
 import { randomUUID } from 'node:crypto';
 import express, { type Express, type Request, type Response } from 'express';
-import { bearerRouters, signedRouters } from '../api/index.js';
+import { bearerRouters, HOOKS_PREFIX, signedRouters } from '../api/index.js';
 import { openApiDocument } from '../openapi/document.js';
 import { revokedError } from '../auth/errors.js';
 import { agentOf } from '../auth/middleware.js';
+import { fileBodyLimitBytes } from '../config/env.js';
+import { bodyBudget } from './body-budget.js';
 import { errorHandler, HttpError, notFound, sendError, toHttpError } from './errors.js';
 import { runInRequest } from './request-context.js';
 import type { BridgeServices } from './services.js';
@@ -75,16 +77,34 @@ export function createApp(s: BridgeServices): Express {
         (req as Request & { rawBody?: Buffer }).rawBody = buf;
       },
     });
-  const body = json(s.config.bodyLimitBytes);
-  // A file change carries the file in base64 (4/3 of its size) plus a little JSON.
-  const fileBody = json(
-    Math.max(s.config.bodyLimitBytes, Math.ceil((s.config.fileMaxBytes * 4) / 3) + 65_536),
+  const bodyLimit = s.config.bodyLimitBytes;
+  const fileBodyLimit = fileBodyLimitBytes(s.config);
+  const isFileChange = (req: Request) => req.method === 'POST' && req.path === '/v1/files';
+  const body = json(bodyLimit);
+  const fileBody = json(fileBodyLimit);
+
+  // Authentication runs before a body is read, as far as it can: a bearer credential
+  // entirely, a signature's headers and clock (the signature itself covers the body).
+  const isHook = (req: Request) => req.path === HOOKS_PREFIX || req.path.startsWith(`${HOOKS_PREFIX}/`);
+  const bearer = s.auth.bearer();
+  const signedHeaders = s.auth.signedHeaders();
+  app.use((req, res, next) => {
+    if (isHook(req)) bearer(req, res, next);
+    else if (req.path.startsWith('/v1/')) signedHeaders(req, res, next);
+    else next();
+  });
+  app.use(
+    bodyBudget({
+      maxBytes: s.config.maxBufferedBodyBytes,
+      limitFor: (req) => (isFileChange(req) ? fileBodyLimit : bodyLimit),
+      onReserved: (bytes) => s.metrics.bodyBytesReserved.set(bytes),
+      onRefused: () => s.metrics.overloaded.inc(),
+    }),
   );
-  app.use((req, res, next) =>
-    (req.method === 'POST' && req.path === '/v1/files' ? fileBody : body)(req, res, next),
-  );
+  app.use((req, res, next) => (isFileChange(req) ? fileBody : body)(req, res, next));
 
   for (const make of bearerRouters) app.use(make(s));
+  app.use(HOOKS_PREFIX, notFound);
   app.use('/v1', s.auth.signed());
   // The identity is the verified one: a body naming another agent is refused, on every route.
   app.use('/v1', (req, res, next) => {

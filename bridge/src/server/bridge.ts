@@ -4,7 +4,7 @@
 // used on SIGTERM and by tests.
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Authenticator } from '../auth/middleware.js';
 import { NonceStore, nonceMigrations } from '../auth/nonces.js';
@@ -224,10 +224,23 @@ export async function startBridge(opts: BridgeOptions): Promise<RunningBridge> {
   const app = createApp(services);
   let server: Server;
   try {
+    const { requestTimeoutMs } = opts.config;
+    // A client that trickles its request (a slow body holds its share of the body budget) is cut off
+    // with 408; answering a long poll or SSE stream is not bounded by this.
+    const s = createServer(
+      {
+        requestTimeout: requestTimeoutMs,
+        headersTimeout: Math.min(60_000, requestTimeoutMs),
+        connectionsCheckingInterval: Math.min(30_000, Math.ceil(requestTimeoutMs / 4)),
+      },
+      app,
+    );
     server = await new Promise<Server>((resolve, reject) => {
-      const s = app.listen(opts.config.port, opts.config.host, (err?: Error) =>
-        err ? reject(err) : resolve(s),
-      );
+      s.once('error', reject);
+      s.listen(opts.config.port, opts.config.host, () => {
+        s.off('error', reject);
+        resolve(s);
+      });
     });
   } catch (err) {
     await stop();
