@@ -1,5 +1,5 @@
 // POST /v1/hooks/claude-code: Claude Code's hook JSON as it is sent (an `http`
-// hook cannot sign, so it carries a bearer credential). PreToolUse is validated
+// hook cannot sign, so it carries a bearer hook token). PreToolUse is validated
 // and answered in the hook output format; PostToolUse is recorded. An expert's
 // answer maps to allow/deny; an escalation nobody answered in time becomes
 // `ask`, handing the call to the person at the Claude Code prompt.

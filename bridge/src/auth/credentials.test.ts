@@ -1,11 +1,15 @@
 import { describe, expect, it } from '@jest/globals';
+import { createHmac } from 'node:crypto';
 import {
-  credentialMatches,
   CredentialFormatError,
   deriveAgentKey,
+  deriveHookKey,
   formatCredential,
+  hookTokenMatches,
   issueCredential,
+  issueHookToken,
   parseCredential,
+  parseHookToken,
 } from './credentials.js';
 
 const master = Buffer.from('m'.repeat(40));
@@ -24,13 +28,8 @@ describe('agent credentials', () => {
     expect(text).toMatch(/^lh1\.alice\.[A-Za-z0-9_-]{43}$/);
     const c = parseCredential(text);
     expect(c.agentId).toBe('alice');
-    expect(credentialMatches(master, c)).toBe(true);
+    expect(c.key.equals(deriveAgentKey(master, 'alice'))).toBe(true);
     expect(formatCredential(c)).toBe(text);
-  });
-
-  it('rejects a key issued for another agent', () => {
-    const bob = parseCredential(issueCredential(master, 'bob'));
-    expect(credentialMatches(master, { agentId: 'alice', key: bob.key })).toBe(false);
   });
 
   it.each([
@@ -42,5 +41,45 @@ describe('agent credentials', () => {
     ['lh1.alice.' + '!'.repeat(43), 'not base64url'],
   ])('refuses %j (%s)', (text) => {
     expect(() => parseCredential(text)).toThrow(CredentialFormatError);
+  });
+});
+
+describe('hook tokens', () => {
+  it('derive a key of their own: HMAC(master, "hook:" + id), not the signing key', () => {
+    const hook = deriveHookKey(master, 'alice');
+    expect(hook.equals(createHmac('sha256', master).update('hook:alice').digest())).toBe(true);
+    expect(hook.equals(deriveAgentKey(master, 'alice'))).toBe(false);
+    expect(deriveHookKey(master, 'bob').equals(hook)).toBe(false);
+  });
+
+  it('round-trip lhh1.<id>.<key> and verify as hook tokens only', () => {
+    const text = issueHookToken(master, 'alice');
+    expect(text).toMatch(/^lhh1\.alice\.[A-Za-z0-9_-]{43}$/);
+    const token = parseHookToken(text);
+    expect(token.agentId).toBe('alice');
+    expect(hookTokenMatches(master, token)).toBe(true);
+    expect(hookTokenMatches(master, parseCredential(issueCredential(master, 'alice')))).toBe(false);
+  });
+
+  it("refuse another agent's hook key", () => {
+    const bob = parseHookToken(issueHookToken(master, 'bob'));
+    expect(hookTokenMatches(master, { agentId: 'alice', key: bob.key })).toBe(false);
+  });
+
+  it('are not issued to, nor accepted from, the admin', () => {
+    expect(() => issueHookToken(master, 'admin')).toThrow(CredentialFormatError);
+    expect(() => parseHookToken(`lhh1.admin.${'A'.repeat(43)}`)).toThrow(/admin/);
+  });
+
+  it.each([
+    [issueCredential(master, 'alice'), 'a signing credential'],
+    ['lhh1.al.ice.' + 'A'.repeat(43), 'dot in id'],
+    ['lhh1.alice.short', 'short key'],
+  ])('refuse %j (%s)', (text) => {
+    expect(() => parseHookToken(text)).toThrow(CredentialFormatError);
+  });
+
+  it('are refused where a credential is expected', () => {
+    expect(() => parseCredential(issueHookToken(master, 'alice'))).toThrow(CredentialFormatError);
   });
 });

@@ -4,6 +4,7 @@ export type AuthFailureReason =
   | 'stale_timestamp'
   | 'replayed_nonce'
   | 'unknown_agent'
+  | 'not_hook_token'
   | 'revoked';
 
 /** A request that could not be authenticated: always 401 with a machine-readable reason. */

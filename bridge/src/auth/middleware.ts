@@ -1,15 +1,17 @@
 // Express middleware that authenticates signed requests (and, for the Claude
-// Code hook endpoint only, bearer credentials). Handlers read the verified
+// Code hook endpoint only, a bearer hook token). Handlers read the verified
 // identity with `agentOf(res)`; nothing from the body is ever trusted for it.
 import { createSecretKey, type KeyObject } from 'node:crypto';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import {
   ADMIN_AGENT,
-  credentialMatches,
   CredentialFormatError,
   deriveAgentKey,
+  hookTokenMatches,
   isValidAgentId,
   parseCredential,
+  parseHookToken,
+  type Credential,
 } from './credentials.js';
 import { AuthError, revokedError, type AuthFailureReason } from './errors.js';
 import type { NonceStore } from './nonces.js';
@@ -120,20 +122,14 @@ export class Authenticator {
   verifyBearer(req: Request): string {
     const header = req.get('authorization') ?? '';
     const match = /^Bearer\s+(\S+)$/i.exec(header);
-    if (!match) throw new AuthError('missing_credentials', 'Authorization: Bearer <credential> is required');
-    let credential;
-    try {
-      credential = parseCredential(match[1] as string);
-    } catch (err) {
-      if (err instanceof CredentialFormatError) throw new AuthError('unknown_agent', err.message);
-      throw err;
-    }
-    if (!credentialMatches(this.master, credential))
-      throw new AuthError('bad_signature', 'credential is not valid');
-    if (this.deps.revocations.isRevoked(credential.agentId)) {
+    if (!match) throw new AuthError('missing_credentials', 'Authorization: Bearer <hook token> is required');
+    const token = parseBearer(match[1] as string);
+    if (!hookTokenMatches(this.master, token))
+      throw new AuthError('bad_signature', 'hook token is not valid');
+    if (this.deps.revocations.isRevoked(token.agentId)) {
       throw revokedError();
     }
-    return credential.agentId;
+    return token.agentId;
   }
 
   signed(): RequestHandler {
@@ -174,5 +170,23 @@ export class Authenticator {
   private fail(err: unknown, next: NextFunction): void {
     if (err instanceof AuthError) this.deps.onFailure?.(err.reason);
     next(err);
+  }
+}
+
+function parseBearer(text: string): Credential {
+  try {
+    return parseHookToken(text);
+  } catch (err) {
+    if (!(err instanceof CredentialFormatError)) throw err;
+    try {
+      parseCredential(text);
+    } catch {
+      throw new AuthError('unknown_agent', err.message);
+    }
+    // The signing credential would work for everything the agent may do; it does not belong in a hook's settings.
+    throw new AuthError(
+      'not_hook_token',
+      "the bearer is the agent's signing credential (lh1.…); send its hook token (lhh1.…) from `lighthouse agent issue <id> --hook`",
+    );
   }
 }

@@ -1,17 +1,26 @@
-// `lighthouse agent issue|revoke <id>`: credentials are derived from the master
-// key (environment, mounted file, or the local key of `lighthouse run`).
+// `lighthouse agent issue [--hook]|revoke <id>`: credentials and hook tokens are
+// derived from the master key (environment, mounted file, or the local key of
+// `lighthouse run`).
 import { existsSync } from 'node:fs';
-import { ADMIN_AGENT, CredentialFormatError, deriveAgentKey, issueCredential } from '../auth/credentials.js';
+import {
+  ADMIN_AGENT,
+  CredentialFormatError,
+  deriveAgentKey,
+  issueCredential,
+  issueHookToken,
+} from '../auth/credentials.js';
 import { BridgeClient, unreachableCause } from '../client/bridge-client.js';
 import { ConfigError, loadConfig } from '../config/env.js';
 import { commandArgs } from './args.js';
 import { loadMasterKey } from '../config/master-key.js';
 import { loadOrCreateLocalKey, localKeyPath } from './local-key.js';
 
-const usage = `usage: lighthouse agent <issue|revoke> <agent-id>
+const usage = `usage: lighthouse agent issue [--hook] <agent-id> | revoke <agent-id>
 
-  issue <id>    print the credential lh1.<id>.<key> for an agent (admin: needs the master key)
-  revoke <id>   revoke an agent on every replica (calls the bridge at LIGHTHOUSE_URL with the admin credential)
+  issue <id>         print the credential lh1.<id>.<key> for an agent (admin: needs the master key)
+  issue <id> --hook  print instead its hook token lhh1.<id>.<key>, the bearer of the Claude Code
+                     HTTP hook (accepted only by that endpoint; revoking the agent revokes it too)
+  revoke <id>        revoke an agent on every replica (calls the bridge at LIGHTHOUSE_URL with the admin credential)
 
 The master key comes from LIGHTHOUSE_MASTER_KEY, LIGHTHOUSE_MASTER_KEY_FILE, or the
 key \`lighthouse run\` generated next to LIGHTHOUSE_DATA_DIR (default ./.lighthouse/data).
@@ -32,7 +41,7 @@ export async function agentCommand(args: string[]): Promise<number> {
   const parsed = commandArgs('agent', {
     args,
     allowPositionals: true,
-    options: { help: { type: 'boolean', short: 'h' } },
+    options: { hook: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
   });
   if (!parsed) return 2;
   if (parsed.values.help) return (process.stdout.write(usage), 0);
@@ -42,9 +51,14 @@ export async function agentCommand(args: string[]): Promise<number> {
     return 2;
   }
   try {
+  if (parsed.values.hook && action !== 'issue') {
+    process.stderr.write('lighthouse agent: --hook only goes with issue (see --help)\n');
+    return 2;
+  }
     const master = masterKey();
     if (action === 'issue') {
-      process.stdout.write(`${issueCredential(master, id)}\n`);
+      const issue = parsed.values.hook ? issueHookToken : issueCredential;
+      process.stdout.write(`${issue(master, id)}\n`);
       return 0;
     }
     const url = process.env.LIGHTHOUSE_URL || 'http://127.0.0.1:8765';

@@ -1,6 +1,6 @@
 // `lighthouse run`: a local bridge on the embedded store, with a generated
-// master key, printing a credential and how to point Claude Code at it.
-import { issueCredential } from '../auth/credentials.js';
+// master key, printing a credential, a hook token and how to point Claude Code at it.
+import { issueCredential, issueHookToken } from '../auth/credentials.js';
 import { writeClientConfig } from '../hook/client-config.js';
 import path from 'node:path';
 import { commandArgs } from './args.js';
@@ -13,9 +13,9 @@ const usage = `usage: lighthouse run [--fuse <dir>]
 Starts a bridge on this machine in the foreground: the embedded store in
 LIGHTHOUSE_DATA_DIR (default ./.lighthouse/data), a master key generated once
 beside it (./.lighthouse/master.key, mode 0600) unless LIGHTHOUSE_MASTER_KEY(_FILE)
-is set, port 8765 on 127.0.0.1 (PORT, HOST). Prints a credential for the agent "claude", writes
-the CLI config (~/.config/lighthouse/config.json) that \`lighthouse hook\` and
-the other commands read, and the Claude Code settings to use it.
+is set, port 8765 on 127.0.0.1 (PORT, HOST). Prints a credential and a hook token for
+the agent "claude", writes the CLI config (~/.config/lighthouse/config.json) that
+\`lighthouse hook\` and the other commands read, and the Claude Code settings to use it.
 
   --fuse <dir>   also mount the project read-only at <dir> (lighthouse fuse --help)
 `;
@@ -51,6 +51,7 @@ export async function runLocal(argv: string[] = []): Promise<void> {
         startFuseBeside({ mountDir: path.resolve(fuseDir), url, masterKey: master, stateDir });
       }
       const credential = issueCredential(master, LOCAL_AGENT);
+      const hookToken = issueHookToken(master, LOCAL_AGENT);
       const hookUrl = `${url.replace('0.0.0.0', '127.0.0.1')}/v1/hooks/claude-code`;
       // The CLI config (bridge URL + a 0600 credential file) that `lighthouse hook` and friends read.
       const cli = writeClientConfig(url.replace('0.0.0.0', '127.0.0.1'), credential);
@@ -61,8 +62,8 @@ export async function runLocal(argv: string[] = []): Promise<void> {
             type: 'http',
             url: hookUrl,
             timeout,
-            headers: { Authorization: 'Bearer $LIGHTHOUSE_CREDENTIAL' },
-            allowedEnvVars: ['LIGHTHOUSE_CREDENTIAL'],
+            headers: { Authorization: 'Bearer $LIGHTHOUSE_HOOK_TOKEN' },
+            allowedEnvVars: ['LIGHTHOUSE_HOOK_TOKEN'],
           },
         ],
       });
@@ -83,6 +84,8 @@ export async function runLocal(argv: string[] = []): Promise<void> {
           '',
           `Agent credential for "${LOCAL_AGENT}":`,
           `  export LIGHTHOUSE_CREDENTIAL=${credential}`,
+          `Hook token for "${LOCAL_AGENT}" (what the http hooks below send, accepted only there; export it where Claude Code runs):`,
+          `  export LIGHTHOUSE_HOOK_TOKEN=${hookToken}`,
           '',
           `CLI config for \`lighthouse hook|elicit|status\`: credential in ${cli.credentialFile} (mode 0600)`,
           '',

@@ -24,7 +24,7 @@ export const openApiDocument = {
     version: '1',
     description:
       "Validates AI coding agents' tool calls, routes escalations to experts, and exposes the event store. " +
-      'Every /v1 request is signed (see the signedRequest scheme) except the Claude Code hook, which takes a bearer credential.',
+      "Every /v1 request is signed (see the signedRequest scheme) except the Claude Code hook, which takes the agent's hook token as a bearer.",
   },
   components: {
     securitySchemes: {
@@ -39,7 +39,8 @@ export const openApiDocument = {
       bearerCredential: {
         type: 'http',
         scheme: 'bearer',
-        description: 'an agent credential lh1.<agent>.<key>',
+        description:
+          "the agent's hook token lhh1.<agent>.<key> (`lighthouse agent issue <agent> --hook`), not its signing credential lh1.…; it authenticates this endpoint only",
       },
     },
     schemas: {

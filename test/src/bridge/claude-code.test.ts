@@ -12,7 +12,7 @@ const fixture = (name: string): string => readFileSync(path.join(fixtures, `${na
 
 interface HookReply {
   hookSpecificOutput: { hookEventName: string; permissionDecision: string; permissionDecisionReason: string };
-  error: { code: string };
+  error: { code: string; message: string };
 }
 
 let dir: string;
@@ -31,10 +31,10 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-async function hook(body: string, credential = bridge.credential('claude')) {
+async function hook(body: string, token = bridge.hookToken('claude')) {
   const res = await fetch(`${bridge.url}/v1/hooks/claude-code`, {
     method: 'POST',
-    headers: { authorization: `Bearer ${credential}`, 'content-type': 'application/json' },
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
     body,
   });
   return { status: res.status, body: (await res.json()) as HookReply };
@@ -85,7 +85,7 @@ describe('Claude Code hook endpoint', () => {
     });
   });
 
-  it('refuses a missing, malformed or forged bearer credential with 401', async () => {
+  it('refuses a missing, malformed or forged hook token with 401', async () => {
     const body = fixture('pre-read-project');
     const none = await fetch(`${bridge.url}/v1/hooks/claude-code`, {
       method: 'POST',
@@ -93,9 +93,23 @@ describe('Claude Code hook endpoint', () => {
       headers: { 'content-type': 'application/json' },
     });
     expect(none.status).toBe(401);
-    expect((await hook(body, 'lh1.claude.not-a-key')).body.error.code).toBe('unknown_agent');
-    const forged = `lh1.claude.${Buffer.alloc(32, 1).toString('base64url')}`;
-    expect((await hook(body, forged)).body.error.code).toBe('bad_signature');
+    expect((await hook(body, 'lhh1.claude.not-a-key')).body.error.code).toBe('unknown_agent');
+    const key = Buffer.alloc(32, 1).toString('base64url');
+    expect((await hook(body, `lhh1.claude.${key}`)).body.error.code).toBe('bad_signature');
+    // The admin has no hook token, whatever key comes with the id.
+    expect((await hook(body, `lhh1.admin.${key}`)).body.error.code).toBe('unknown_agent');
+  });
+
+  it("refuses the agent's signing credential as the bearer, pointing at the hook token", async () => {
+    const res = await hook(fixture('pre-read-project'), bridge.credential('claude'));
+    expect(res).toEqual({
+      status: 401,
+      body: {
+        error: { code: 'not_hook_token', message: expect.stringContaining('agent issue <id> --hook') },
+      },
+    });
+    const metrics = await (await fetch(`${bridge.url}/metrics`)).text();
+    expect(metrics).toMatch(/lighthouse_bridge_auth_failures_total\{reason="not_hook_token"\} 1\b/);
   });
 
   it('refuses a payload without tool_name with 400', async () => {

@@ -1,5 +1,5 @@
 // The `lighthouse` CLI around the bridge, as child processes: `run` (embedded
-// store, generated key), `agent issue|revoke` (and revoke with no bridge),
+// store, generated key), `agent issue [--hook]|revoke` (and revoke with no bridge),
 // metrics and status of a running bridge, and SIGTERM letting an in-flight
 // request finish.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
@@ -84,7 +84,7 @@ function listeningAddresses(port: number): string[] {
 }
 
 describe('lighthouse run', () => {
-  it('starts on the embedded store with a generated 0600 key and prints a working credential', async () => {
+  it('starts on the embedded store with a generated 0600 key and prints a working credential and hook token', async () => {
     const port = await freePort();
     const child = lighthouse(['run'], { PORT: String(port), LOG_LEVEL: 'warn' });
     try {
@@ -96,20 +96,27 @@ describe('lighthouse run', () => {
       expect(statSync(keyFile).mode & 0o777).toBe(0o600);
       const credential = /LIGHTHOUSE_CREDENTIAL=(lh1\.claude\.[A-Za-z0-9_-]{43})/.exec(child.output())?.[1];
       expect(credential).toBeDefined();
-      // The printed settings, used as Claude Code would: each entry POSTed with the credential.
+      const hookToken = /LIGHTHOUSE_HOOK_TOKEN=(lhh1\.claude\.[A-Za-z0-9_-]{43})/.exec(child.output())?.[1];
+      expect(hookToken).toBeDefined();
+      // The printed settings, used as Claude Code would: each entry POSTed with the hook token.
       const printed = child.output().slice(child.output().indexOf('\n  {\n'));
       const settings = JSON.parse(printed.slice(0, printed.indexOf('\n  }\n') + 4)) as {
-        hooks: Record<string, { hooks: { url: string; headers: Record<string, string> }[] }[]>;
+        hooks: Record<
+          string,
+          { hooks: { url: string; headers: Record<string, string>; allowedEnvVars: string[] }[] }[]
+        >;
       };
       for (const [event, expected] of [
         ['PreToolUse', { hookSpecificOutput: { hookEventName: 'PreToolUse', permissionDecision: 'allow' } }],
         ['PostToolUse', {}],
       ] as const) {
         const hook = settings.hooks[event]![0]!.hooks[0]!;
+        // Claude Code substitutes only the variables listed: the hook token, never the signing credential.
+        expect(hook.allowedEnvVars).toEqual(['LIGHTHOUSE_HOOK_TOKEN']);
         const res = await fetch(hook.url, {
           method: 'POST',
           headers: {
-            authorization: hook.headers['Authorization']!.replace('$LIGHTHOUSE_CREDENTIAL', credential!),
+            authorization: hook.headers['Authorization']!.replace('$LIGHTHOUSE_HOOK_TOKEN', hookToken!),
             'content-type': 'application/json',
           },
           body: JSON.stringify({
@@ -134,6 +141,8 @@ describe('lighthouse run', () => {
       // `agent issue` finds the same local key.
       const issued = await finished(lighthouse(['agent', 'issue', 'claude']));
       expect(issued).toEqual({ code: 0, out: `${credential}\n` });
+      const issuedHook = await finished(lighthouse(['agent', 'issue', 'claude', '--hook']));
+      expect(issuedHook).toEqual({ code: 0, out: `${hookToken}\n` });
       // The CLI config it wrote is what a later command uses, with nothing in the environment.
       const none = { LIGHTHOUSE_URL: '', LIGHTHOUSE_CREDENTIAL: '', LIGHTHOUSE_CREDENTIAL_FILE: '' };
       const status = await finished(lighthouse(['status', '--json'], none, '/'));
@@ -194,6 +203,24 @@ describe('lighthouse serve and agent', () => {
       expect(metrics).toContain(name);
     }
 
+    // `agent issue --hook` prints the token the Claude Code endpoint takes.
+    const frankHook = await finished(lighthouse(['agent', 'issue', 'frank', '--hook'], env));
+    expect(frankHook.code).toBe(0);
+    const hook = () =>
+      fetch(`${url}/v1/hooks/claude-code`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${frankHook.out.trim()}`, 'content-type': 'application/json' },
+        body: JSON.stringify({
+          hook_event_name: 'PreToolUse',
+          tool_name: 'Read',
+          tool_input: { file_path: '/w/a' },
+        }),
+      }).then(async (r) => [r.status, await r.json()]);
+    expect(await hook()).toEqual([
+      200,
+      { hookSpecificOutput: expect.objectContaining({ permissionDecision: 'allow' }) },
+    ]);
+
     const revoked = await finished(lighthouse(['agent', 'revoke', 'frank'], env));
     expect(revoked).toEqual({ code: 0, out: 'revoked frank\n' });
     const refused = await frank.post<{ error: { code: string } }>('/v1/validate', {
@@ -201,6 +228,7 @@ describe('lighthouse serve and agent', () => {
       input: {},
     });
     expect([refused.status, refused.body.error.code]).toEqual([401, 'revoked']);
+    expect(await hook()).toEqual([401, { error: expect.objectContaining({ code: 'revoked' }) }]);
 
     // An escalation in flight when SIGTERM arrives still gets its answer (a block after the timeout).
     const other = new BridgeClient({
@@ -240,6 +268,18 @@ describe('lighthouse serve and agent', () => {
     expect(res).toEqual({
       code: 1,
       out: `lighthouse agent revoke: bridge unreachable at ${url} (ECONNREFUSED)\n`,
+    });
+  });
+
+  it('agent issue --hook refuses the admin, and --hook goes only with issue: exit 2', async () => {
+    const env = { LIGHTHOUSE_MASTER_KEY: MASTER };
+    expect(await finished(lighthouse(['agent', 'issue', 'admin', '--hook'], env))).toEqual({
+      code: 2,
+      out: 'lighthouse agent: "admin" has no hook token\n',
+    });
+    expect(await finished(lighthouse(['agent', 'revoke', 'frank', '--hook'], env))).toEqual({
+      code: 2,
+      out: 'lighthouse agent: --hook only goes with issue (see --help)\n',
     });
   });
 

@@ -34,7 +34,7 @@ describe('fail closed', () => {
     const warm = await fetch(`${bridge.url}/v1/hooks/claude-code`, {
       method: 'POST',
       headers: {
-        authorization: `Bearer ${bridge.credential('agent-fc')}`,
+        authorization: `Bearer ${bridge.hookToken('agent-fc')}`,
         'content-type': 'application/json',
       },
       body: hookBody('git status'),
@@ -61,7 +61,7 @@ describe('fail closed', () => {
       const hook = await fetch(`${bridge.url}/v1/hooks/claude-code`, {
         method: 'POST',
         headers: {
-          authorization: `Bearer ${bridge.credential('agent-fc')}`,
+          authorization: `Bearer ${bridge.hookToken('agent-fc')}`,
           'content-type': 'application/json',
         },
         body: hookBody(command),

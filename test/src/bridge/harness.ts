@@ -1,6 +1,11 @@
 // In-process bridges for cross-component tests: the real server, store,
 // policy engine and authentication on an ephemeral port.
-import { issueCredential, deriveAgentKey, ADMIN_AGENT } from '@lighthouse/bridge/auth/credentials.js';
+import {
+  issueCredential,
+  issueHookToken,
+  deriveAgentKey,
+  ADMIN_AGENT,
+} from '@lighthouse/bridge/auth/credentials.js';
 import { BridgeClient } from '@lighthouse/bridge/client/bridge-client.js';
 import { loadConfig } from '@lighthouse/bridge/config/env.js';
 import { createLogger } from '@lighthouse/bridge/logging/logger.js';
@@ -13,6 +18,8 @@ export interface TestBridge extends RunningBridge {
   client(agentId: string): BridgeClient;
   admin(): BridgeClient;
   credential(agentId: string): string;
+  /** The bearer of POST /v1/hooks/claude-code. */
+  hookToken(agentId: string): string;
 }
 
 /** A bridge on `databaseUrl` (or PGlite in `dataDir`); `env` adds/overrides configuration variables. */
@@ -43,6 +50,7 @@ export async function startTestBridge(
         credential: { agentId: ADMIN_AGENT, key: deriveAgentKey(MASTER, ADMIN_AGENT) },
       }),
     credential: (agentId) => issueCredential(MASTER, agentId),
+    hookToken: (agentId) => issueHookToken(MASTER, agentId),
   };
 }
 

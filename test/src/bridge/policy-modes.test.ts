@@ -71,7 +71,7 @@ describe('enforcement modes over HTTP', () => {
   it('names the warning in the Claude Code hook output, not the dryrun hit', async () => {
     const res = await fetch(`${bridge.url}/v1/hooks/claude-code`, {
       method: 'POST',
-      headers: { authorization: `Bearer ${bridge.credential('claude')}`, 'content-type': 'application/json' },
+      headers: { authorization: `Bearer ${bridge.hookToken('claude')}`, 'content-type': 'application/json' },
       body: JSON.stringify({
         hook_event_name: 'PreToolUse',
         tool_name: 'Bash',

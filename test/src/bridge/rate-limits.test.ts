@@ -59,7 +59,7 @@ function expect429(res: BridgeResponse<unknown>, budget: string): void {
 async function hook(agent: string) {
   const res = await fetch(`${bridge.url}/v1/hooks/claude-code`, {
     method: 'POST',
-    headers: { authorization: `Bearer ${bridge.credential(agent)}`, 'content-type': 'application/json' },
+    headers: { authorization: `Bearer ${bridge.hookToken(agent)}`, 'content-type': 'application/json' },
     body: JSON.stringify({ hook_event_name: 'PreToolUse', tool_name: 'Read', tool_input: read.input }),
   });
   return {

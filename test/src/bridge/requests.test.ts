@@ -140,7 +140,7 @@ describe('LIGHTHOUSE_BODY_LIMIT_BYTES', () => {
         tool_name: 'Read',
         tool_input: { file_path: '/w/a', pad: 'x'.repeat(pad) },
       });
-    const auth = { authorization: `Bearer ${bridge.credential('claude')}` };
+    const auth = { authorization: `Bearer ${bridge.hookToken('claude')}` };
     expect((await request('POST', '/v1/hooks/claude-code', auth, hook(100))).status).toBe(200);
     const big = await request('POST', '/v1/hooks/claude-code', auth, hook(LIMIT));
     expect([big.status, big.body.error.code]).toEqual([413, 'body_too_large']);

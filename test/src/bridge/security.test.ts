@@ -1,7 +1,12 @@
 // The authentication and authorisation rules of the bridge API, against two
 // real bridge replicas sharing one PostgreSQL database.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { issueCredential, parseCredential } from '@lighthouse/bridge/auth/credentials.js';
+import {
+  issueCredential,
+  issueHookToken,
+  parseCredential,
+  parseHookToken,
+} from '@lighthouse/bridge/auth/credentials.js';
 import { signedHeaders } from '@lighthouse/bridge/client/signed-headers.js';
 import { createTestDatabase, type TestDatabase } from '@lighthouse/bridge/testing/postgres.js';
 import { MASTER, startTestBridge, type TestBridge } from './harness.js';
@@ -97,6 +102,13 @@ describe('request signing', () => {
     expect((await send(b, headers, body)).body.error?.code).toBe('bad_signature');
   });
 
+  it("refuses a request signed with the agent's hook token: it is not the signing key", async () => {
+    const body = JSON.stringify(readCall);
+    const hookKey = parseHookToken(issueHookToken(MASTER, 'alice'));
+    const res = await send(b, signedHeaders(hookKey, 'POST', '/v1/validate', body), body);
+    expect([res.status, res.body.error?.code]).toEqual([401, 'bad_signature']);
+  });
+
   it('refuses missing headers and malformed agent ids', async () => {
     const body = JSON.stringify(readCall);
     expect((await send(b, {}, body)).body.error?.code).toBe('missing_credentials');
@@ -177,13 +189,16 @@ describe('revocation', () => {
     expect(refused).toBeLessThan(1_500);
     const res = await carol.post<{ error: { code: string } }>('/v1/validate', readCall);
     expect(res.body.error.code).toBe('revoked');
-    // The bearer path (Claude Code hook) honours it too.
+    // The bearer path (Claude Code hook) honours it too: revoking the agent revokes its hook token.
     const hook = await fetch(`${b.url}/v1/hooks/claude-code`, {
       method: 'POST',
-      headers: { authorization: `Bearer ${b.credential('carol')}`, 'content-type': 'application/json' },
+      headers: { authorization: `Bearer ${b.hookToken('carol')}`, 'content-type': 'application/json' },
       body: JSON.stringify({ hook_event_name: 'PreToolUse', tool_name: 'Read', tool_input: {} }),
     });
-    expect(hook.status).toBe(401);
+    expect([hook.status, ((await hook.json()) as { error?: { code: string } }).error?.code]).toEqual([
+      401,
+      'revoked',
+    ]);
   });
 
   it("a revocation ends the agent's open event stream and long poll on another replica", async () => {

@@ -147,7 +147,8 @@ async function send(method: string, path: string, body: string, agent: string): 
     ...signedHeaders(credential, method, path, body),
     'content-type': 'application/json',
   };
-  if (path === '/v1/hooks/claude-code') headers.authorization = `Bearer ${bridge.credential(agent)}`;
+  // The admin has no hook token: the hook endpoint's bodies are fuzzed as the agent.
+  if (path === '/v1/hooks/claude-code') headers.authorization = `Bearer ${bridge.hookToken('fuzzer')}`;
   return fetch(bridge.url + path, { method, headers, body, signal: AbortSignal.timeout(20_000) });
 }
 

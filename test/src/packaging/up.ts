@@ -11,7 +11,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 
 import { AppsV1Api, CoreV1Api, KubeConfig } from '@kubernetes/client-node';
-import { issueCredential } from '@lighthouse/bridge/auth/credentials.js';
+import { issueHookToken } from '@lighthouse/bridge/auth/credentials.js';
 import { loadMasterKey } from '@lighthouse/bridge/config/master-key.js';
 
 import { startControlPlane, type ControlPlane } from '../controlplane/controlplane.js';
@@ -164,7 +164,7 @@ async function main(): Promise<void> {
     }
 
     // The same master key the bridge loaded (from the Secret the operator generated).
-    const credential = issueCredential(loadMasterKey(bridgeEnv), AGENT);
+    const hookToken = issueHookToken(loadMasterKey(bridgeEnv), AGENT);
     const settings = {
       hooks: {
         PreToolUse: [
@@ -174,8 +174,8 @@ async function main(): Promise<void> {
               {
                 type: 'http',
                 url: `${url}/v1/hooks/claude-code`,
-                headers: { Authorization: 'Bearer $LIGHTHOUSE_CREDENTIAL' },
-                allowedEnvVars: ['LIGHTHOUSE_CREDENTIAL'],
+                headers: { Authorization: 'Bearer $LIGHTHOUSE_HOOK_TOKEN' },
+                allowedEnvVars: ['LIGHTHOUSE_HOOK_TOKEN'],
               },
             ],
           },
@@ -195,7 +195,7 @@ async function main(): Promise<void> {
         '  kubectl get lhb -w',
         '',
         `Point Claude Code at the bridge (agent "${AGENT}"):`,
-        `  export LIGHTHOUSE_CREDENTIAL=${credential}`,
+        `  export LIGHTHOUSE_HOOK_TOKEN=${hookToken}`,
         '  and in .claude/settings.json:',
         ...JSON.stringify(settings, null, 2)
           .split('\n')
