@@ -5,6 +5,7 @@ import { Router, type Request, type Response } from 'express';
 import { agentOf, isAdmin } from '../auth/middleware.js';
 import type { Checkpoint, ExpectedVersion, NewEvent, StoredEvent } from '../events/index.js';
 import { HttpError } from '../server/errors.js';
+import { DECISION_STREAM } from '../validation/validator.js';
 import type { BridgeServices } from '../server/services.js';
 
 const RESERVED = [
@@ -26,18 +27,36 @@ const RESERVED = [
 const HEARTBEAT_MS = 15_000;
 
 /**
- * What the caller of `res` may read: elicitation events only by their
- * participants (named in the event's metadata) and admins; every other stream
- * by any agent.
+ * What the caller of `res` may read. Tool calls are private to the agents they
+ * concern: in the decisions and escalation logs an agent reads only the events
+ * it caused or that name it, and only its own `agent:` log; elicitations only
+ * their participants (named in the event's metadata). Admins read everything;
+ * every other stream (project state, streams agents append to) is shared.
  */
 function readableBy(res: Response): (e: StoredEvent) => boolean {
   if (isAdmin(res)) return () => true;
   const agent = agentOf(res);
   return (e) => {
-    if (!e.stream.startsWith('elicitation:')) return true;
-    const participants = (e.metadata as { participants?: unknown }).participants;
-    return Array.isArray(participants) && participants.includes(agent);
+    if (e.stream.startsWith('elicitation:')) {
+      const participants = (e.metadata as { participants?: unknown }).participants;
+      return Array.isArray(participants) && participants.includes(agent);
+    }
+    if (e.stream.startsWith('agent:')) return e.stream === `agent:${agent}`;
+    if (e.stream === DECISION_STREAM || e.stream.startsWith('escalation:')) return concerns(e, agent);
+    return true;
   };
+}
+
+/** The event was caused by `agent` (the request's signer, in metadata) or names it as caller or expert. */
+function concerns(e: StoredEvent, agent: string): boolean {
+  if ((e.metadata as { agentId?: unknown }).agentId === agent) return true;
+  const d = (e.data ?? {}) as { agentId?: unknown; expertId?: unknown; routedTo?: unknown };
+  return (
+    d.agentId === agent ||
+    d.expertId === agent ||
+    d.routedTo === agent ||
+    (Array.isArray(d.routedTo) && d.routedTo.includes(agent))
+  );
 }
 
 export function eventView(e: StoredEvent) {
@@ -120,7 +139,11 @@ export function eventsRouter(s: BridgeServices): Router {
       const fromVersion = intParam(req, 'fromVersion', 1, Number.MAX_SAFE_INTEGER);
       const events = await s.store.readStream(stream, { limit, ...(fromVersion ? { fromVersion } : {}) });
       if (!events.every(readableBy(res))) {
-        throw new HttpError(403, 'forbidden_stream', `stream ${stream} is readable by its participants only`);
+        throw new HttpError(
+          403,
+          'forbidden_stream',
+          `stream ${stream} holds events this agent may not read; query it with streamPrefix to get those it may`,
+        );
       }
       res.json({ events: events.map(eventView) });
       return;

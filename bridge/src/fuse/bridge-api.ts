@@ -52,9 +52,10 @@ function obj(v: unknown, what: string): Record<string, unknown> {
 export class BridgeProjectApi implements ProjectApi {
   constructor(private readonly client: SignedFetch) {}
 
-  private async json(path: string, allowNotFound = false): Promise<Record<string, unknown> | null> {
+  /** `absent`: the statuses that mean "nothing here for us" (null) rather than an error. */
+  private async json(path: string, absent: number[] = []): Promise<Record<string, unknown> | null> {
     const res = await this.client.fetch('GET', path);
-    if (allowNotFound && res.status === 404) {
+    if (absent.includes(res.status)) {
       await res.body?.cancel();
       return null;
     }
@@ -88,7 +89,7 @@ export class BridgeProjectApi implements ProjectApi {
   }
 
   async fileHistory(path: string): Promise<FileChange[]> {
-    const body = await this.json(`/v1/files/${filePath(path)}/history`, true);
+    const body = await this.json(`/v1/files/${filePath(path)}/history`, [404]);
     return body ? (list(body.changes, 'changes') as FileChange[]) : [];
   }
 
@@ -111,7 +112,7 @@ export class BridgeProjectApi implements ProjectApi {
   }
 
   async context(id: string): Promise<ContextPackage | null> {
-    const c = await this.json(`/v1/contexts/${enc(id)}`, true);
+    const c = await this.json(`/v1/contexts/${enc(id)}`, [404]);
     if (!c) return null;
     const files = list(c.files, 'files').map((x) => {
       const f = obj(x, 'file');
@@ -130,8 +131,10 @@ export class BridgeProjectApi implements ProjectApi {
   async streamEvents(name: string, after?: string): Promise<StreamEvent[]> {
     // Positions in a stream log are stream versions: the next read starts after the last one.
     const from = after ? `&fromVersion=${Number(after) + 1}` : '';
-    const body = await this.json(`/v1/events?stream=${enc(name)}${from}&limit=1000`);
-    return list(body!.events, 'events').map((x) => {
+    // 403: a stream of other agents' tool calls, which this mount's credential may not read.
+    const body = await this.json(`/v1/events?stream=${enc(name)}${from}&limit=1000`, [403]);
+    if (!body) return [];
+    return list(body.events, 'events').map((x) => {
       const e = obj(x, 'event');
       return {
         position: String(num(e.version, 'version')),

@@ -266,10 +266,22 @@ export function createMcpServer(client: BridgeClient, bridgeUrl: string, version
     'decisions',
     'lighthouse://decisions',
     {
-      description: 'The decision log (first 1000 entries of the decisions stream)',
+      description: "The decision log: this agent's decisions (an admin's: everyone's), the first 1000",
       mimeType: 'application/json',
     },
-    (uri) => resource(uri, '/v1/events?stream=decisions&limit=1000'),
+    async (uri) => {
+      // A query, not a stream read: it leaves out the other agents' decisions instead of refusing them.
+      const res = await client.get<{ events: { stream: string }[] }>(
+        '/v1/events?streamPrefix=decisions&limit=1000',
+      );
+      if (res.status !== 200) throw new BridgeError(res);
+      const events = res.body.events.filter((e) => e.stream === 'decisions');
+      return {
+        contents: [
+          { uri: uri.href, mimeType: 'application/json', text: JSON.stringify({ events }, null, 2) },
+        ],
+      };
+    },
   );
   return server;
 }

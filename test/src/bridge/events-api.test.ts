@@ -5,6 +5,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import type { BridgeClient } from '@lighthouse/bridge/client/bridge-client.js';
 import { signedHeaders } from '@lighthouse/bridge/client/signed-headers.js';
 import { createTestDatabase, type TestDatabase } from '@lighthouse/bridge/testing/postgres.js';
 import { sseEvents, startTestBridge, until, type TestBridge } from './harness.js';
@@ -250,6 +251,87 @@ describe('events API', () => {
     while (!text.includes('event: NoteAdded')) text += (await reader.read()).value ?? '';
     ctl.abort();
     expect(text).not.toContain('event: ElicitationRequested');
+  });
+
+  it('keeps tool calls private: decisions, escalations and agent logs show an agent only what concerns it', async () => {
+    const alice = bridge.client('alice');
+    const bob = bridge.client('bob');
+    const mine = (
+      await alice.post<{ decisionId: string }>('/v1/validate', {
+        tool: 'Read',
+        input: { file_path: '/w/secret-plan' },
+      })
+    ).body.decisionId;
+    const theirs = (
+      await bob.post<{ decisionId: string }>('/v1/validate', { tool: 'Read', input: { file_path: '/w/b' } })
+    ).body.decisionId;
+    // An escalation raised by alice (no expert; wait: false answers at once).
+    const escalated = await alice.post<{ decision: string }>('/v1/validate', {
+      tool: 'Bash',
+      input: { command: 'sudo systemctl restart nginx' },
+      wait: false,
+    });
+    expect(escalated.body.decision).toBe('escalate');
+    // alice's tool-call log, as the Claude Code hook's PostToolUse writes it.
+    const hook = await fetch(`${bridge.url}/v1/hooks/claude-code`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${bridge.hookToken('alice')}`, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        hook_event_name: 'PostToolUse',
+        tool_name: 'Read',
+        tool_input: { file_path: '/w/secret-plan' },
+      }),
+    });
+    expect(hook.status).toBe(200);
+
+    const query = async (c: BridgeClient, prefix: string) =>
+      (
+        await c.get<{ events: (EventView & { id: string })[] }>(
+          `/v1/events?streamPrefix=${prefix}&limit=1000`,
+        )
+      ).body.events;
+    const admin = bridge.admin();
+    const all = await query(admin, 'escalation:');
+    expect(all.some((e) => (e.data as { agentId?: string }).agentId === 'alice')).toBe(true);
+
+    const bobsDecisions = await query(bob, 'decisions');
+    expect(bobsDecisions.map((e) => e.id)).toContain(theirs);
+    expect(bobsDecisions.every((e) => (e.data as { agentId: string }).agentId === 'bob')).toBe(true);
+    expect((await query(alice, 'decisions')).map((e) => e.id)).toContain(mine);
+    expect((await query(admin, 'decisions')).map((e) => e.id)).toEqual(
+      expect.arrayContaining([mine, theirs]),
+    );
+    expect(await query(bob, 'escalation:')).toEqual([]);
+    expect((await query(alice, 'escalation:')).length).toBeGreaterThan(0);
+    expect(await query(bob, 'agent:alice')).toEqual([]);
+    expect((await query(alice, 'agent:alice')).map((e) => e.type)).toEqual(['ToolCallCompleted']);
+
+    for (const stream of ['decisions', 'agent:alice']) {
+      const refused = await bob.get<{ error: { code: string } }>(`/v1/events?stream=${stream}`);
+      expect([stream, refused.status, refused.body.error.code]).toEqual([stream, 403, 'forbidden_stream']);
+    }
+    expect((await alice.get('/v1/events?stream=agent:alice')).status).toBe(200);
+
+    // SSE: bob's feed skips alice's next decision but carries his own after it.
+    const after = (await bob.get<{ checkpoint: string }>('/v1/events?limit=1000')).body.checkpoint;
+    const ctl = new AbortController();
+    const res = await bob.fetch(
+      'GET',
+      `/v1/events/stream?after=${after}&types=ToolCallDecided`,
+      undefined,
+      ctl.signal,
+    );
+    await alice.post('/v1/validate', { tool: 'Read', input: { file_path: '/w/secret-2' } });
+    const last = (
+      await bob.post<{ decisionId: string }>('/v1/validate', { tool: 'Read', input: { file_path: '/w/b2' } })
+    ).body.decisionId;
+    const seen: string[] = [];
+    for await (const e of sseEvents(res, 'ToolCallDecided')) {
+      seen.push((e as { data: { agentId: string } }).data.agentId);
+      if ((e as { id: string }).id === last) break;
+    }
+    ctl.abort();
+    expect(seen).toEqual(['bob']);
   });
 
   it('records every decision in the decisions stream', async () => {

@@ -159,6 +159,16 @@ describe('lighthouse fuse on a real bridge', () => {
     expect(stream.stdout.trim().split('\n')).toHaveLength(3);
   });
 
+  test("another agent's tool calls are not in /streams: the mount's credential may not read them", async () => {
+    const decided = await bridge.client.post<{ decision: string }>('/v1/validate', {
+      tool: 'Read',
+      input: { file_path: '/w/private' },
+    });
+    expect(decided.status).toBe(200);
+    const read = await sh(`cat '${dir}/streams/decisions'`);
+    expect([read.code, read.stderr]).toEqual([1, expect.stringContaining('No such file or directory')]);
+  });
+
   test('tail -f on a stream file sees new events', async () => {
     const tail = spawn('tail', ['-F', '-n', '+1', '-s', '0.2', `${dir}/streams/file:docs%2Fguide.md`]);
     let out = '';

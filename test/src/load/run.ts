@@ -67,7 +67,7 @@ function pick(): { endpoint: Endpoint; method: string; path: string; body?: unkn
       },
     };
   }
-  return { endpoint: 'events', method: 'GET', path: '/v1/events?stream=decisions&limit=20' };
+  return { endpoint: 'events', method: 'GET', path: '/v1/events?streamPrefix=decisions&limit=20' };
 }
 
 const quantile = (sorted: number[], q: number) =>

@@ -149,6 +149,21 @@ describe('lighthouse mcp', () => {
     expect(missing.isError).toBe(true);
   });
 
+  it("lighthouse://decisions is the reading agent's own decision log", async () => {
+    const mine = await bridge.client('alice').post<{ decisionId: string }>('/v1/validate', {
+      tool: 'Read',
+      input: { file_path: '/w/alice-only' },
+    });
+    const theirs = await bridge.client('bob').post<{ decisionId: string }>('/v1/validate', {
+      tool: 'Read',
+      input: { file_path: '/w/bob-only' },
+    });
+    const log = await alice.readResource({ uri: 'lighthouse://decisions' });
+    const { events } = JSON.parse((log.contents[0] as { text: string }).text) as { events: { id: string }[] };
+    expect(events.map((e) => e.id)).toContain(mine.body.decisionId);
+    expect(events.map((e) => e.id)).not.toContain(theirs.body.decisionId);
+  });
+
   it('lighthouse_status is one line', async () => {
     const r = text(await alice.callTool({ name: 'lighthouse_status', arguments: {} }));
     expect(r.split('\n')).toHaveLength(1);
