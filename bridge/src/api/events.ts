@@ -4,6 +4,7 @@
 import { Router, type Request, type Response } from 'express';
 import { agentOf, isAdmin } from '../auth/middleware.js';
 import type { Checkpoint, ExpectedVersion, NewEvent, StoredEvent } from '../events/index.js';
+import { writeLimit } from '../ratelimit/middleware.js';
 import { HttpError } from '../server/errors.js';
 import { DECISION_STREAM } from '../validation/validator.js';
 import type { BridgeServices } from '../server/services.js';
@@ -118,7 +119,8 @@ function typesParam(req: Request): string[] | undefined {
 export function eventsRouter(s: BridgeServices): Router {
   const r = Router();
 
-  r.post('/v1/events', s.requests.body('appendEvents'), async (req, res) => {
+  const limited = writeLimit(s.rateLimiter, (b) => s.metrics.rateLimited.inc({ budget: b }));
+  r.post('/v1/events', limited, s.requests.body('appendEvents'), async (req, res) => {
     const agentId = agentOf(res);
     const body = req.body as { stream: string; expectedVersion?: ExpectedVersion; events: NewEvent[] };
     if (!isAdmin(res) && RESERVED.some((re) => re.test(body.stream))) {

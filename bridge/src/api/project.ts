@@ -5,6 +5,7 @@ import { Router, type NextFunction, type Request, type Response } from 'express'
 import { agentOf } from '../auth/middleware.js';
 import { normalisePath, InvalidPathError } from '../project/path.js';
 import { parseAt, ProjectError } from '../project/service.js';
+import { writeLimit } from '../ratelimit/middleware.js';
 import { HttpError } from '../server/errors.js';
 import type { BridgeServices } from '../server/services.js';
 
@@ -35,9 +36,11 @@ export function projectRouter(s: BridgeServices): Router {
   const r = Router();
   const svc = s.project;
   const view = svc.projection;
+  const limited = writeLimit(s.rateLimiter, (b) => s.metrics.rateLimited.inc({ budget: b }));
 
   r.post(
     '/v1/files',
+    limited,
     handle(async (req, res) => {
       res.status(201).json(await svc.writeFile(agentOf(res), (req.body ?? {}) as Record<string, unknown>));
     }),
@@ -102,6 +105,7 @@ export function projectRouter(s: BridgeServices): Router {
 
   r.post(
     '/v1/annotations',
+    limited,
     handle(async (req, res) => {
       res.status(201).json(await svc.annotate(agentOf(res), (req.body ?? {}) as Record<string, unknown>));
     }),
@@ -116,6 +120,7 @@ export function projectRouter(s: BridgeServices): Router {
 
   r.post(
     '/v1/contexts',
+    limited,
     handle(async (req, res) => {
       const c = await svc.createContext(agentOf(res), (req.body ?? {}) as Record<string, unknown>);
       res.status(201).json({ id: c.id, name: c.name, createdAt: c.createdAt });

@@ -51,3 +51,39 @@ describe('bridge settings', () => {
     expect(() => loadConfig({ [name]: value })).toThrow(message);
   });
 });
+
+describe('what one agent may make every replica store and hold', () => {
+  it('defaults: 600 writes and 64 MiB of write bodies a minute, 100/1000 pending elicitations, a 256 MiB project view', () => {
+    expect(loadConfig({})).toMatchObject({
+      rateLimits: { writes: 600, writeBytes: 64 * 1_048_576 },
+      maxPendingElicitationsPerRequester: 100,
+      maxPendingElicitationsPerTarget: 1000,
+      projectMaxBytes: 256 * 1_048_576,
+    });
+    expect(
+      loadConfig({
+        LIGHTHOUSE_RATE_WRITES_PER_MINUTE: '5',
+        LIGHTHOUSE_RATE_WRITE_BYTES_PER_MINUTE: '4096',
+        LIGHTHOUSE_MAX_PENDING_ELICITATIONS_PER_REQUESTER: '2',
+        LIGHTHOUSE_MAX_PENDING_ELICITATIONS_PER_TARGET: '3',
+        LIGHTHOUSE_PROJECT_MAX_BYTES: '1048576',
+      }),
+    ).toMatchObject({
+      rateLimits: { writes: 5, writeBytes: 4096 },
+      maxPendingElicitationsPerRequester: 2,
+      maxPendingElicitationsPerTarget: 3,
+      projectMaxBytes: 1_048_576,
+    });
+  });
+
+  it.each([
+    ['LIGHTHOUSE_RATE_WRITES_PER_MINUTE', '0', /between 1 and/],
+    ['LIGHTHOUSE_RATE_WRITE_BYTES_PER_MINUTE', '100', /between 1024 and/],
+    ['LIGHTHOUSE_MAX_PENDING_ELICITATIONS_PER_REQUESTER', 'many', /expected an integer/],
+    ['LIGHTHOUSE_MAX_PENDING_ELICITATIONS_PER_TARGET', '0', /between 1 and/],
+    ['LIGHTHOUSE_PROJECT_MAX_BYTES', '1000', /between 1048576 and/],
+  ])('rejects %s=%s', (name, value, message) => {
+    expect(() => loadConfig({ [name]: value })).toThrow(`${name}: `);
+    expect(() => loadConfig({ [name]: value })).toThrow(message);
+  });
+});

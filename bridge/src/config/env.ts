@@ -24,8 +24,13 @@ export interface BridgeConfig {
   dataDir: string;
   /** Mounted ConfigMap directory holding policy.yaml (and flags.yaml); absent → the default policy. */
   configDir: string | undefined;
-  /** Requests per minute per agent, per budget (a token bucket of that size, refilled continuously). */
+  /** Requests (writeBytes: body bytes) per minute per agent, per budget (a token bucket of that size, refilled continuously). */
   rateLimits: RateBudgets;
+  /** Pending elicitations one agent may have asked, and may have been asked (429 quota_exceeded past it). */
+  maxPendingElicitationsPerRequester: number;
+  maxPendingElicitationsPerTarget: number;
+  /** Estimated bytes the project view (files, versions, annotations, contexts) may hold in each replica's memory. */
+  projectMaxBytes: number;
   escalationTimeoutMs: number;
   bodyLimitBytes: number;
   /** Largest file POST /v1/files accepts (its body may be that in base64, plus JSON). */
@@ -44,6 +49,10 @@ export interface RateBudgets {
   validate: number;
   escalations: number;
   elicitation: number;
+  /** Files, annotations, contexts and events written. */
+  writes: number;
+  /** Body bytes of those writes. */
+  writeBytes: number;
 }
 
 type Env = Record<string, string | undefined>;
@@ -94,7 +103,36 @@ export function loadConfig(env: Env = process.env): BridgeConfig {
       validate: integer(env, 'LIGHTHOUSE_RATE_VALIDATE_PER_MINUTE', 6000, 1, 100_000_000),
       escalations: integer(env, 'LIGHTHOUSE_RATE_ESCALATIONS_PER_MINUTE', 60, 1, 100_000_000),
       elicitation: integer(env, 'LIGHTHOUSE_RATE_ELICITATION_PER_MINUTE', 120, 1, 100_000_000),
+      writes: integer(env, 'LIGHTHOUSE_RATE_WRITES_PER_MINUTE', 600, 1, 100_000_000),
+      writeBytes: integer(
+        env,
+        'LIGHTHOUSE_RATE_WRITE_BYTES_PER_MINUTE',
+        64 * 1_048_576,
+        1024,
+        1024 * 1024 * 1_048_576,
+      ),
     },
+    maxPendingElicitationsPerRequester: integer(
+      env,
+      'LIGHTHOUSE_MAX_PENDING_ELICITATIONS_PER_REQUESTER',
+      100,
+      1,
+      1_000_000,
+    ),
+    maxPendingElicitationsPerTarget: integer(
+      env,
+      'LIGHTHOUSE_MAX_PENDING_ELICITATIONS_PER_TARGET',
+      1000,
+      1,
+      1_000_000,
+    ),
+    projectMaxBytes: integer(
+      env,
+      'LIGHTHOUSE_PROJECT_MAX_BYTES',
+      256 * 1_048_576,
+      1_048_576,
+      1024 * 1024 * 1_048_576,
+    ),
     escalationTimeoutMs: integer(
       env,
       'LIGHTHOUSE_ESCALATION_TIMEOUT_MS',

@@ -4,6 +4,7 @@ import {
   checkRequestedSchema,
   contentValidator,
   CONTENT_VALIDATORS_KEPT,
+  SCHEMA_LIMITS,
   type RequestedSchema,
 } from './schema.js';
 
@@ -52,6 +53,83 @@ describe('checkRequestedSchema', () => {
   ])('refuses %j at %s', (schema, path) => {
     const problems = checkRequestedSchema(schema);
     expect(problems.map((p) => p.path)).toContain(path);
+  });
+
+  const text = (n: number) => 'x'.repeat(n);
+  const one = (def: Record<string, unknown>) => ({
+    type: 'object',
+    properties: { a: { type: 'string', ...def } },
+  });
+  const values = (n: number, width = 3) =>
+    Array.from({ length: n }, (_, i) => String(i).padStart(width, '0'));
+  it.each([
+    ['a title', { ...one({}), title: text(201) }, '/title', 'title is longer than 200 characters'],
+    ['a title that is not text', { ...one({}), title: { a: 1 } }, '/title', 'title must be a string'],
+    ['a description', { ...one({}), description: text(4001) }, '/description', 'longer than 4000'],
+    ['$schema', { ...one({}), $schema: text(201) }, '/$schema', 'longer than 200'],
+    [
+      'a property name',
+      { type: 'object', properties: { [text(201)]: { type: 'boolean' } } },
+      `/properties/${text(201)}`,
+      'limited to 200',
+    ],
+    ["a property's title", one({ title: text(201) }), '/properties/a/title', 'longer than 200'],
+    [
+      "a property's description",
+      one({ description: text(4001) }),
+      '/properties/a/description',
+      'longer than 4000',
+    ],
+    ['a default', one({ default: text(4001) }), '/properties/a/default', 'longer than 4000'],
+    ['an enum', one({ enum: values(501) }), '/properties/a/enum', 'at most 500 values'],
+    ['an enum value', one({ enum: ['ok', text(201)] }), '/properties/a/enum/1', 'longer than 200'],
+    [
+      'an enum name',
+      one({ enum: ['a', 'b'], enumNames: ['A', text(201)] }),
+      '/properties/a/enumNames/1',
+      'longer than 200',
+    ],
+    [
+      'the properties',
+      { type: 'object', properties: Object.fromEntries(values(101).map((v) => [v, { type: 'boolean' }])) },
+      '/properties',
+      'at most 100 properties',
+    ],
+    ['required', { ...one({}), required: Array(101).fill('a') }, '/required', 'at most 100 names'],
+    // Each field within its limit, the whole too large: 100 properties of 200 enum values.
+    [
+      'the whole schema',
+      {
+        type: 'object',
+        properties: Object.fromEntries(
+          values(100).map((v) => [v, { type: 'string', enum: values(200, 10) }]),
+        ),
+      },
+      '',
+      'limited to 65536 characters of JSON',
+    ],
+  ])('caps the size of %s', (_what, schema, path, message) => {
+    const problems = checkRequestedSchema(schema);
+    expect(problems).toHaveLength(1);
+    expect(problems[0]!.path).toBe(path);
+    expect(problems[0]!.message).toContain(message);
+  });
+
+  it('takes schemas up to every limit, e.g. a country picker with display names', () => {
+    const countries = values(250);
+    expect(
+      checkRequestedSchema({
+        type: 'object',
+        title: text(SCHEMA_LIMITS.labelChars),
+        description: text(SCHEMA_LIMITS.textChars),
+        properties: {
+          country: { type: 'string', enum: countries, enumNames: countries.map((c) => `Country ${c}`) },
+          [text(SCHEMA_LIMITS.labelChars)]: { type: 'string', default: text(SCHEMA_LIMITS.textChars) },
+          level: { type: 'string', enum: values(SCHEMA_LIMITS.enumValues) },
+        },
+        required: ['country'],
+      }),
+    ).toEqual([]);
   });
 });
 

@@ -230,6 +230,66 @@ describe('ElicitationService', () => {
     await b.close();
   });
 
+  it('bounds the resolved ones kept by their size as well as their number', async () => {
+    const target = await testTarget(driver);
+    cleanup.push(() => target.dispose());
+    const size = async (service: ElicitationService) => {
+      const e = await service.create('alice', ask);
+      return JSON.stringify(await service.command(e.id, { kind: 'decline', actor: 'bob' })).length;
+    };
+    const probe = await open(target);
+    const one = await size(probe.service);
+    await probe.close();
+    const a = await open(target, { keepResolvedChars: Math.floor(2.5 * one) });
+    const done = [];
+    for (let i = 0; i < 4; i++) {
+      const e = await a.service.create('alice', ask);
+      done.push((await a.service.command(e.id, { kind: 'decline', actor: 'bob' })).id);
+    }
+    expect(a.service.list('alice', 'requester').map((x) => x.id)).toEqual(done.slice(2));
+    await a.close();
+  });
+
+  it('caps pending elicitations per requester and per target: 429 quota_exceeded, nothing stored, freed when one resolves', async () => {
+    const target = await testTarget(driver);
+    cleanup.push(() => target.dispose());
+    const caps = { maxPendingPerRequester: 2, maxPendingPerTarget: 3 };
+    const a = await open(target, caps);
+    const first = await a.service.create('alice', ask);
+    await a.service.create('alice', ask);
+    const stored = async () => (await a.store.readAll({ types: ['ElicitationRequested'] })).events.length;
+    expect(await refusal(a.service.create('alice', { ...ask, to: 'carol' }))).toEqual({
+      status: 429,
+      code: 'quota_exceeded',
+      message:
+        'alice has asked 2 pending elicitations, the most LIGHTHOUSE_MAX_PENDING_ELICITATIONS_PER_REQUESTER (2) allows; ' +
+        'one frees when it is answered, declined, cancelled or expires',
+      details: { limit: 2, variable: 'LIGHTHOUSE_MAX_PENDING_ELICITATIONS_PER_REQUESTER' },
+    });
+    await a.service.create('carol', ask);
+    expect(await refusal(a.service.create('dave', ask))).toMatchObject({
+      status: 429,
+      code: 'quota_exceeded',
+      details: { limit: 3, variable: 'LIGHTHOUSE_MAX_PENDING_ELICITATIONS_PER_TARGET' },
+    });
+    expect(await stored()).toBe(3);
+    // Resolving one frees a place for its requester and its target.
+    await a.service.command(first.id, { kind: 'cancel', actor: 'alice' });
+    expect((await a.service.create('alice', ask)).status).toBe('pending');
+    expect(await refusal(a.service.create('alice', { ...ask, to: 'carol' }))).toMatchObject({ status: 429 });
+    // A replica rebuilt from the store counts the same.
+    const b = await open(target, caps);
+    expect(await refusal(b.service.create('alice', { ...ask, to: 'carol' }))).toMatchObject({ status: 429 });
+    expect(await refusal(b.service.create('dave', ask))).toMatchObject({ status: 429 });
+    // Creates in flight on one replica hold their place: concurrent ones cannot all pass.
+    const racing = await Promise.allSettled(
+      Array.from({ length: 5 }, () => b.service.create('zed', { ...ask, to: 'erin' })),
+    );
+    expect(racing.filter((r) => r.status === 'fulfilled')).toHaveLength(2);
+    await a.close();
+    await b.close();
+  });
+
   it('is disabled by its feature flag', async () => {
     const target = await testTarget(driver);
     cleanup.push(() => target.dispose());

@@ -3,7 +3,8 @@
 // following the store (NOTIFY wakes it), and a command is decided on the
 // stream as stored, appended with the stream version it was decided on, so
 // two replicas cannot both resolve one elicitation. The view holds every
-// pending elicitation and the most recently resolved ones (bounded); an older
+// pending elicitation (capped per requester and per target) and the most
+// recently resolved ones (bounded in number and size); an older
 // one is read from its stream when asked for by id.
 import { EventEmitter } from 'node:events';
 import { randomUUID } from 'node:crypto';
@@ -71,6 +72,12 @@ export interface ElicitationServiceOptions {
   sweepIntervalMs?: number;
   /** Resolved elicitations kept in memory, newest first (default 10,000). */
   keepResolved?: number;
+  /** ... and at most this many characters of them as JSON (default 64 Mi). */
+  keepResolvedChars?: number;
+  /** Pending elicitations one agent may have asked (LIGHTHOUSE_MAX_PENDING_ELICITATIONS_PER_REQUESTER). */
+  maxPendingPerRequester?: number;
+  /** Pending elicitations one agent may have been asked (LIGHTHOUSE_MAX_PENDING_ELICITATIONS_PER_TARGET). */
+  maxPendingPerTarget?: number;
   now?: () => Date;
 }
 
@@ -78,6 +85,9 @@ const AGENT = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
 
 export class ElicitationService {
   private readonly pending = new Map<string, Elicitation>();
+  /** Pending elicitations by requester and by target, for the caps. */
+  private readonly pendingFrom = new Map<string, number>();
+  private readonly pendingTo = new Map<string, number>();
   private readonly resolved: LRUCache<string, Elicitation>;
   /** Fires 'change' with the new state of an elicitation (from any replica). */
   readonly changes = new EventEmitter();
@@ -90,7 +100,12 @@ export class ElicitationService {
     private readonly opts: ElicitationServiceOptions = {},
   ) {
     this.now = opts.now ?? (() => new Date());
-    this.resolved = new LRUCache({ max: opts.keepResolved ?? 10_000 });
+    this.resolved = new LRUCache({
+      max: opts.keepResolved ?? 10_000,
+      // An accepted answer may be as large as a request body: a count alone would not bound the memory.
+      maxSize: opts.keepResolvedChars ?? 64 * 1024 * 1024,
+      sizeCalculation: (e) => JSON.stringify(e).length,
+    });
     this.changes.setMaxListeners(0);
   }
 
@@ -121,12 +136,47 @@ export class ElicitationService {
     const before = this.known(e.id);
     if (before && e.version <= before.version) return;
     if (e.status === 'pending') {
+      if (!this.pending.has(e.id)) this.count(e, 1);
       this.pending.set(e.id, e);
     } else {
-      this.pending.delete(e.id);
+      if (this.pending.delete(e.id)) this.count(e, -1);
       this.resolved.set(e.id, e);
     }
     this.changes.emit('change', e);
+  }
+
+  private count(e: Pick<Elicitation, 'from' | 'to'>, delta: number): void {
+    for (const [map, agent] of [
+      [this.pendingFrom, e.from],
+      [this.pendingTo, e.to],
+    ] as const) {
+      const n = (map.get(agent) ?? 0) + delta;
+      if (n > 0) map.set(agent, n);
+      else map.delete(agent);
+    }
+  }
+
+  /**
+   * Refuses a request past either cap. Counted in this replica's view (with its own
+   * creates in flight), which every replica rebuilds from the store: creates racing
+   * on several replicas, before each other's events arrive (NOTIFY, milliseconds),
+   * may pass a cap by the number in flight on the other replicas.
+   */
+  private checkQuota(from: string, to: string): void {
+    const caps = [
+      [this.pendingFrom.get(from) ?? 0, this.opts.maxPendingPerRequester, `${from} has asked`, 'REQUESTER'],
+      [this.pendingTo.get(to) ?? 0, this.opts.maxPendingPerTarget, `${to} has been asked`, 'TARGET'],
+    ] as const;
+    for (const [n, max, who, role] of caps) {
+      if (max === undefined || n < max) continue;
+      throw new ElicitationError(
+        429,
+        'quota_exceeded',
+        `${who} ${n} pending elicitations, the most LIGHTHOUSE_MAX_PENDING_ELICITATIONS_PER_${role} (${max}) allows; ` +
+          'one frees when it is answered, declined, cancelled or expires',
+        { limit: max, variable: `LIGHTHOUSE_MAX_PENDING_ELICITATIONS_PER_${role}` },
+      );
+    }
   }
 
   private ingest(e: StoredEvent | { type: string; data: unknown }): void {
@@ -188,6 +238,7 @@ export class ElicitationService {
         },
       );
     }
+    this.checkQuota(from, req.to);
     const created = this.now();
     const event: ElicitationEvent = {
       type: 'ElicitationRequested',
@@ -201,9 +252,16 @@ export class ElicitationService {
         expiresAt: new Date(created.getTime() + timeout * 1000).toISOString(),
       },
     };
-    await this.store.append(streamFor(event.data.id), [withParticipants(event, from, req.to)], {
-      expectedVersion: 'no_stream',
-    });
+    // Holds its place while the append is under way, so concurrent creates here cannot all pass the cap.
+    const slot = { from, to: req.to };
+    this.count(slot, 1);
+    try {
+      await this.store.append(streamFor(event.data.id), [withParticipants(event, from, req.to)], {
+        expectedVersion: 'no_stream',
+      });
+    } finally {
+      this.count(slot, -1);
+    }
     this.ingest(event);
     return this.known(event.data.id)!;
   }

@@ -10,6 +10,15 @@ const common = {
   '401': error('authentication failed; error.code is the reason'),
   '503': error('the event store is unavailable'),
 };
+/** What every replica stores and keeps: spent from the agent's budgets, and refused when the view is full. */
+const projectWrite = {
+  '429': error(
+    'rate limited: the agent spent its writes or writeBytes budget (rate_limited); see Retry-After',
+  ),
+  '507': error(
+    "the project view would pass LIGHTHOUSE_PROJECT_MAX_BYTES of each replica's memory (project_full)",
+  ),
+};
 const id = { name: 'id', in: 'path', required: true, schema: { type: 'string' } };
 const at = {
   name: 'at',
@@ -70,7 +79,8 @@ export const collaborationPaths = {
             message: { type: 'string', maxLength: 10000 },
             requestedSchema: {
               description:
-                "MCP's restricted schema: type object; properties of type string (minLength, maxLength, format email|uri|date|date-time, enum, enumNames), number/integer (minimum, maximum), boolean; required",
+                "MCP's restricted schema: type object; properties of type string (minLength, maxLength, format email|uri|date|date-time, enum, enumNames), number/integer (minimum, maximum), boolean; required. " +
+                'At most 100 properties; names, titles and enum values up to 200 characters, descriptions and defaults up to 4000, 500 enum values, 64 KiB of JSON in all',
               type: 'object',
             },
             timeoutSeconds: { type: 'number', exclusiveMinimum: 0, maximum: 86400, default: 300 },
@@ -80,7 +90,9 @@ export const collaborationPaths = {
       responses: {
         '201': { description: 'created, pending', ...json(elicitation) },
         '403': error('feature flag "elicitation" is off for this agent (feature_disabled)'),
-        '429': error('rate limited; see Retry-After'),
+        '429': error(
+          'rate limited (rate_limited; see Retry-After), or the requester or the target has too many pending elicitations (quota_exceeded)',
+        ),
         ...common,
       },
     },
@@ -153,6 +165,7 @@ export const collaborationPaths = {
         '404': error('deleting a file that does not exist'),
         '409': error('the diff does not apply to the current content'),
         '413': error('file larger than LIGHTHOUSE_FILE_MAX_BYTES (default 8 MiB): file_too_large'),
+        ...projectWrite,
         ...common,
       },
     },
@@ -223,7 +236,7 @@ export const collaborationPaths = {
           },
         }),
       },
-      responses: { '201': { description: 'the annotation' }, ...common },
+      responses: { '201': { description: 'the annotation' }, ...projectWrite, ...common },
     },
     get: {
       operationId: 'annotations',
@@ -251,7 +264,7 @@ export const collaborationPaths = {
           },
         }),
       },
-      responses: { '201': { description: '{id, name, createdAt}' }, ...common },
+      responses: { '201': { description: '{id, name, createdAt}' }, ...projectWrite, ...common },
     },
     get: {
       operationId: 'contexts',

@@ -315,6 +315,7 @@ export const openApiDocument = {
         responses: {
           '201': { description: 'appended' },
           '409': error('expected version mismatch'),
+          '429': error('rate limited: the agent spent its writes or writeBytes budget; see Retry-After'),
           ...standardErrors,
         },
       },

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from '@jest/globals';
-import { ProjectProjection, type ProjectEvent } from './projection.js';
+import { ENTRY_BYTES, FILE_BYTES, ProjectProjection, type ProjectEvent } from './projection.js';
 
 const sha = (t: string) => createHash('sha256').update(t).digest('hex');
 const at = (s: number) => new Date(Date.UTC(2026, 0, 1, 0, 0, s));
@@ -195,5 +195,45 @@ describe('ProjectProjection memory', () => {
     expect(p.fileAt('b.txt')?.content?.toString()).toBe('back');
     expect(p.fileAt('b.txt', at(20))?.content).toBeNull();
     expect(p.fileAt('a.txt')?.content?.toString()).toBe('first');
+  });
+
+  it('keeps small files in buffers of their own, not in slices of a shared slab', () => {
+    const p = new ProjectProjection();
+    p.apply(changed('small.txt', 'tiny', 1, 1));
+    const kept = p.fileAt('small.txt')!.content!;
+    expect(kept.buffer.byteLength).toBe(kept.length);
+  });
+
+  it('estimates what it holds: entries, strings and the newest inline bytes', () => {
+    const p = new ProjectProjection();
+    const first = ENTRY_BYTES + 2 /* s1 */ + 100 + FILE_BYTES + 'f.txt'.length;
+    const e1 = changed('f.txt', 'x'.repeat(100), 1, 1);
+    expect(p.growth(e1.type, e1.data)).toBe(first);
+    p.apply(e1);
+    p.apply(e1); // a redelivery adds nothing
+    expect(p.heldBytes).toBe(first);
+    // A smaller newest version frees the older bytes: the growth may be negative.
+    const e2 = changed('f.txt', 'y', 2, 2);
+    expect(p.growth(e2.type, e2.data)).toBe(ENTRY_BYTES + 2 + 1 - 100);
+    p.apply(e2);
+    p.apply(deleted('f.txt', 3, 3));
+    expect(p.heldBytes).toBe(first + (ENTRY_BYTES + 2 + 1 - 100) + (ENTRY_BYTES - 1));
+    const note = {
+      stream: 'annotations',
+      type: 'AnnotationAdded',
+      version: 1,
+      createdAt: at(4),
+      data: { id: 'n', path: 'f.txt', text: 'look', severity: 'info', line: null, agentId: 'm' },
+    };
+    const context = {
+      stream: 'context:c',
+      type: 'ContextCreated',
+      version: 1,
+      createdAt: at(5),
+      data: { id: 'c', name: 'ctx', note: 'why', files: ['f.txt'], agentId: 'm' },
+    };
+    const before = p.heldBytes;
+    for (const e of [note, context, note, context]) p.apply(e);
+    expect(p.heldBytes - before).toBe(ENTRY_BYTES + 5 + 4 + (ENTRY_BYTES + 3 + 3 + 8 + 5));
   });
 });

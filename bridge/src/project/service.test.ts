@@ -20,9 +20,9 @@ async function open(driver: 'pg' | 'pglite') {
     for (const s of stores) await s.close();
     await target.dispose();
   });
-  const start = async () => {
+  const start = async (maxHeldBytes?: number) => {
     const store = await openEventStore({ ...target.location, subscription: { pollIntervalMs: 200 } });
-    const service = new ProjectService(store);
+    const service = new ProjectService(store, DEFAULT_MAX_FILE_BYTES, maxHeldBytes);
     await service.start();
     stores.push(store);
     services.push(service);
@@ -177,6 +177,50 @@ describe('ProjectService', () => {
     expect(await code(service.createContext('a', { name: '', files: [] }))).toBe('400 invalid_request');
     expect((await store.readAll()).events.length).toBe(before);
     expect(await text(service, 'f.txt')).toBe('x\n');
+  });
+
+  it('refuses growth of the view past its cap with 507 project_full and stores nothing; shrinking and deleting pass', async () => {
+    const replica = await open('pg');
+    const { service, store } = await replica(4000);
+    await service.writeFile('a', { path: 'f.txt', content: 'x'.repeat(3000) });
+    const held = service.projection.heldBytes;
+    expect(held).toBeGreaterThan(3000);
+    const before = (await store.readAll({ limit: 1000 })).events.length;
+    const big = randomBytes(600 * 1024); // a blob: only its version's entry would stay in memory
+    const refusals = [
+      () => service.writeFile('a', { path: 'g.txt', content: 'y'.repeat(2000) }),
+      () => service.writeFile('a', { path: 'big.bin', contentBase64: big.toString('base64') }),
+      () => service.annotate('a', { path: 'f.txt', text: 'hm' }),
+      () => service.createContext('a', { name: 'c', files: ['f.txt'] }),
+    ];
+    for (const write of refusals) expect(await code(write())).toBe('507 project_full');
+    await expect(service.writeFile('a', { path: 'g.txt', content: 'y' })).rejects.toThrow(
+      /LIGHTHOUSE_PROJECT_MAX_BYTES is 4000/,
+    );
+    expect((await store.readAll({ limit: 1000 })).events.length).toBe(before);
+    expect(service.projection.heldBytes).toBe(held);
+    // A smaller version frees more than it adds; a delete always passes.
+    expect(await code(service.writeFile('a', { path: 'f.txt', content: 'small' }))).toBe('ok');
+    expect(await code(service.writeFile('a', { path: 'f.txt', deleted: true }))).toBe('ok');
+    expect(service.projection.heldBytes).toBeLessThan(held);
+    expect(await code(service.writeFile('a', { path: 'g.txt', content: 'y' }))).toBe('ok');
+    // Every replica rebuilds the same estimate from the store.
+    const other = await replica(4000);
+    expect(other.service.projection.heldBytes).toBe(service.projection.heldBytes);
+  });
+
+  it('counts writes in flight on a replica against the cap, so concurrent ones cannot all pass it', async () => {
+    const replica = await open('pg');
+    const { service } = await replica(4000);
+    // Each adds about 1,250 bytes: three fit.
+    const results = await Promise.all(
+      Array.from({ length: 10 }, (_, i) =>
+        code(service.writeFile('a', { path: `f${i}`, content: 'x'.repeat(500) })),
+      ),
+    );
+    expect(results.filter((r) => r === 'ok')).toHaveLength(3);
+    expect(results.filter((r) => r === '507 project_full')).toHaveLength(7);
+    expect(service.projection.heldBytes).toBeLessThanOrEqual(4000);
   });
 
   it('a replica writing ahead of its own subscription keeps the versions another replica wrote before', async () => {

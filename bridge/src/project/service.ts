@@ -26,6 +26,8 @@ import {
 
 /** Default limit of one file's size (LIGHTHOUSE_FILE_MAX_BYTES). */
 export const DEFAULT_MAX_FILE_BYTES = 8 * 1024 * 1024;
+/** Default estimated memory the view may hold on each replica (LIGHTHOUSE_PROJECT_MAX_BYTES). */
+export const DEFAULT_MAX_PROJECT_BYTES = 256 * 1024 * 1024;
 /** Up to this size the bytes travel inline in the FileChanged event; larger files become blobs. */
 export const INLINE_FILE_BYTES = 512 * 1024;
 const MAX_TEXT = 10_000;
@@ -79,10 +81,13 @@ function optionalSession(v: unknown): string | null {
 export class ProjectService {
   readonly projection = new ProjectProjection();
   private subscription: Subscription | undefined;
+  /** Growth of the writes under way on this replica, not yet in the view. */
+  private inFlightBytes = 0;
 
   constructor(
     private readonly store: EventStore,
     private readonly maxFileBytes = DEFAULT_MAX_FILE_BYTES,
+    private readonly maxHeldBytes = DEFAULT_MAX_PROJECT_BYTES,
   ) {}
 
   async start(): Promise<void> {
@@ -110,6 +115,31 @@ export class ProjectService {
 
   async close(): Promise<void> {
     await this.subscription?.close();
+  }
+
+  /**
+   * Every replica keeps the whole project view in memory: past the cap, a write that
+   * would grow it is refused (one that shrinks it still passes). Writes in flight here
+   * hold their growth until applied (call the returned release after the append); the
+   * view is this replica's, so writes racing on several replicas may pass the cap by
+   * what is in flight elsewhere.
+   */
+  private admit(type: string, data: unknown): () => void {
+    const grows = this.projection.growth(type, data);
+    const held = this.projection.heldBytes + this.inFlightBytes;
+    if (grows > 0 && held + grows > this.maxHeldBytes) {
+      throw new ProjectError(
+        507,
+        'project_full',
+        `the project view holds about ${held} bytes in each replica's memory; this write needs ${grows} more ` +
+          `and LIGHTHOUSE_PROJECT_MAX_BYTES is ${this.maxHeldBytes}: delete files or raise the limit`,
+      );
+    }
+    const reserved = Math.max(0, grows);
+    this.inFlightBytes += reserved;
+    return () => {
+      this.inFlightBytes -= reserved;
+    };
   }
 
   private async appendAndApply(
@@ -157,6 +187,7 @@ export class ProjectService {
       const version = last?.version ?? 0;
       const exists = last?.type === 'FileChanged';
       let event: { type: string; data: unknown };
+      let blob: { bytes: Buffer; digest: string } | undefined;
       if (kind === 'deleted') {
         if (!exists) throw new ProjectError(404, 'not_found', `${p} does not exist`);
         event = { type: 'FileDeleted', data: { path: p, agentId, sessionId } };
@@ -177,16 +208,19 @@ export class ProjectService {
         if (bytes.length > this.maxFileBytes)
           throw new ProjectError(413, 'file_too_large', `files are limited to ${this.maxFileBytes} bytes`);
         const digest = sha256Of(bytes);
-        // A large file's chunks are durable before the event that makes it visible.
         const asBlob = bytes.length > INLINE_FILE_BYTES;
-        if (asBlob) await storeBlob(this.store, bytes, digest);
         const content = asBlob ? { blob: digest } : { contentBase64: bytes.toString('base64') };
         event = {
           type: 'FileChanged',
           data: { path: p, ...content, sha256: digest, size: bytes.length, agentId, sessionId },
         };
+        if (asBlob) blob = { bytes, digest };
       }
+      // A delete always passes: it frees the bytes, and there are no more deletes than files.
+      const release = kind === 'deleted' ? () => undefined : this.admit(event.type, event.data);
       try {
+        // A large file's chunks are durable before the event that makes it visible.
+        if (blob) await storeBlob(this.store, blob.bytes, blob.digest);
         const stored = await this.appendAndApply(
           stream,
           event.type,
@@ -198,6 +232,8 @@ export class ProjectService {
         // A diff was computed against a content that changed meanwhile: the caller must rebase.
         if (err instanceof ConcurrencyError && kind !== 'diff' && attempt < 3) continue;
         throw err;
+      } finally {
+        release();
       }
     }
   }
@@ -267,7 +303,12 @@ export class ProjectService {
       agentId,
       at: new Date().toISOString(),
     };
-    await this.appendAndApply(ANNOTATIONS_STREAM, 'AnnotationAdded', annotation, 'any');
+    const release = this.admit('AnnotationAdded', annotation);
+    try {
+      await this.appendAndApply(ANNOTATIONS_STREAM, 'AnnotationAdded', annotation, 'any');
+    } finally {
+      release();
+    }
     return this.projection.annotations(p).find((a) => a.id === annotation.id)!;
   }
 
@@ -302,7 +343,12 @@ export class ProjectService {
       agentId,
       createdAt: new Date().toISOString(),
     };
-    await this.appendAndApply(contextStream(id), 'ContextCreated', context, 'no_stream');
+    const release = this.admit('ContextCreated', context);
+    try {
+      await this.appendAndApply(contextStream(id), 'ContextCreated', context, 'no_stream');
+    } finally {
+      release();
+    }
     return this.projection.context(id)!;
   }
 }

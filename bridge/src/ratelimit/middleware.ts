@@ -1,17 +1,15 @@
-import type { RequestHandler } from 'express';
+import type { Request, RequestHandler } from 'express';
 import { agentOf } from '../auth/middleware.js';
 import { HttpError } from '../server/errors.js';
 import type { Budget, RateLimiter } from './token-bucket.js';
 
-/** 429 with Retry-After when the authenticated agent has spent this budget. */
-export function rateLimit(
-  limiter: RateLimiter,
-  budget: Budget,
-  onLimited?: (budget: Budget) => void,
-): RequestHandler {
-  return (_req, res, next) => {
-    const d = limiter.take(agentOf(res), budget);
+type Costs = (req: Request) => readonly (readonly [Budget, number])[];
+
+function limit(limiter: RateLimiter, costs: Costs, onLimited?: (budget: Budget) => void): RequestHandler {
+  return (req, res, next) => {
+    const d = limiter.takeAll(agentOf(res), costs(req));
     if (d.ok) return next();
+    const budget = d.budget!;
     onLimited?.(budget);
     next(
       new HttpError(
@@ -23,4 +21,28 @@ export function rateLimit(
       ),
     );
   };
+}
+
+/** 429 with Retry-After when the authenticated agent has spent this budget. */
+export function rateLimit(
+  limiter: RateLimiter,
+  budget: Budget,
+  onLimited?: (budget: Budget) => void,
+): RequestHandler {
+  return limit(limiter, () => [[budget, 1]], onLimited);
+}
+
+/**
+ * The budgets of a write that every replica stores (a file, an annotation, a
+ * context, an event): one of `writes`, and the body's bytes of `writeBytes`.
+ */
+export function writeLimit(limiter: RateLimiter, onLimited?: (budget: Budget) => void): RequestHandler {
+  return limit(
+    limiter,
+    (req) => [
+      ['writes', 1],
+      ['writeBytes', (req as Request & { rawBody?: Buffer }).rawBody?.length ?? 0],
+    ],
+    onLimited,
+  );
 }

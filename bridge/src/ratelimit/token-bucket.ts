@@ -1,11 +1,14 @@
 // Per-agent token buckets, one per budget. A budget of N per minute allows a
-// burst of N and refills continuously at N/60 per second.
-export type Budget = 'validate' | 'escalations' | 'elicitation';
+// burst of N and refills continuously at N/60 per second. Most budgets count
+// requests (cost 1); writeBytes counts request body bytes.
+export type Budget = 'validate' | 'escalations' | 'elicitation' | 'writes' | 'writeBytes';
 
 export interface RateDecision {
   ok: boolean;
-  /** Seconds until one token is available (0 when ok). */
+  /** Seconds until the cost is available (0 when ok). */
   retryAfterSeconds: number;
+  /** The budget that refused (the one with the longest wait). */
+  budget?: Budget;
 }
 
 interface Bucket {
@@ -21,24 +24,47 @@ export class RateLimiter {
     private readonly nowMs: () => number = () => Date.now(),
   ) {}
 
-  take(agentId: string, budget: Budget): RateDecision {
-    const capacity = this.perMinute[budget];
-    const ratePerMs = capacity / 60_000;
-    const key = `${budget}\u0000${agentId}`;
+  take(agentId: string, budget: Budget, cost = 1): RateDecision {
+    return this.takeAll(agentId, [[budget, cost]]);
+  }
+
+  /**
+   * Spends every cost, or none when one budget lacks it: a request refused by one
+   * budget does not also drain the others. A cost above a whole budget waits for a
+   * full bucket (it could never be paid otherwise).
+   */
+  takeAll(agentId: string, costs: readonly (readonly [Budget, number])[]): RateDecision {
     const now = this.nowMs();
+    // Before taking buckets: an eviction must not drop one this call is about to spend from.
+    if (this.buckets.size >= 100_000) this.evictFull(now);
+    const due = costs.map(([budget, cost]) => {
+      const b = this.refilled(agentId, budget, now);
+      return { budget, b, cost: Math.min(cost, this.perMinute[budget]) };
+    });
+    let refused: RateDecision | undefined;
+    for (const { budget, b, cost } of due) {
+      if (b.tokens >= cost) continue;
+      const ratePerMs = this.perMinute[budget] / 60_000;
+      const retryAfterSeconds = Math.max(1, Math.ceil((cost - b.tokens) / ratePerMs / 1000));
+      if (!refused || retryAfterSeconds > refused.retryAfterSeconds)
+        refused = { ok: false, retryAfterSeconds, budget };
+    }
+    if (refused) return refused;
+    for (const { b, cost } of due) b.tokens -= cost;
+    return { ok: true, retryAfterSeconds: 0 };
+  }
+
+  private refilled(agentId: string, budget: Budget, now: number): Bucket {
+    const capacity = this.perMinute[budget];
+    const key = `${budget}\u0000${agentId}`;
     let b = this.buckets.get(key);
     if (!b) {
-      if (this.buckets.size >= 100_000) this.evictFull(now);
       b = { tokens: capacity, updatedMs: now };
       this.buckets.set(key, b);
     }
-    b.tokens = Math.min(capacity, b.tokens + (now - b.updatedMs) * ratePerMs);
+    b.tokens = Math.min(capacity, b.tokens + (now - b.updatedMs) * (capacity / 60_000));
     b.updatedMs = now;
-    if (b.tokens >= 1) {
-      b.tokens -= 1;
-      return { ok: true, retryAfterSeconds: 0 };
-    }
-    return { ok: false, retryAfterSeconds: Math.max(1, Math.ceil((1 - b.tokens) / ratePerMs / 1000)) };
+    return b;
   }
 
   /** Buckets that have refilled completely carry no state worth keeping. */

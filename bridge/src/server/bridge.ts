@@ -117,10 +117,12 @@ export async function createBridgeServices(
     const elicitations = new ElicitationService(store, {
       metrics: new ElicitationMetrics(metrics.registry),
       enabled: (agentId) => flags.isEnabled('elicitation', agentId),
+      maxPendingPerRequester: config.maxPendingElicitationsPerRequester,
+      maxPendingPerTarget: config.maxPendingElicitationsPerTarget,
     });
     await elicitations.start();
     stops.unshift(() => elicitations.close());
-    const project = new ProjectService(store, config.fileMaxBytes);
+    const project = new ProjectService(store, config.fileMaxBytes, config.projectMaxBytes);
     await project.start();
     stops.unshift(() => project.close());
 

@@ -51,7 +51,10 @@ beforeAll(async () => {
   const url = new URL(server.url);
   url.pathname = '/lh_full';
   dbUrl = url.toString();
-  bridge = await startTestBridge({ databaseUrl: dbUrl }, { LIGHTHOUSE_RATE_VALIDATE_PER_MINUTE: '1000000' });
+  bridge = await startTestBridge(
+    { databaseUrl: dbUrl },
+    { LIGHTHOUSE_RATE_VALIDATE_PER_MINUTE: '1000000', LIGHTHOUSE_RATE_WRITES_PER_MINUTE: '1000000' },
+  );
 }, 60_000);
 
 afterAll(async () => {

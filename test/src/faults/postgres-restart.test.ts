@@ -18,7 +18,7 @@ beforeAll(async () => {
   server = await startPostgres();
   bridge = await startTestBridge(
     { databaseUrl: server.url },
-    { LIGHTHOUSE_RATE_VALIDATE_PER_MINUTE: '1000000' },
+    { LIGHTHOUSE_RATE_VALIDATE_PER_MINUTE: '1000000', LIGHTHOUSE_RATE_WRITES_PER_MINUTE: '1000000' },
   );
 }, 60_000);
 

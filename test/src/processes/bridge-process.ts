@@ -36,6 +36,9 @@ export async function startBridgeProcess(
       LIGHTHOUSE_MASTER_KEY: masterKeyHex,
       LIGHTHOUSE_RATE_VALIDATE_PER_MINUTE: '1000000',
       LIGHTHOUSE_RATE_ELICITATION_PER_MINUTE: '1000000',
+      LIGHTHOUSE_RATE_WRITES_PER_MINUTE: '1000000',
+      // make load asks one reviewer that never answers, from thousands of agents.
+      LIGHTHOUSE_MAX_PENDING_ELICITATIONS_PER_TARGET: '1000000',
       SHUTDOWN_TIMEOUT_MS: '2000',
       ...env,
     },
