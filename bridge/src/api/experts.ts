@@ -1,7 +1,9 @@
-// Experts: register with capabilities, receive escalations by SSE or long
-// poll, answer them.
-import { Router, type Response } from 'express';
-import { agentOf } from '../auth/middleware.js';
+// Experts: the administrator grants an agent the categories it may decide; the
+// agent registers within its grant, receives escalations by SSE or long poll,
+// and answers them.
+import { Router, type NextFunction, type Request, type Response } from 'express';
+import { isValidAgentId } from '../auth/credentials.js';
+import { agentOf, isAdmin } from '../auth/middleware.js';
 import type { Escalation } from '../escalation/broker.js';
 import { rateLimit } from '../ratelimit/middleware.js';
 import { HttpError } from '../server/errors.js';
@@ -33,10 +35,36 @@ export function expertsRouter(s: BridgeServices): Router {
 
   const registered = async (res: Response): Promise<string> => {
     const id = agentOf(res);
-    if (!(await s.escalations.isRegistered(id)))
-      throw new HttpError(409, 'not_registered', 'register with POST /v1/experts first');
+    await s.escalations.requireExpert(id);
     return id;
   };
+
+  // Before the body check: whoever is not the administrator learns nothing but that.
+  const adminOnly = (_req: Request, res: Response, next: NextFunction) => {
+    if (!isAdmin(res))
+      throw new HttpError(403, 'admin_only', 'granting expert capabilities needs the admin credential');
+    next();
+  };
+  const grantee = (req: Request): string => {
+    const id = String(req.params.id);
+    if (!isValidAgentId(id)) throw new HttpError(400, 'invalid_request', 'not a valid agent id');
+    return id;
+  };
+
+  r.put('/v1/experts/:id/grant', adminOnly, s.requests.body('grantExpert'), async (req, res) => {
+    const id = grantee(req);
+    const capabilities = [...new Set((req.body as { capabilities: string[] }).capabilities)].sort();
+    await s.escalations.grantExpert(id, capabilities, agentOf(res));
+    s.logger.info('expert granted', { agentId: id, capabilities });
+    res.json({ expertId: id, capabilities });
+  });
+
+  r.delete('/v1/experts/:id/grant', adminOnly, async (req, res) => {
+    const id = grantee(req);
+    await s.escalations.revokeGrant(id, agentOf(res));
+    s.logger.info('expert grant revoked', { agentId: id });
+    res.json({ expertId: id, granted: false });
+  });
 
   r.post('/v1/experts', s.requests.body('registerExpert'), async (req, res) => {
     const id = agentOf(res);

@@ -26,7 +26,8 @@ The master key comes from LIGHTHOUSE_MASTER_KEY, LIGHTHOUSE_MASTER_KEY_FILE, or 
 key \`lighthouse run\` generated next to LIGHTHOUSE_DATA_DIR (default ./.lighthouse/data).
 `;
 
-function masterKey(): Buffer {
+/** The master key: environment, mounted file, or the local key of `lighthouse run`. */
+export function masterKey(): Buffer {
   const env = process.env;
   if (env.LIGHTHOUSE_MASTER_KEY || env.LIGHTHOUSE_MASTER_KEY_FILE) return loadMasterKey(env);
   const dataDir = loadConfig(env).dataDir;

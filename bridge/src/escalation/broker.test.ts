@@ -25,6 +25,12 @@ async function broker(db: TestDatabase, replicaId: string, timeoutMs: number, st
   return b;
 }
 
+/** Granted `capabilities` by the administrator and registered for them. */
+async function expert(b: EscalationBroker, id: string, capabilities: string[]): Promise<void> {
+  await b.grantExpert(id, capabilities, 'admin');
+  await b.registerExpert(id, capabilities);
+}
+
 const request = {
   decisionId: 'd1',
   agentId: 'agent',
@@ -68,10 +74,49 @@ describe('EscalationBroker', () => {
     const b = await broker(db, 'b', 60_000);
     await b.stop(); // no longer listening: the registration's notice will not reach it
     const a = await broker(db, 'a', 60_000);
-    await a.registerExpert('late-expert', ['privileged']);
-    expect(await b.isRegistered('late-expert')).toBe(true);
-    expect(await b.isRegistered('never-registered')).toBe(false);
+    await expert(a, 'late-expert', ['privileged']);
+    await expect(b.requireExpert('late-expert')).resolves.toBeUndefined();
+    await expect(b.requireExpert('never-registered')).rejects.toMatchObject({
+      status: 403,
+      code: 'not_granted',
+    });
     expect(b.pendingFor('late-expert')).toEqual([]);
+    // Nor does the revocation's notice: b, which knew the expert, reads that from the stream too.
+    await a.revokeGrant('late-expert', 'admin');
+    await expect(b.requireExpert('late-expert')).rejects.toMatchObject({ status: 403, code: 'not_granted' });
+  }, 30_000);
+
+  it('a registration the grant does not cover is refused and stored nowhere, also when the grant narrows under it', async () => {
+    const db = await createTestDatabase();
+    cleanup.push(() => db.drop());
+    const store = await openEventStore({ url: db.url });
+    const a = await broker(db, 'a', 60_000, store);
+    const stored = async () => (await store.readStream('expert:hal')).map((e) => e.type);
+    await expect(a.registerExpert('hal', ['privileged'])).rejects.toMatchObject({
+      status: 403,
+      code: 'not_granted',
+    });
+    expect(await stored()).toEqual([]);
+    await a.grantExpert('hal', ['network', 'privileged'], 'admin');
+    await expect(a.registerExpert('hal', ['network', 'secrets', '*'])).rejects.toMatchObject({
+      status: 403,
+      code: 'not_granted',
+      message: expect.stringContaining('secrets, *'),
+    });
+    // Another replica narrows the grant after this one read it, before its registration is appended.
+    const append = store.append.bind(store);
+    let narrowed = false;
+    store.append = async (stream, events, opts) => {
+      if (events[0]?.type === 'ExpertRegistered' && !narrowed) {
+        narrowed = true;
+        await append(stream, [
+          { type: 'ExpertGranted', data: { expertId: 'hal', capabilities: ['network'] } },
+        ]);
+      }
+      return append(stream, events, opts);
+    };
+    await expect(a.registerExpert('hal', ['privileged'])).rejects.toMatchObject({ code: 'not_granted' });
+    expect(await stored()).toEqual(['ExpertGranted', 'ExpertGranted']);
   }, 30_000);
   it('an answer after the deadline is refused and the expiry recorded instead', async () => {
     const db = await createTestDatabase();
@@ -95,7 +140,7 @@ describe('EscalationBroker', () => {
     ]);
     const b = await broker(db, 'b', 60_000, store);
     expect(b.pendingCount).toBe(1);
-    await b.registerExpert('late', ['*']);
+    await expert(b, 'late', ['*']);
     await expect(b.decide('late', id, 'allow', 'too late')).rejects.toMatchObject({ status: 409 });
     const events = await store.readStream(`escalation:${id}`);
     expect(events.map((e) => e.type)).toEqual(['EscalationRequested', 'EscalationExpired']);
@@ -130,7 +175,7 @@ describe('EscalationBroker', () => {
     cleanup.push(() => db.drop());
     const store = await openEventStore({ url: db.url });
     const a = await broker(db, 'a', 1_000, store);
-    await a.registerExpert('agent', ['*']); // the agent that raises below
+    await expert(a, 'agent', ['*']); // the agent that raises below
     const offered: string[] = [];
     const disconnect = a.connect('agent', (e) => offered.push(e.id));
     try {

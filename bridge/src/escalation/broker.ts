@@ -2,16 +2,26 @@
 // event (stream `escalation:<id>`: Requested, then exactly one of Decided or
 // Expired, enforced by expected version 1), replicas learn of it through NOTIFY,
 // experts connected to any replica receive it, and the answer — posted to any
-// replica — wakes the request waiting on the replica that raised it.
+// replica — wakes the request waiting on the replica that raised it. Experts
+// are agents registered within the categories an administrator granted them
+// (stream `expert:<id>`).
 import { randomUUID } from 'node:crypto';
 import { MAX_ESCALATION_TIMEOUT_MS } from '../config/env.js';
 import type { Logger } from '../logging/logger.js';
 import { catchUp, type EventStore } from '../events/index.js';
 import { ConcurrencyError } from '../events/errors.js';
 import type { ToolCall } from '../policy/types.js';
-import type { ExpertRegistry } from '../experts/registry.js';
+import {
+  EXPERT_GRANTED,
+  EXPERT_GRANT_REVOKED,
+  EXPERT_REGISTERED,
+  notCovered,
+  type ExpertRegistry,
+} from '../experts/registry.js';
 
 export const ESCALATION_CHANNEL = 'lighthouse_escalations';
+/** Tries at a registration while grants change under it (each change makes the append conflict). */
+const REGISTER_TRIES = 5;
 /** How long past its deadline an escalation raised elsewhere waits for that replica's expiry. */
 const ORPHAN_GRACE_MS = 5_000;
 const RESOLVED_MEMORY_MS = 60_000;
@@ -51,12 +61,21 @@ export class EscalationError extends Error {
   }
 }
 
+const notGranted = (expertId: string) =>
+  new EscalationError(
+    403,
+    'not_granted',
+    `agent ${expertId} holds no expert grant; an administrator grants one (lighthouse expert grant ${expertId} <capability>...)`,
+  );
+
 type Listener = (e: Escalation) => void;
 
 type Notice =
   | { kind: 'requested'; id: string }
   | { kind: 'resolved'; id: string; decision: 'allow' | 'block'; reason: string; expertId: string | null }
-  | { kind: 'expert'; id: string; capabilities: string[]; replica: string; connected: boolean }
+  | { kind: 'expert'; id: string; replica: string; connected: boolean }
+  /** The expert's stream gained an event (grant, revocation, registration): read it. */
+  | { kind: 'changed'; id: string; replica: string }
   | { kind: 'hello'; replica: string };
 
 export interface BrokerDependencies {
@@ -136,42 +155,106 @@ export class EscalationBroker {
     return [...this.pending.values()].filter((e) => this.mayDecide(expertId, e));
   }
 
-  /** Registrations survive restarts: replayed from the `expert:*` streams (the last one per expert wins). */
+  /** Grants and registrations survive restarts: replayed from the `expert:*` streams. */
   private async loadExperts(): Promise<void> {
-    await catchUp(this.deps.store, { types: ['ExpertRegistered'], streamPrefix: 'expert:' }, (e) =>
-      this.registerFrom(e.data),
-    );
-  }
-
-  /** Registers the expert an `ExpertRegistered` event names; false when the data is not one. */
-  private registerFrom(data: unknown): boolean {
-    const d = data as { expertId?: unknown; capabilities?: unknown } | null;
-    if (typeof d?.expertId !== 'string' || !Array.isArray(d.capabilities)) return false;
-    this.deps.registry.register(
-      d.expertId,
-      d.capabilities.filter((c) => typeof c === 'string'),
-    );
-    return true;
+    const types = [EXPERT_GRANTED, EXPERT_GRANT_REVOKED, EXPERT_REGISTERED];
+    await catchUp(this.deps.store, { types, streamPrefix: 'expert:' }, (e) => {
+      this.deps.registry.apply(e.stream.slice('expert:'.length), e.type, e.data, e.version);
+    });
   }
 
   /**
-   * Whether `expertId` is registered. Other replicas' registrations arrive by
-   * NOTIFY; one this replica has not heard of (yet, or lost with its LISTEN
-   * connection) is read from its `expert:<id>` stream.
+   * Reads what the agent's `expert:<id>` stream gained since this replica last
+   * read it: a grant, revocation or registration made on another replica whose
+   * notice has not arrived (or was lost with a LISTEN connection). Escalations
+   * routed to an expert that may no longer decide them go to the others.
    */
-  async isRegistered(expertId: string): Promise<boolean> {
-    if (this.deps.registry.get(expertId)) return true;
-    const events = await this.deps.store.readStream(`expert:${expertId}`, { limit: 1000 });
-    const last = events.filter((e) => e.type === 'ExpertRegistered').at(-1);
-    return this.registerFrom(last?.data ?? null) && this.deps.registry.get(expertId) !== undefined;
+  private async refresh(expertId: string): Promise<void> {
+    let changed = false;
+    for (;;) {
+      const fromVersion = (this.deps.registry.get(expertId)?.version ?? 0) + 1;
+      const events = await this.deps.store.readStream(`expert:${expertId}`, { fromVersion });
+      if (events.length === 0) break;
+      for (const e of events)
+        changed = this.deps.registry.apply(expertId, e.type, e.data, e.version) || changed;
+    }
+    if (!changed) return;
+    this.changedExperts();
+    this.redeliverFrom(expertId);
   }
 
+  /**
+   * Throws unless `expertId` is registered within a grant it holds, as the
+   * store says now: a revocation made on another replica a moment ago counts.
+   */
+  async requireExpert(expertId: string): Promise<void> {
+    await this.refresh(expertId);
+    const e = this.deps.registry.get(expertId);
+    if (!e?.granted) throw notGranted(expertId);
+    if (!e.registered)
+      throw new EscalationError(409, 'not_registered', 'register with POST /v1/experts first');
+  }
+
+  /** An administrator grants `expertId` the right to decide these categories (replacing any earlier grant). */
+  async grantExpert(expertId: string, capabilities: string[], by: string): Promise<void> {
+    await this.appendExpertEvent(expertId, EXPERT_GRANTED, { expertId, capabilities, by });
+  }
+
+  /** An administrator revokes the grant: the registration ends, its escalations go to the others. */
+  async revokeGrant(expertId: string, by: string): Promise<void> {
+    await this.refresh(expertId);
+    if (!this.deps.registry.get(expertId)?.granted)
+      throw new EscalationError(404, 'not_found', `agent ${expertId} holds no expert grant`);
+    await this.appendExpertEvent(expertId, EXPERT_GRANT_REVOKED, { expertId, by });
+  }
+
+  /**
+   * The agent registers to decide these categories, all of which its grant must
+   * cover. Appended at the stream version the grant was read at, so a grant
+   * changed meanwhile (on any replica) is read again rather than overtaken.
+   */
   async registerExpert(expertId: string, capabilities: string[]): Promise<void> {
-    this.deps.registry.register(expertId, capabilities);
-    await this.deps.store.append(`expert:${expertId}`, [
-      { type: 'ExpertRegistered', data: { expertId, capabilities } },
-    ]);
-    await this.announce(expertId, this.listeners.has(expertId));
+    for (let attempt = 1; ; attempt++) {
+      await this.refresh(expertId);
+      const e = this.deps.registry.get(expertId);
+      if (!e?.granted) throw notGranted(expertId);
+      const missing = notCovered(capabilities, e.granted);
+      if (missing.length > 0) {
+        throw new EscalationError(
+          403,
+          'not_granted',
+          `capabilities not granted to ${expertId}: ${missing.join(', ')} (granted: ${e.granted.join(', ')})`,
+        );
+      }
+      try {
+        return await this.appendExpertEvent(
+          expertId,
+          EXPERT_REGISTERED,
+          { expertId, capabilities },
+          e.version,
+        );
+      } catch (err) {
+        if (!(err instanceof ConcurrencyError) || attempt >= REGISTER_TRIES) throw err;
+      }
+    }
+  }
+
+  private async appendExpertEvent(
+    expertId: string,
+    type: string,
+    data: Record<string, unknown>,
+    expectedVersion?: number,
+  ): Promise<void> {
+    await this.deps.store.append(
+      `expert:${expertId}`,
+      [{ type, data }],
+      expectedVersion === undefined ? {} : { expectedVersion },
+    );
+    await this.refresh(expertId);
+    // Other replicas read the stream when told; one that misses this reads it when the expert calls.
+    await this.notify({ kind: 'changed', id: expertId, replica: this.deps.replicaId }).catch((err: unknown) =>
+      this.deps.logger.warn('expert notice not sent', { err, expertId }),
+    );
   }
 
   /** An expert opens a stream or long poll; returns the function that closes it. */
@@ -259,6 +342,13 @@ export class EscalationBroker {
     if (!e) throw new EscalationError(404, 'not_found', `no open escalation ${id}`);
     if (e.agentId === expertId)
       throw new EscalationError(403, 'own_escalation', 'an expert may not decide its own escalation');
+    if (!this.deps.registry.canDecide(expertId, e.category)) {
+      throw new EscalationError(
+        403,
+        'not_granted',
+        `deciding category ${e.category} is not within what ${expertId} is granted and registered for`,
+      );
+    }
     if (!this.mayDecide(expertId, e)) {
       throw new EscalationError(403, 'not_routed_to_you', 'this escalation is routed to another expert');
     }
@@ -331,11 +421,14 @@ export class EscalationBroker {
   }
 
   private mayDecide(expertId: string, e: Escalation): boolean {
+    const r = this.deps.registry;
     // Nobody judges their own call: an agent registered as an expert must not approve what it asked for.
     if (e.agentId === expertId) return false;
+    // Only within its grant as it is now, even what was routed to it before a narrowing or revocation.
+    if (!r.canDecide(expertId, e.category)) return false;
     if (e.routedTo === expertId) return true;
-    const routedAway = e.routedTo !== null && this.deps.registry.isConnected(e.routedTo);
-    return !routedAway && this.deps.registry.canDecide(expertId, e.category);
+    // Routed to another expert who is still there and may still decide it.
+    return !(e.routedTo !== null && r.isConnected(e.routedTo) && r.canDecide(e.routedTo, e.category));
   }
 
   private loadOf(expertId: string): number {
@@ -414,9 +507,13 @@ export class EscalationBroker {
         case 'resolved':
           this.resolve(n);
           return;
+        case 'changed':
+          if (n.replica !== this.deps.replicaId) await this.refresh(n.id);
+          return;
         case 'expert':
           if (n.replica === this.deps.replicaId) return;
-          this.deps.registry.register(n.id, n.capabilities);
+          // An expert this replica has not read yet (its notice lost): what it may decide is in its stream.
+          if (!this.deps.registry.get(n.id)) await this.refresh(n.id);
           this.deps.registry.setConnected(n.id, n.replica, n.connected);
           this.changedExperts();
           if (!n.connected) this.redeliverFrom(n.id);
@@ -451,6 +548,7 @@ export class EscalationBroker {
   private async resync(): Promise<void> {
     try {
       for (const id of [...this.waiters.keys()]) await this.resolveFromStore(id);
+      for (const id of this.deps.registry.ids()) await this.refresh(id);
       await this.notify({ kind: 'hello', replica: this.deps.replicaId });
       for (const id of this.listeners.keys()) await this.announce(id, true);
     } catch (err) {
@@ -461,13 +559,7 @@ export class EscalationBroker {
   private async announce(expertId: string, connected: boolean): Promise<void> {
     const info = this.deps.registry.get(expertId);
     if (!info) return;
-    await this.notify({
-      kind: 'expert',
-      id: expertId,
-      capabilities: info.capabilities,
-      replica: this.deps.replicaId,
-      connected,
-    });
+    await this.notify({ kind: 'expert', id: expertId, replica: this.deps.replicaId, connected });
   }
 
   private changedExperts(): void {

@@ -82,7 +82,7 @@ export function createMcpServer(client: BridgeClient, bridgeUrl: string, version
     'lighthouse_escalations',
     {
       description:
-        'For expert agents: the escalations routed to you. Give capabilities (rule categories, `*` for all) to register as an expert first; waitSeconds long-polls for new ones.',
+        'For expert agents: the escalations routed to you. Give capabilities (rule categories, `*` for all) to register as an expert first, within what an administrator granted you (`lighthouse expert grant`); waitSeconds long-polls for new ones.',
       inputSchema: {
         capabilities: z.array(z.string()).min(1).optional(),
         waitSeconds: z.number().int().min(0).max(60).default(0),

@@ -1,6 +1,7 @@
 // The bridge API as one OpenAPI 3.1 document: served at /v1/openapi.json and
 // the source of every request-body schema the server validates (see
 // request-validator.ts), so the description and the behaviour cannot drift.
+import { CAPABILITY_PATTERN } from '../experts/registry.js';
 import { collaborationPaths } from './collaboration.js';
 
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
@@ -15,6 +16,13 @@ const standardErrors = {
 };
 
 const agentId = { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$' };
+const capabilities = (description: string) => ({
+  type: 'array',
+  minItems: 1,
+  maxItems: 64,
+  items: { type: 'string', pattern: CAPABILITY_PATTERN.source },
+  description,
+});
 const streamName = { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9_.:@/-]{0,199}$' };
 
 export const openApiDocument = {
@@ -149,15 +157,22 @@ export const openApiDocument = {
         type: 'object',
         required: ['capabilities'],
         properties: {
-          capabilities: {
-            type: 'array',
-            minItems: 1,
-            maxItems: 64,
-            items: { type: 'string', pattern: '^(\\*|[A-Za-z0-9_.-]{1,64})$' },
-            description: 'rule categories this expert decides (`*` = all; `risk` = unmatched risky calls)',
-          },
+          capabilities: capabilities(
+            'rule categories this expert decides (`*` = all; `risk` = unmatched risky calls); ' +
+              'each must be within its grant (`*` only with a grant of `*`)',
+          ),
           agentId,
         },
+      },
+      ExpertGrant: {
+        type: 'object',
+        required: ['capabilities'],
+        properties: {
+          capabilities: capabilities(
+            'rule categories the agent may register to decide (`*` = all); replaces any earlier grant',
+          ),
+        },
+        additionalProperties: false,
       },
       EscalationDecision: {
         type: 'object',
@@ -271,7 +286,40 @@ export const openApiDocument = {
         operationId: 'registerExpert',
         security: signed,
         requestBody: { required: true, ...json(ref('ExpertRegistration')) },
-        responses: { '201': { description: 'registered' }, ...standardErrors },
+        responses: {
+          '201': { description: 'registered' },
+          '403': error(
+            'not_granted: the agent holds no expert grant, or not one covering these capabilities',
+          ),
+          ...standardErrors,
+        },
+      },
+    },
+    '/v1/experts/{id}/grant': {
+      put: {
+        operationId: 'grantExpert',
+        security: signed,
+        parameters: [{ name: 'id', in: 'path', required: true, schema: agentId }],
+        requestBody: { required: true, ...json(ref('ExpertGrant')) },
+        responses: {
+          '200': { description: 'granted; the agent may register for these capabilities on every replica' },
+          '403': error('admin only'),
+          ...standardErrors,
+        },
+      },
+      delete: {
+        operationId: 'revokeExpertGrant',
+        security: signed,
+        parameters: [{ name: 'id', in: 'path', required: true, schema: agentId }],
+        responses: {
+          '200': {
+            description:
+              'revoked: its registration ends, its escalations go to other experts, its answers are refused',
+          },
+          '403': error('admin only'),
+          '404': error('the agent holds no expert grant'),
+          ...standardErrors,
+        },
       },
     },
     '/v1/escalations': {
@@ -281,6 +329,8 @@ export const openApiDocument = {
         parameters: [{ name: 'wait', in: 'query', schema: { type: 'integer', minimum: 0, maximum: 60 } }],
         responses: {
           '200': { description: '{escalations: [...]}, possibly empty after the wait' },
+          '403': error('not_granted: the agent holds no expert grant'),
+          '409': error('not_registered: granted but not registered'),
           ...standardErrors,
         },
       },
@@ -289,7 +339,12 @@ export const openApiDocument = {
       get: {
         operationId: 'streamEscalations',
         security: signed,
-        responses: { '200': { description: 'text/event-stream of `escalation` events' }, ...standardErrors },
+        responses: {
+          '200': { description: 'text/event-stream of `escalation` events' },
+          '403': error('not_granted: the agent holds no expert grant'),
+          '409': error('not_registered: granted but not registered'),
+          ...standardErrors,
+        },
       },
     },
     '/v1/escalations/{id}/decision': {
@@ -300,9 +355,11 @@ export const openApiDocument = {
         requestBody: { required: true, ...json(ref('EscalationDecision')) },
         responses: {
           '200': { description: 'recorded; the waiting validation is answered' },
-          '403': error('routed to another expert'),
+          '403': error(
+            'routed to another expert (not_routed_to_you), its own (own_escalation), or not within its grant (not_granted)',
+          ),
           '404': error('no open escalation with that id'),
-          '409': error('already resolved'),
+          '409': error('already resolved, or the agent is not registered'),
           ...standardErrors,
         },
       },

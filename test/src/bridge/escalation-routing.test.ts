@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { BridgeClient } from '@lighthouse/bridge/client/bridge-client.js';
 import { createTestDatabase, type TestDatabase } from '@lighthouse/bridge/testing/postgres.js';
-import { sseEvents, startTestBridge, until, type TestBridge } from './harness.js';
+import { grantExpert, sseEvents, startTestBridge, until, type TestBridge } from './harness.js';
 import { metric } from './scrape.js';
 
 const TIMEOUT_MS = 15_000;
@@ -35,6 +35,7 @@ interface EscalationView {
 const privileged = (n: number) => ({ tool: 'Bash', input: { command: `systemctl restart svc${n}` } });
 
 async function expertStream(client: BridgeClient) {
+  await grantExpert(bridge.admin(), client.agentId, ['privileged']);
   expect((await client.post('/v1/experts', { capabilities: ['privileged'] })).status).toBe(201);
   const ctl = new AbortController();
   const res = await client.fetch('GET', '/v1/escalations/stream', undefined, ctl.signal);
@@ -144,6 +145,7 @@ describe('routing when the routed expert disconnects', () => {
   it('an expert whose connection has gone may still answer an escalation routed to it while nobody else has', async () => {
     await until(() => (bridge.services.experts.connectedCount() === 0 ? true : undefined), 6_000);
     const expert = bridge.client('fallback-poll');
+    await grantExpert(bridge.admin(), 'fallback-poll', ['privileged']);
     expect((await expert.post('/v1/experts', { capabilities: ['privileged'] })).status).toBe(201);
     const poll = expert.get<{ escalations: EscalationView[] }>('/v1/escalations?wait=10');
     await until(() => (bridge.services.experts.isConnected('fallback-poll') ? true : undefined));

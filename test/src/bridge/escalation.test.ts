@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { BridgeClient } from '@lighthouse/bridge/client/bridge-client.js';
 import { createTestDatabase, type TestDatabase } from '@lighthouse/bridge/testing/postgres.js';
-import { sseEvents, startTestBridge, until, type TestBridge } from './harness.js';
+import { grantExpert, sseEvents, startTestBridge, until, type TestBridge } from './harness.js';
 
 // The answer tests must finish the expert's round trip within the escalation
 // timeout of the bridges they use (a, b): generous, so a loaded machine cannot
@@ -45,7 +45,9 @@ interface EscalationView {
   routedTo: string | null;
 }
 
+/** Granted `capabilities` (the replicas share the store: any one's admin grants) and registered for them. */
 async function register(client: BridgeClient, capabilities: string[]) {
+  await grantExpert(a.admin(), client.agentId, capabilities);
   const res = await client.post('/v1/experts', { capabilities });
   expect(res.status).toBe(201);
 }
@@ -182,7 +184,7 @@ describe('escalation', () => {
       const notExpert = await outsider.post<{ error: { code: string } }>(`/v1/escalations/${e.id}/decision`, {
         decision: 'allow',
       });
-      expect([notExpert.status, notExpert.body.error.code]).toEqual([409, 'not_registered']);
+      expect([notExpert.status, notExpert.body.error.code]).toEqual([403, 'not_granted']);
       expect((await routed.post(`/v1/escalations/${e.id}/decision`, { decision: 'block' })).status).toBe(200);
       expect((await validation).body).toMatchObject({ decision: 'block', tier: 'escalation' });
     } finally {

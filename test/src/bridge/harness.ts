@@ -54,6 +54,16 @@ export async function startTestBridge(
   };
 }
 
+/** The administrator (`admin`, a bridge's `.admin()` client) grants `agentId` expert `capabilities`. */
+export async function grantExpert(
+  admin: BridgeClient,
+  agentId: string,
+  capabilities: string[],
+): Promise<void> {
+  const res = await admin.request('PUT', `/v1/experts/${agentId}/grant`, { capabilities });
+  if (res.status !== 200) throw new Error(`grant to ${agentId}: ${res.status} ${JSON.stringify(res.body)}`);
+}
+
 /** Reads SSE `data:` payloads of one event name from a fetch Response. */
 export async function* sseEvents(res: Response, event: string): AsyncGenerator<unknown> {
   const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();

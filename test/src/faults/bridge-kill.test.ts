@@ -6,10 +6,10 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import pg from 'pg';
-import { issueCredential } from '@lighthouse/bridge/auth/credentials.js';
+import { ADMIN_AGENT, deriveAgentKey, issueCredential } from '@lighthouse/bridge/auth/credentials.js';
 import { BridgeClient } from '@lighthouse/bridge/client/bridge-client.js';
 import { createTestDatabase, type TestDatabase } from '@lighthouse/bridge/testing/postgres.js';
-import { sseEvents, until } from '../bridge/harness.js';
+import { grantExpert, sseEvents, until } from '../bridge/harness.js';
 import { startBridgeProcess, type BridgeProcess } from '../processes/bridge-process.js';
 import { startTraffic, type Ledger } from './traffic.js';
 import { missingDecisions, missingPositions } from './store-check.js';
@@ -50,6 +50,11 @@ describe('SIGKILL of a bridge replica under load', () => {
   it('loses nothing acknowledged and leaves the other replica serving', async () => {
     // An expert connected to B receives escalations raised on A.
     const expert = client(b, 'expert-b');
+    const admin = new BridgeClient({
+      url: b.url,
+      credential: { agentId: ADMIN_AGENT, key: deriveAgentKey(master, ADMIN_AGENT) },
+    });
+    await grantExpert(admin, 'expert-b', ['*']);
     expect((await expert.post('/v1/experts', { capabilities: ['*'] })).status).toBe(201);
     const ctl = new AbortController();
     const stream = await expert.fetch('GET', '/v1/escalations/stream', undefined, ctl.signal);

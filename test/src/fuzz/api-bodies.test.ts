@@ -8,7 +8,7 @@ import pg from 'pg';
 import { signedHeaders } from '@lighthouse/bridge/client/signed-headers.js';
 import { openApiDocument } from '@lighthouse/bridge/openapi/document.js';
 import { createTestDatabase, type TestDatabase } from '@lighthouse/bridge/testing/postgres.js';
-import { startTestBridge, type TestBridge } from '../bridge/harness.js';
+import { grantExpert, startTestBridge, type TestBridge } from '../bridge/harness.js';
 
 let db: TestDatabase;
 let bridge: TestBridge;
@@ -25,6 +25,8 @@ beforeAll(async () => {
       LIGHTHOUSE_BODY_LIMIT_BYTES: '65536',
     },
   );
+  // So that registration bodies reach the registration, not only the refusal of an agent with no grant.
+  for (const agent of ['fuzzer', 'admin']) await grantExpert(bridge.admin(), agent, ['*']);
 }, 120_000);
 afterAll(async () => {
   await bridge?.close();
@@ -69,6 +71,7 @@ const valid: Record<string, Record<string, unknown>> = {
     cwd: '/tmp',
   },
   registerExpert: { capabilities: ['*'] },
+  grantExpert: { capabilities: ['privileged'] },
   decideEscalation: { decision: 'allow', reason: 'ok' },
   appendEvents: { stream: 'fuzz', expectedVersion: 'any', events: [{ type: 'Fuzzed', data: { n: 1 } }] },
   createElicitation: {

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createTestDatabase, freePort, type TestDatabase } from '@lighthouse/bridge/testing/postgres.js';
 import { scratchDir } from '@lighthouse/bridge/testing/scratch-dir.js';
-import { startTestBridge, type TestBridge } from '../bridge/harness.js';
+import { grantExpert, startTestBridge, type TestBridge } from '../bridge/harness.js';
 
 const cli = fileURLToPath(new URL('../../../bridge/bin/lighthouse.js', import.meta.url));
 
@@ -208,6 +208,16 @@ describe('lighthouse mcp', () => {
 
   it('an expert answers an escalation routed to it; the waiting validation gets the answer', async () => {
     const expert = await mcpAs('expert-1');
+    // Registering needs the administrator's grant first.
+    const refused = await expert.callTool({
+      name: 'lighthouse_escalations',
+      arguments: { capabilities: ['*'], waitSeconds: 0 },
+    });
+    expect([refused.isError, text(refused)]).toEqual([
+      true,
+      expect.stringMatching(/^bridge answered 403 not_granted:/),
+    ]);
+    await grantExpert(bridge.admin(), 'expert-1', ['*']);
     const registered = await expert.callTool({
       name: 'lighthouse_escalations',
       arguments: { capabilities: ['*'], waitSeconds: 0 },

@@ -1,0 +1,97 @@
+// `lighthouse expert grant|revoke <agent-id>`: the administrator decides which
+// agents may answer other agents' escalations, and for which rule categories.
+// Like `lighthouse agent revoke`, it calls the bridge with the admin credential
+// derived from the master key.
+import { ADMIN_AGENT, CredentialFormatError, deriveAgentKey, isValidAgentId } from '../auth/credentials.js';
+import { BridgeClient, unreachableCause } from '../client/bridge-client.js';
+import { ConfigError } from '../config/env.js';
+import { CAPABILITY_PATTERN } from '../experts/registry.js';
+import { masterKey } from './agent.js';
+import { commandArgs } from './args.js';
+
+const usage = `usage: lighthouse expert grant <agent-id> <capability>... | revoke <agent-id>
+
+  grant <id> <capability>...  let the agent register as an expert for these rule categories
+                              (e.g. privileged network; '*' = all, quoted for the shell;
+                              risk = risky calls no rule matched); replaces its earlier grant
+  revoke <id>                 withdraw the grant on every replica: its registration ends, its
+                              escalations go to other experts, its answers are refused
+
+The agent then registers within its grant (POST /v1/experts, or the MCP tool
+lighthouse_escalations). Both commands call the bridge at LIGHTHOUSE_URL (default
+http://127.0.0.1:8765) with the admin credential, derived from the master key:
+LIGHTHOUSE_MASTER_KEY, LIGHTHOUSE_MASTER_KEY_FILE, or the key \`lighthouse run\`
+generated next to LIGHTHOUSE_DATA_DIR (default ./.lighthouse/data).
+
+options: --json (print the bridge's answer as JSON), --help
+`;
+
+/** How long a command waits for the bridge. */
+const TIMEOUT_MS = 10_000;
+
+function usageError(message: string): number {
+  process.stderr.write(`lighthouse expert: ${message} (see --help)\n`);
+  return 2;
+}
+
+export async function expertCommand(args: string[]): Promise<number> {
+  const parsed = commandArgs('expert', {
+    args,
+    allowPositionals: true,
+    options: { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+  });
+  if (!parsed) return 2;
+  if (parsed.values.help) return (process.stdout.write(usage), 0);
+  const [action, id, ...capabilities] = parsed.positionals;
+  const wellFormed =
+    action === 'grant' ? capabilities.length > 0 : action === 'revoke' && capabilities.length === 0;
+  if (!id || !wellFormed) return usageError('expected grant <agent-id> <capability>... or revoke <agent-id>');
+  if (!isValidAgentId(id)) return usageError(`"${id}" is not a valid agent id`);
+  const bad = capabilities.filter((c) => !CAPABILITY_PATTERN.test(c));
+  if (bad.length > 0)
+    return usageError(`not a capability: ${bad.join(', ')} (a rule category of [A-Za-z0-9_.-], or '*')`);
+
+  const url = process.env.LIGHTHOUSE_URL || 'http://127.0.0.1:8765';
+  try {
+    const master = masterKey();
+    const client = new BridgeClient({
+      url,
+      credential: { agentId: ADMIN_AGENT, key: deriveAgentKey(master, ADMIN_AGENT) },
+      timeoutMs: TIMEOUT_MS,
+    });
+    const path = `/v1/experts/${id}/grant`;
+    let res;
+    try {
+      res = await (action === 'grant'
+        ? client.request('PUT', path, { capabilities })
+        : client.request('DELETE', path));
+    } catch (err) {
+      const cause = unreachableCause(err, TIMEOUT_MS);
+      if (cause === undefined) throw err;
+      process.stderr.write(`lighthouse expert ${action}: bridge unreachable at ${url} (${cause})\n`);
+      return 1;
+    }
+    const body = res.body as { capabilities?: string[]; error?: { code: string; message: string } };
+    if (res.status !== 200) {
+      process.stderr.write(
+        `lighthouse expert ${action}: bridge answered ${res.status} ${body.error?.code ?? ''}: ${body.error?.message ?? ''}\n`,
+      );
+      return 1;
+    }
+    process.stdout.write(
+      parsed.values.json
+        ? `${JSON.stringify(body)}\n`
+        : action === 'grant'
+          ? `granted ${id}: ${body.capabilities?.join(' ')}\n`
+          : `revoked the expert grant of ${id}\n`,
+    );
+    return 0;
+  } catch (err) {
+    if (err instanceof ConfigError || err instanceof CredentialFormatError) {
+      process.stderr.write(`lighthouse expert: ${err.message}\n`);
+      return 2;
+    }
+    process.stderr.write(`lighthouse expert: ${(err as Error).message}\n`);
+    return 1;
+  }
+}
