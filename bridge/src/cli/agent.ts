@@ -51,11 +51,11 @@ export async function agentCommand(args: string[]): Promise<number> {
     process.stderr.write('lighthouse agent: expected issue|revoke <agent-id> (see --help)\n');
     return 2;
   }
-  try {
   if (parsed.values.hook && action !== 'issue') {
     process.stderr.write('lighthouse agent: --hook only goes with issue (see --help)\n');
     return 2;
   }
+  try {
     const master = masterKey();
     if (action === 'issue') {
       const issue = parsed.values.hook ? issueHookToken : issueCredential;
