@@ -97,12 +97,15 @@ export function expertsRouter(s: BridgeServices): Router {
         res.off('close', done);
         resolve();
       };
-      const disconnect = s.escalations.connect(id, () => setImmediate(done));
+      const wake = () => setImmediate(done);
+      const disconnect = s.escalations.connect(id, wake, wake);
       const timer = setTimeout(done, wait * 1000);
       res.on('close', done);
     });
-    if (!res.writableEnded && !res.destroyed)
-      res.json({ escalations: s.escalations.pendingFor(id).map(view) });
+    if (res.writableEnded || res.destroyed) return;
+    // A grant withdrawn while it waited: 403 not_granted, not an empty answer.
+    await registered(res);
+    res.json({ escalations: s.escalations.pendingFor(id).map(view) });
   });
 
   r.get('/v1/escalations/stream', async (_req, res) => {
@@ -116,7 +119,8 @@ export function expertsRouter(s: BridgeServices): Router {
     const send = (e: Escalation) =>
       res.write(`event: escalation\nid: ${e.id}\ndata: ${JSON.stringify(view(e))}\n\n`);
     for (const e of s.escalations.pendingFor(id)) send(e);
-    const disconnect = s.escalations.connect(id, send);
+    // A withdrawn grant ends the stream; reconnecting is then 403 not_granted.
+    const disconnect = s.escalations.connect(id, send, () => res.end());
     const heartbeat = setInterval(() => res.write(': ping\n\n'), HEARTBEAT_MS);
     res.on('close', () => {
       clearInterval(heartbeat);

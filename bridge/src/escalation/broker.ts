@@ -70,6 +70,12 @@ const notGranted = (expertId: string) =>
 
 type Listener = (e: Escalation) => void;
 
+/** An expert's open stream or long poll: what it is sent, and how it is ended when the expert may no longer decide. */
+interface Connection {
+  deliver: Listener;
+  ended?: () => void;
+}
+
 type Notice =
   | { kind: 'requested'; id: string }
   | { kind: 'resolved'; id: string; decision: 'allow' | 'block'; reason: string; expertId: string | null }
@@ -93,7 +99,7 @@ export interface BrokerDependencies {
 export class EscalationBroker {
   private readonly pending = new Map<string, Escalation>();
   private readonly waiters = new Map<string, (o: EscalationOutcome) => void>();
-  private readonly listeners = new Map<string, Set<Listener>>();
+  private readonly listeners = new Map<string, Set<Connection>>();
   private readonly disconnectTimers = new Map<string, NodeJS.Timeout>();
   /**
    * Escalations resolved lately: a 'requested' notice whose stream read returned
@@ -181,6 +187,8 @@ export class EscalationBroker {
     if (!changed) return;
     this.changedExperts();
     this.redeliverFrom(expertId);
+    if (!this.deps.registry.get(expertId)?.registered)
+      for (const c of this.listeners.get(expertId) ?? []) c.ended?.();
   }
 
   /**
@@ -257,15 +265,19 @@ export class EscalationBroker {
     );
   }
 
-  /** An expert opens a stream or long poll; returns the function that closes it. */
-  connect(expertId: string, listener: Listener): () => void {
+  /**
+   * An expert opens a stream or long poll; returns the function that closes it.
+   * `ended` is called when its grant is withdrawn (here or on another replica).
+   */
+  connect(expertId: string, deliver: Listener, ended?: () => void): () => void {
+    const connection: Connection = ended ? { deliver, ended } : { deliver };
     let set = this.listeners.get(expertId);
     const first = !set;
     if (!set) {
       set = new Set();
       this.listeners.set(expertId, set);
     }
-    set.add(listener);
+    set.add(connection);
     const timer = this.disconnectTimers.get(expertId);
     if (timer) {
       clearTimeout(timer);
@@ -278,7 +290,7 @@ export class EscalationBroker {
       );
     }
     return () => {
-      set.delete(listener);
+      set.delete(connection);
       if (set.size > 0) return;
       this.listeners.delete(expertId);
       this.disconnectTimers.set(
@@ -452,7 +464,7 @@ export class EscalationBroker {
     orphaned.unref();
     this.deps.onPendingChange?.(this.pending.size);
     for (const [expertId, set] of this.listeners) {
-      if (this.mayDecide(expertId, e)) for (const l of set) l(e);
+      if (this.mayDecide(expertId, e)) for (const c of set) c.deliver(e);
     }
   }
 
@@ -461,7 +473,7 @@ export class EscalationBroker {
     for (const e of this.pending.values()) {
       if (e.routedTo !== expertId) continue;
       for (const [other, set] of this.listeners)
-        if (other !== expertId && this.mayDecide(other, e)) for (const l of set) l(e);
+        if (other !== expertId && this.mayDecide(other, e)) for (const c of set) c.deliver(e);
     }
   }
 

@@ -211,6 +211,26 @@ describe('granting expert capabilities', () => {
     }
   });
 
+  it("revoking on one replica ends the expert's open stream and long poll on the other (403 not_granted)", async () => {
+    await noExpertsConnected();
+    const expert = await expertOn(b, 'ending', ['privileged']);
+    try {
+      const poll = expert.client.get<ErrorBody>('/v1/escalations?wait=50');
+      expect((await revoke(a, 'ending')).status).toBe(200);
+      const deadline = new Promise<'open'>((r) => setTimeout(() => r('open'), 10_000).unref());
+      expect(
+        await Promise.race([expert.events.next().then((n) => (n.done ? 'ended' : 'event')), deadline]),
+      ).toBe('ended');
+      const answered = await Promise.race([poll, deadline]);
+      expect(answered === 'open' ? 'open' : [answered.status, answered.body.error.code]).toEqual([
+        403,
+        'not_granted',
+      ]);
+    } finally {
+      expert.close();
+    }
+  });
+
   it("the only expert's grant revoked: its escalation times out into block", async () => {
     await noExpertsConnected();
     const sole = await expertOn(t, 'sole', ['privileged']);
