@@ -22,6 +22,20 @@ function api(over: Partial<ProjectApi> = {}): ProjectApi {
   };
 }
 
+/** A call the test answers when it chooses; `started` resolves once the cache has made it. */
+function held<T>() {
+  let answer!: (value: T) => void;
+  let started!: () => void;
+  const call = {
+    started: new Promise<void>((r) => (started = r)),
+    answer: (value: T) => answer(value),
+    made: () => (started(), new Promise<T>((r) => (answer = r))),
+  };
+  return call;
+}
+
+const day = (n: number) => new Date(Date.UTC(2026, 3, n)).toISOString();
+
 describe('project cache', () => {
   test('live events change the current tree, shadows and history points', async () => {
     const cache = new ProjectCache(api());
@@ -161,5 +175,176 @@ describe('project cache', () => {
       sha256: sha.replace(/^./, '0'),
     });
     await expect(cache.bytes((await cache.lookup('/current/w.txt'))!)).rejects.toThrow(/other bytes/);
+  });
+
+  test('past trees are bounded by count; an evicted time is fetched again as it was', async () => {
+    const asked: string[] = [];
+    const cache = new ProjectCache(
+      api({
+        tree: async (at?: string) => (
+          asked.push(at ?? 'now'),
+          [{ path: `at-${at}.txt`, size: 1, sha256: 'x', mtime: new Date(T1) }]
+        ),
+      }),
+      { trees: 3 },
+    );
+    cache.loaded = true;
+    for (let n = 1; n <= 20; n++) {
+      expect((await cache.lookup(`/history/${day(n)}`))?.kind).toBe('dir');
+      expect(cache.snapshot.trees.size).toBeLessThanOrEqual(3);
+    }
+    expect([...cache.snapshot.trees.keys()]).toEqual([day(18), day(19), day(20)]);
+    expect(await cache.lookup(`/history/${day(1)}/at-${day(1)}.txt`)).toMatchObject({ kind: 'blob' });
+    expect(asked.filter((at) => at === day(1))).toHaveLength(2);
+    // A lookup counts as use: day 19 was looked up last, so day 20 goes first.
+    await cache.lookup(`/history/${day(19)}`);
+    await cache.lookup(`/history/${day(2)}`);
+    expect([...cache.snapshot.trees.keys()]).toEqual([day(1), day(19), day(2)]);
+  });
+
+  test('stream logs and the state of streams without events are bounded by count', async () => {
+    const fetched: string[] = [];
+    const cache = new ProjectCache(
+      api({
+        streamEvents: async (name, after) => (
+          fetched.push(`${name}@${after ?? ''}`),
+          name.startsWith('log-') && after === undefined
+            ? [{ position: '1', type: 'A', at: T1, data: name }]
+            : []
+        ),
+      }),
+      { streams: 2, now: () => new Date(0) },
+    );
+    cache.loaded = true;
+    for (let n = 0; n < 20; n++) {
+      expect((await cache.lookup(`/streams/log-${n}`))?.kind).toBe('text');
+      expect(await cache.lookup(`/streams/none-${n}`)).toBeNull();
+      expect(cache.snapshot.streams.size).toBeLessThanOrEqual(2);
+    }
+    // Both were looked up within the refresh interval, yet fetched again: their state was evicted too.
+    fetched.length = 0;
+    const again = await cache.lookup('/streams/log-0');
+    expect(again?.kind === 'text' && again.file.bytes.toString()).toBe(`${T1} A 1 "log-0"\n`);
+    expect(await cache.lookup('/streams/none-0')).toBeNull();
+    expect(fetched).toEqual(['log-0@', 'none-0@']);
+  });
+
+  test('shadows are bounded by count', async () => {
+    const cache = new ProjectCache(
+      api({
+        tree: async () =>
+          Array.from({ length: 10 }, (_, i) => ({
+            path: `f${i}`,
+            size: 1,
+            sha256: 'x',
+            mtime: new Date(T1),
+          })),
+      }),
+      { shadows: 4 },
+    );
+    await cache.load();
+    for (let i = 0; i < 10; i++) expect((await cache.lookup(`/shadows/f${i}.json`))?.kind).toBe('text');
+    expect(cache.snapshot.shadows.size).toBe(4);
+  });
+
+  test('a stream log an open handle reads is not evicted; once released it can be', async () => {
+    const cache = new ProjectCache(
+      api({
+        streamEvents: async (name, after) =>
+          after ? [] : [{ position: '1', type: 'A', at: T1, data: name }],
+      }),
+      { streams: 1, now: () => new Date(0) },
+    );
+    cache.loaded = true;
+    await cache.lookup('/streams/held');
+    const release = cache.holdStream('held');
+    for (const name of ['b', 'c', 'd']) await cache.lookup(`/streams/${name}`);
+    expect([...cache.snapshot.streams.keys()].sort()).toEqual(['d', 'held']);
+    release();
+    await cache.lookup('/streams/e');
+    expect([...cache.snapshot.streams.keys()]).toEqual(['e']);
+  });
+
+  test('a stream log evicted while it was being refreshed is fetched whole, not rebuilt from the new events', async () => {
+    let now = 0;
+    const refresh = held<StreamEvent[]>();
+    const log: StreamEvent[] = [{ position: '1', type: 'A', at: T1, data: 1 }];
+    const cache = new ProjectCache(
+      api({
+        streamEvents: async (name, after) => {
+          if (name !== 'a') return [];
+          if (after === '1') return refresh.made();
+          return log.filter((e) => Number(e.position) > Number(after ?? 0));
+        },
+      }),
+      { streams: 1, now: () => new Date(now) },
+    );
+    cache.loaded = true;
+    await cache.lookup('/streams/a');
+    log.push({ position: '2', type: 'B', at: T2, data: 2 });
+    now = 1000;
+    const refreshing = cache.lookup('/streams/a');
+    await refresh.started;
+    await cache.lookup('/streams/other'); // evicts a
+    refresh.answer(log.slice(1));
+    const node = await refreshing;
+    expect(node?.kind === 'text' && node.file.bytes.toString()).toBe(`${T1} A 1 1\n${T2} B 2 2\n`);
+  });
+
+  test('a past tree fetched while a change at or before its time arrives is fetched again, not kept stale', async () => {
+    // The interleaving: the lookup asks for the tree at T; the bridge answers from before change C
+    // (at <= T); C's event arrives and drops trees at or after its time, of which T is not one yet;
+    // then the answer arrives and would be kept as T's tree, without C, for as long as it is cached.
+    const T = day(10);
+    const first = held<FileMeta[]>();
+    let fetches = 0;
+    const changed = { path: 'c.txt', size: 1, sha256: 'c', mtime: new Date(day(5)) };
+    const cache = new ProjectCache(
+      api({ tree: async (at) => (at === T && ++fetches === 1 ? first.made() : [changed]) }),
+    );
+    await cache.load();
+    const lookup = cache.lookup(`/history/${T}`);
+    await first.started;
+    cache.apply({ type: 'FileChanged', at: day(5), path: 'c.txt', size: 1, sha256: 'c' });
+    first.answer([]);
+    expect(await lookup).toMatchObject({ kind: 'dir', names: ['c.txt'] });
+    expect(fetches).toBe(2);
+    expect(cache.snapshot.trees.get(T)?.files.has('c.txt')).toBe(true);
+  });
+
+  test('a change after the time of a tree being fetched does not make it fetched again', async () => {
+    const T = day(10);
+    const first = held<FileMeta[]>();
+    let fetches = 0;
+    const cache = new ProjectCache(
+      api({ tree: async (at) => (at === T && ++fetches === 1 ? first.made() : []) }),
+    );
+    await cache.load();
+    const lookup = cache.lookup(`/history/${T}`);
+    await first.started;
+    cache.apply({ type: 'FileChanged', at: day(11), path: 'later.txt', size: 1, sha256: 'l' });
+    first.answer([]);
+    expect(await lookup).toMatchObject({ kind: 'dir', names: [] });
+    expect(fetches).toBe(1);
+    expect(cache.snapshot.trees.has(T)).toBe(true);
+  });
+
+  test('a tree that every fetch finds changed is answered but not kept', async () => {
+    const T = day(10);
+    let fetches = 0;
+    const cache = new ProjectCache(
+      api({
+        tree: async (at) => {
+          if (at !== T) return [];
+          const n = ++fetches;
+          cache.apply({ type: 'FileChanged', at: day(n), path: `f${n}`, size: 1, sha256: 'x' });
+          return [{ path: `before-${n}`, size: 1, sha256: 'x', mtime: new Date(day(1)) }];
+        },
+      }),
+    );
+    await cache.load();
+    expect(await cache.lookup(`/history/${T}`)).toMatchObject({ kind: 'dir', names: ['before-3'] });
+    expect(fetches).toBe(3);
+    expect(cache.snapshot.trees.has(T)).toBe(false);
   });
 });

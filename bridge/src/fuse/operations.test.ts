@@ -136,6 +136,35 @@ describe('fuse operations', () => {
     expect(buf.subarray(0, n).toString()).toBe(`${T.toISOString()} B 2 2\n`);
   });
 
+  test('a stream log stays whole while a handle reads it, however many other logs are looked up', async () => {
+    // The bridge pages stream events (one per page here): a log evicted and fetched again would read shorter.
+    let now = 0;
+    const line = (n: number) => ({ position: String(n), type: 'A', at: T.toISOString(), data: n });
+    const cache = new ProjectCache(
+      {
+        ...api(),
+        streamEvents: async (_n, after) => [line(Number(after ?? 0) + 1)].filter((e) => e.data <= 2),
+      },
+      { streams: 1, now: () => new Date(now) },
+    );
+    await cache.load();
+    const ops = createOperations(cache, { uid: 0, gid: 0 }, log);
+    await call(ops, 'getattr', '/streams/a');
+    now = 10_000;
+    const [, fd] = (await call(ops, 'open', '/streams/a', 0)) as [number, number];
+    const whole = `${T.toISOString()} A 1 1\n${T.toISOString()} A 2 2\n`;
+    for (const name of ['b', 'c', 'd']) await call(ops, 'getattr', `/streams/${name}`);
+    now = 20_000;
+    const [, st] = (await call(ops, 'getattr', '/streams/a')) as [number, { size: number }];
+    expect(st.size).toBe(whole.length);
+    const buf = Buffer.alloc(200);
+    const [n] = (await call(ops, 'read', '/streams/a', fd, buf, 200, 0)) as [number];
+    expect(buf.subarray(0, n).toString()).toBe(whole);
+    await call(ops, 'release', '/streams/a', fd);
+    await call(ops, 'getattr', '/streams/e');
+    expect(cache.snapshot.streams.has('a')).toBe(false);
+  });
+
   test('a bridge failure is EIO for that operation, and the next one can succeed', async () => {
     let failing = true;
     const source = api();

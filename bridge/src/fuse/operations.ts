@@ -4,9 +4,6 @@ import type { Operations, Stat, Statfs } from 'fuse-native';
 import { NotLoadedError, type ProjectCache, type Resolved } from './cache.js';
 import { readText, textSize, type ReadableText } from './model.js';
 
-/** What a stream log reads before its first line. */
-const EMPTY: ReadableText = { bytes: Buffer.alloc(0) };
-
 // Linux errno values, negated as fuse-native expects.
 export const ENOENT = -2;
 export const EIO = -5;
@@ -55,7 +52,7 @@ export function statOf(node: Resolved, owner: Owner): Stat {
  * reader never sees a mix of versions; stream logs only grow, so a handle on
  * one reads the latest log (`tail -f` keeps its handle and reads on).
  */
-type Handle = { file: ReadableText } | { stream: () => ReadableText | undefined };
+type Handle = { file: ReadableText } | { stream: () => ReadableText; release: () => void };
 
 class OpenFiles {
   private next = 1;
@@ -69,9 +66,11 @@ class OpenFiles {
   file(fd: number): ReadableText | undefined {
     const h = this.files.get(fd);
     if (h === undefined) return undefined;
-    return 'file' in h ? h.file : (h.stream() ?? EMPTY);
+    return 'file' in h ? h.file : h.stream();
   }
   delete(fd: number): void {
+    const h = this.files.get(fd);
+    if (h && 'release' in h) h.release();
     this.files.delete(fd);
   }
 }
@@ -122,7 +121,12 @@ export function createOperations(cache: ProjectCache, owner: Owner, log: Operati
           if (node.kind === 'dir') return cb(EISDIR);
           const stream = cache.streamOf(path);
           if (stream !== undefined && node.kind === 'text') {
-            return cb(0, open.add({ stream: () => cache.snapshot.streams.get(stream) }));
+            // Held from here on; were it evicted just before, the log as looked up stands in until fetched again.
+            const release = cache.holdStream(stream);
+            return cb(
+              0,
+              open.add({ stream: () => cache.snapshot.streams.get(stream) ?? node.file, release }),
+            );
           }
           const bytes = await cache.bytes(node);
           if (!bytes) return cb(ENOENT);
