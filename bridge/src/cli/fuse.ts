@@ -1,12 +1,13 @@
 // `lighthouse fuse`: the FUSE sidecar. Mounts the project view read-only
 // and serves it until SIGTERM/SIGINT, then unmounts and exits 0.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { issueCredential } from '../auth/credentials.js';
 import { BridgeClient } from '../client/bridge-client.js';
+import { writePrivateFile } from '../hook/client-config.js';
 import { BridgeProjectApi } from '../fuse/bridge-api.js';
 import { fusermount } from '../fuse/mount.js';
 import { startSidecar } from '../fuse/sidecar.js';
@@ -162,20 +163,31 @@ export interface BesideBridge {
 }
 
 /**
+ * The bridge's environment less its configuration and secrets (LIGHTHOUSE_*: the master key,
+ * the database URL, credentials, hook tokens; PG*: libpq's settings, a password among them).
+ * The sidecar takes all it needs from its command line.
+ */
+function sidecarEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  return Object.fromEntries(
+    Object.entries(env).filter(([name]) => !name.startsWith('LIGHTHOUSE_') && !name.startsWith('PG')),
+  );
+}
+
+/**
  * `lighthouse run --fuse <dir>`: the sidecar as a child process beside the
  * local bridge (never in the bridge's process: FUSE handlers run on the main
  * thread), with its own credential; stopped (and so unmounted) when the bridge exits.
  */
 export function startFuseBeside(opts: BesideBridge): ChildProcess {
-  mkdirSync(opts.stateDir, { recursive: true, mode: 0o700 });
   const credentialFile = path.join(opts.stateDir, 'fuse.credential');
-  writeFileSync(credentialFile, `${issueCredential(opts.masterKey, FUSE_AGENT)}\n`, { mode: 0o600 });
+  // A new file, renamed over any earlier one: that one's mode and owner do not carry over.
+  writePrivateFile(credentialFile, `${issueCredential(opts.masterKey, FUSE_AGENT)}\n`);
   const cli = fileURLToPath(new URL('../../bin/lighthouse.js', import.meta.url));
   const url = opts.url.replace('://0.0.0.0', '://127.0.0.1');
   const child = spawn(
     process.execPath,
     [cli, 'fuse', '--mount', opts.mountDir, '--bridge', url, '--credential', credentialFile],
-    { stdio: 'inherit' },
+    { stdio: 'inherit', env: sidecarEnv(process.env) },
   );
   // Unreferenced, so the bridge's graceful shutdown can end the process; on its way out it stops the sidecar.
   child.unref();
