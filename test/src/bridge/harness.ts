@@ -1,5 +1,6 @@
 // In-process bridges for cross-component tests: the real server, store,
 // policy engine and authentication on an ephemeral port.
+import { afterAll, beforeAll } from '@jest/globals';
 import {
   issueCredential,
   issueHookToken,
@@ -10,6 +11,7 @@ import { BridgeClient } from '@lighthouse/bridge/client/bridge-client.js';
 import { loadConfig } from '@lighthouse/bridge/config/env.js';
 import { createLogger } from '@lighthouse/bridge/logging/logger.js';
 import { startBridge, type RunningBridge } from '@lighthouse/bridge/server/bridge.js';
+import { createTestDatabase, type TestDatabase } from '@lighthouse/bridge/testing/postgres.js';
 import { policyEngine } from '@lighthouse/bridge/server/policy-engine.js';
 
 export const MASTER = Buffer.from('test-master-key-0123456789abcdef0123456789');
@@ -62,6 +64,24 @@ export async function grantExpert(
 ): Promise<void> {
   const res = await admin.request('PUT', `/v1/experts/${agentId}/grant`, { capabilities });
   if (res.status !== 200) throw new Error(`grant to ${agentId}: ${res.status} ${JSON.stringify(res.body)}`);
+}
+
+/**
+ * One bridge on its own PostgreSQL database for a whole test file: started
+ * before its tests (handed to `started`), stopped and the database dropped after.
+ */
+export function bridgeForSuite(env: Record<string, string>, started: (b: TestBridge) => void): void {
+  let db: TestDatabase | undefined;
+  let bridge: TestBridge | undefined;
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    bridge = await startTestBridge({ databaseUrl: db.url }, env);
+    started(bridge);
+  }, 60_000);
+  afterAll(async () => {
+    await bridge?.close();
+    await db?.drop();
+  });
 }
 
 /** Reads SSE `data:` payloads of one event name from a fetch Response. */

@@ -1,25 +1,14 @@
 // GET /v1/openapi.json against a running bridge: the served document is the one
 // the request validator compiles, and it describes exactly the routes the app
 // mounts (walked from the Express app behind the bridge's HTTP server).
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import type { Express } from 'express';
 import { openApiDocument } from '@lighthouse/bridge/openapi/document.js';
 import { RequestValidator } from '@lighthouse/bridge/openapi/request-validator.js';
-import { createTestDatabase, type TestDatabase } from '@lighthouse/bridge/testing/postgres.js';
-import { startTestBridge, type TestBridge } from './harness.js';
+import { bridgeForSuite, type TestBridge } from './harness.js';
 
-let db: TestDatabase;
 let bridge: TestBridge;
-
-beforeAll(async () => {
-  db = await createTestDatabase();
-  bridge = await startTestBridge({ databaseUrl: db.url });
-}, 60_000);
-
-afterAll(async () => {
-  await bridge?.close();
-  await db?.drop();
-});
+bridgeForSuite({}, (b) => (bridge = b));
 
 type Operation = { operationId: string; security?: unknown[]; requestBody?: unknown };
 type Document = { openapi: string; paths: Record<string, Record<string, Operation>> };

@@ -4,37 +4,26 @@
 // (LIGHTHOUSE_MAX_BUFFERED_BODY_BYTES), beyond which a request is refused unread
 // with 503; a client that trickles its request is cut off after
 // LIGHTHOUSE_REQUEST_TIMEOUT_MS, which does not bound a long-lived answer.
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { request as httpRequest, type ClientRequest, type IncomingHttpHeaders } from 'node:http';
 import { parseCredential } from '@lighthouse/bridge/auth/credentials.js';
 import { signedHeaders } from '@lighthouse/bridge/client/signed-headers.js';
-import { createTestDatabase, type TestDatabase } from '@lighthouse/bridge/testing/postgres.js';
-import { sseEvents, startTestBridge, until, type TestBridge } from './harness.js';
+import { bridgeForSuite, sseEvents, until, type TestBridge } from './harness.js';
 import { metric } from './scrape.js';
 
 const BODY_LIMIT = 600_000;
 const BUDGET = 1_048_576;
 const TIMEOUT_MS = 2_000;
-let db: TestDatabase;
 let bridge: TestBridge;
-
-beforeAll(async () => {
-  db = await createTestDatabase();
-  bridge = await startTestBridge(
-    { databaseUrl: db.url },
-    {
-      LIGHTHOUSE_BODY_LIMIT_BYTES: String(BODY_LIMIT),
-      LIGHTHOUSE_FILE_MAX_BYTES: '1',
-      LIGHTHOUSE_MAX_BUFFERED_BODY_BYTES: String(BUDGET),
-      LIGHTHOUSE_REQUEST_TIMEOUT_MS: String(TIMEOUT_MS),
-    },
-  );
-}, 60_000);
-
-afterAll(async () => {
-  await bridge?.close();
-  await db?.drop();
-});
+bridgeForSuite(
+  {
+    LIGHTHOUSE_BODY_LIMIT_BYTES: String(BODY_LIMIT),
+    LIGHTHOUSE_FILE_MAX_BYTES: '1',
+    LIGHTHOUSE_MAX_BUFFERED_BODY_BYTES: String(BUDGET),
+    LIGHTHOUSE_REQUEST_TIMEOUT_MS: String(TIMEOUT_MS),
+  },
+  (b) => (bridge = b),
+);
 
 interface Answer {
   status: number;

@@ -4,35 +4,24 @@
 // requester and per target (429 quota_exceeded, no Retry-After), the size of a
 // requestedSchema (400 with the path), and the project view's memory (507
 // project_full). Nothing refused is stored.
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import type { BridgeClient, BridgeResponse } from '@lighthouse/bridge/client/bridge-client.js';
-import { createTestDatabase, type TestDatabase } from '@lighthouse/bridge/testing/postgres.js';
-import { startTestBridge, type TestBridge } from './harness.js';
+import { bridgeForSuite, type TestBridge } from './harness.js';
 import { metric } from './scrape.js';
 
 const WRITES = 4;
 const WRITE_BYTES = 2 * 1_048_576;
-let db: TestDatabase;
 let bridge: TestBridge;
-
-beforeAll(async () => {
-  db = await createTestDatabase();
-  bridge = await startTestBridge(
-    { databaseUrl: db.url },
-    {
-      LIGHTHOUSE_RATE_WRITES_PER_MINUTE: String(WRITES),
-      LIGHTHOUSE_RATE_WRITE_BYTES_PER_MINUTE: String(WRITE_BYTES),
-      LIGHTHOUSE_MAX_PENDING_ELICITATIONS_PER_REQUESTER: '2',
-      LIGHTHOUSE_MAX_PENDING_ELICITATIONS_PER_TARGET: '3',
-      LIGHTHOUSE_PROJECT_MAX_BYTES: '1048576',
-    },
-  );
-}, 60_000);
-
-afterAll(async () => {
-  await bridge?.close();
-  await db?.drop();
-});
+bridgeForSuite(
+  {
+    LIGHTHOUSE_RATE_WRITES_PER_MINUTE: String(WRITES),
+    LIGHTHOUSE_RATE_WRITE_BYTES_PER_MINUTE: String(WRITE_BYTES),
+    LIGHTHOUSE_MAX_PENDING_ELICITATIONS_PER_REQUESTER: '2',
+    LIGHTHOUSE_MAX_PENDING_ELICITATIONS_PER_TARGET: '3',
+    LIGHTHOUSE_PROJECT_MAX_BYTES: '1048576',
+  },
+  (b) => (bridge = b),
+);
 
 type Refusal = { error: { code: string; message: string; details?: unknown } };
 const error = (res: BridgeResponse<unknown>) => (res.body as Refusal).error;
