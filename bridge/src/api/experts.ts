@@ -42,7 +42,11 @@ export function expertsRouter(s: BridgeServices): Router {
   // Before the body check: whoever is not the administrator learns nothing but that.
   const adminOnly = (_req: Request, res: Response, next: NextFunction) => {
     if (!isAdmin(res))
-      throw new HttpError(403, 'admin_only', 'granting expert capabilities needs the admin credential');
+      throw new HttpError(
+        403,
+        'admin_only',
+        'listing and granting expert capabilities needs the admin credential',
+      );
     next();
   };
   const grantee = (req: Request): string => {
@@ -50,6 +54,21 @@ export function expertsRouter(s: BridgeServices): Router {
     if (!isValidAgentId(id)) throw new HttpError(400, 'invalid_request', 'not a valid agent id');
     return id;
   };
+
+  r.get('/v1/experts', adminOnly, (_req, res) => {
+    const experts = s.experts
+      .ids()
+      .sort()
+      .map((id) => s.experts.get(id)!)
+      .map((e) => ({
+        expertId: e.id,
+        granted: e.granted,
+        registered: e.registered,
+        capabilities: e.capabilities,
+        connected: e.replicas.size > 0,
+      }));
+    res.json({ experts });
+  });
 
   r.put('/v1/experts/:id/grant', adminOnly, s.requests.body('grantExpert'), async (req, res) => {
     const id = grantee(req);

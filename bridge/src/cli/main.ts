@@ -9,7 +9,7 @@ commands:
   run      start a bridge on this machine (embedded store in ./.lighthouse/data, generated master key)
   serve    start the bridge server (configuration from the environment)
   agent    issue or revoke agent credentials (lighthouse agent --help)
-  expert   grant an agent the right to answer escalations, or revoke it (lighthouse expert --help)
+  expert   grant an agent the right to answer escalations, revoke it, list grants (lighthouse expert --help)
   hook     Claude Code hooks: pre-tool-use, post-tool-use, install (lighthouse hook --help)
   elicit   ask another agent a typed question, answer one (lighthouse elicit --help)
   flags    feature flags and kill switches (lighthouse flags --help)

@@ -282,6 +282,18 @@ export const openApiDocument = {
       },
     },
     '/v1/experts': {
+      get: {
+        operationId: 'listExperts',
+        security: signed,
+        responses: {
+          '200': {
+            description:
+              '{experts: [{expertId, granted, registered, capabilities, connected}]}: every agent holding or having held a grant, as this replica knows them',
+          },
+          '403': error('admin only'),
+          ...standardErrors,
+        },
+      },
       post: {
         operationId: 'registerExpert',
         security: signed,

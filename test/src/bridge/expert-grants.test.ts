@@ -297,7 +297,7 @@ describe('granting expert capabilities', () => {
   }, 30_000);
 });
 
-describe('lighthouse expert grant|revoke', () => {
+describe('lighthouse expert grant|revoke|list', () => {
   const cli = fileURLToPath(new URL('../../../bridge/bin/lighthouse.js', import.meta.url));
   const lighthouse = (args: string[], url: string) =>
     runCommand(process.execPath, [cli, 'expert', ...args], {
@@ -330,5 +330,38 @@ describe('lighthouse expert grant|revoke', () => {
       stdout: '',
       stderr: `lighthouse expert grant: bridge unreachable at ${nowhere} (ECONNREFUSED)\n`,
     });
+  }, 60_000);
+
+  it('lists the grants: GET /v1/experts for the administrator only, and lighthouse expert list', async () => {
+    await grantExpert(a.admin(), 'pia', ['vcs']);
+    await grantExpert(a.admin(), 'quin', ['vcs']);
+    expect((await revoke(a, 'quin')).status).toBe(200);
+    expect((await a.client('pia').post('/v1/experts', { capabilities: ['vcs'] })).status).toBe(201);
+    const refused = await a.client('pia').get<ErrorBody>('/v1/experts');
+    expect([refused.status, refused.body.error.code]).toEqual([403, 'admin_only']);
+    // The other replica knows it too (told by NOTIFY).
+    const listed = await until(async () => {
+      const r = await b
+        .admin()
+        .get<{ experts: { expertId: string; granted: unknown; registered: unknown }[] }>('/v1/experts');
+      const [pia, quin] = ['pia', 'quin'].map((id) => r.body.experts.find((e) => e.expertId === id));
+      return pia?.registered && quin?.granted === null ? pia : undefined;
+    });
+    expect(listed).toEqual({
+      expertId: 'pia',
+      granted: ['vcs'],
+      registered: ['vcs'],
+      capabilities: ['vcs'],
+      connected: false,
+    });
+
+    const human = await lighthouse(['list'], b.url);
+    expect([human.code, human.stderr]).toEqual([0, '']);
+    expect(human.stdout).toMatch(/^EXPERT +GRANTED +REGISTERED +CONNECTED\n/);
+    expect(human.stdout).toMatch(/^pia +vcs +vcs +no$/m);
+    // Revoked grants stay listed, with nothing granted.
+    expect(human.stdout).toMatch(/^quin +- +- +no$/m);
+    const json = await lighthouse(['list', '--json'], b.url);
+    expect(JSON.parse(json.stdout).experts).toContainEqual(listed);
   }, 60_000);
 });

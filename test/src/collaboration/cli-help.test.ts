@@ -119,9 +119,10 @@ describe('usage errors exit 2', () => {
     [['agent', 'issue', 'a', '--force'], /^lighthouse agent: Unknown option '--force'.* \(see --help\)\n$/],
     [
       ['expert', 'grant', 'a'],
-      /^lighthouse expert: expected grant <agent-id> <capability>\.\.\. or revoke <agent-id> \(see --help\)\n$/,
+      /^lighthouse expert: expected grant <agent-id> <capability>\.\.\., revoke <agent-id> or list \(see --help\)\n$/,
     ],
     [['expert', 'revoke', 'a', 'privileged'], /^lighthouse expert: expected grant .* \(see --help\)\n$/],
+    [['expert', 'list', 'a'], /^lighthouse expert: list takes no arguments \(see --help\)\n$/],
     [
       ['expert', 'grant', 'a', 'no spaces'],
       /^lighthouse expert: not a capability: no spaces .*\(see --help\)\n$/,
