@@ -79,21 +79,25 @@ export function createApp(s: BridgeServices): Express {
     });
   const bodyLimit = s.config.bodyLimitBytes;
   const fileBodyLimit = fileBodyLimitBytes(s.config);
-  const isFileChange = (req: Request) => req.method === 'POST' && req.path === '/v1/files';
+  // Mounted at /v1 below: req.baseUrl is /v1 as sent (any case), req.path the rest. Matched as
+  // Express matches the route: case-insensitively, with or without a trailing slash.
+  const isFileChange = (req: Request) => req.method === 'POST' && /^\/files\/?$/i.test(req.path);
   const body = json(bodyLimit);
   const fileBody = json(fileBodyLimit);
 
   // Authentication runs before a body is read, as far as it can: a bearer credential
   // entirely, a signature's headers and clock (the signature itself covers the body).
-  const isHook = (req: Request) => req.path === HOOKS_PREFIX || req.path.startsWith(`${HOOKS_PREFIX}/`);
-  const bearer = s.auth.bearer();
+  // Mounted by path like the routers below, so Express matches the same paths here as
+  // there (case-insensitively: /V1/HOOKS/… is the hook, /V1/VALIDATE a signed route).
+  // A path outside /v1 has no route that reads a body: it is answered without reading one.
   const signedHeaders = s.auth.signedHeaders();
-  app.use((req, res, next) => {
-    if (isHook(req)) bearer(req, res, next);
-    else if (req.path.startsWith('/v1/')) signedHeaders(req, res, next);
-    else next();
+  app.use(HOOKS_PREFIX, s.auth.bearer());
+  app.use('/v1', (req, res, next) => {
+    if (res.locals.agentId === undefined) signedHeaders(req, res, next);
+    else next(); // the hook's bearer, verified just above
   });
   app.use(
+    '/v1',
     bodyBudget({
       maxBytes: s.config.maxBufferedBodyBytes,
       limitFor: (req) => (isFileChange(req) ? fileBodyLimit : bodyLimit),
@@ -101,7 +105,7 @@ export function createApp(s: BridgeServices): Express {
       onRefused: () => s.metrics.overloaded.inc(),
     }),
   );
-  app.use((req, res, next) => (isFileChange(req) ? fileBody : body)(req, res, next));
+  app.use('/v1', (req, res, next) => (isFileChange(req) ? fileBody : body)(req, res, next));
 
   for (const make of bearerRouters) app.use(make(s));
   app.use(HOOKS_PREFIX, notFound);

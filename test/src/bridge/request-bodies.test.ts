@@ -104,6 +104,51 @@ describe('credentials refused before the body is read', () => {
     expect(answer.status).toBe(401);
   });
 
+  // Express matches routes and mount paths case-insensitively and with or without a trailing
+  // slash: what authenticates a path must match it the same way as what serves it.
+  it.each([['/V1/VALIDATE'], ['/V1/Validate/'], ['/V1/files']])(
+    '%s without credentials answers 401 while the body is still unsent',
+    async (path) => {
+      const call = partialPost(path, {}, body, 10);
+      const answer = await within(call.answer, 5_000, 'no answer before the body was sent');
+      call.abort();
+      expect([answer.status, answer.body?.error?.code]).toEqual([401, 'missing_credentials']);
+    },
+  );
+
+  it('a path no route serves answers 404 while the body is still unsent', async () => {
+    const call = partialPost('/nothing/here', {}, body, 10);
+    const answer = await within(call.answer, 5_000, 'no answer before the body was sent');
+    call.abort();
+    expect([answer.status, answer.body?.error?.code]).toEqual([404, 'not_found']);
+  });
+
+  it('the Claude Code hook at /V1/HOOKS/claude-code is authenticated by its bearer, like /v1/hooks/claude-code', async () => {
+    const hook = JSON.stringify({ hook_event_name: 'PreToolUse', tool_name: 'Read', tool_input: {} });
+    const post = (path: string, headers: Record<string, string>) =>
+      fetch(bridge.url + path, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...headers },
+        body: hook,
+      });
+    // Signed-request headers (a forged signature) are no credential for the hook.
+    const forged = await post('/V1/HOOKS/claude-code', {
+      ...signedFor('alice', hook),
+      'x-lighthouse-signature': 'A'.repeat(43),
+    });
+    expect([forged.status, ((await forged.json()) as Answer['body'])?.error?.code]).toEqual([
+      401,
+      'missing_credentials',
+    ]);
+    const accepted = await post('/V1/HOOKS/claude-code', {
+      authorization: `Bearer ${bridge.hookToken('alice')}`,
+    });
+    expect(accepted.status).toBe(200);
+    expect(await accepted.json()).toMatchObject({
+      hookSpecificOutput: { permissionDecision: expect.any(String) },
+    });
+  });
+
   it('an unknown path under /v1/hooks is 404 once the bearer is accepted', async () => {
     const res = await fetch(`${bridge.url}/v1/hooks/nope`, {
       method: 'POST',
