@@ -78,6 +78,25 @@ describe('Validator', () => {
     expect(new Set(records.map((r) => r.decisionId)).size).toBe(2);
   });
 
+  it('holds a long call key in the cache as its digest, not verbatim', async () => {
+    // A key carries a command or path verbatim, up to a whole request body; the cache holds
+    // LIGHTHOUSE_CACHE_MAX_ENTRIES of them (10,000 of 1 MB each would be 10 GB of heap).
+    const { v, cache } = setup();
+    const keys: string[] = [];
+    const set = cache.set.bind(cache);
+    cache.set = (key, entry) => {
+      keys.push(key);
+      set(key, entry);
+    };
+    const big = 'x'.repeat(1_000_000);
+    expect(await v.validate(req('Read', { file_path: big }))).toMatchObject({ tier: 'policy' });
+    expect(await v.validate(req('Read', { file_path: big }))).toMatchObject({ tier: 'cache' });
+    expect(await v.validate(req('Read', { file_path: `${big}y` }))).toMatchObject({ tier: 'policy' });
+    expect(await v.validate(req('Read', { file_path: 'short' }))).toMatchObject({ tier: 'policy' });
+    expect(await v.validate(req('Read', { file_path: 'short' }))).toMatchObject({ tier: 'cache' });
+    expect(keys.map((k) => k.length < 1_100)).toEqual([true, true, true]);
+  });
+
   it('does not reuse cached decisions under a new policy revision', async () => {
     const { v, setPolicy } = setup();
     await v.validate(req('Read'));

@@ -1,7 +1,7 @@
 // POST /v1/validate's logic: decision cache → policy rules → risk score →
 // expert escalation. Fail closed: whatever goes wrong, the answer is `block`.
 // Every decision is appended to the `decisions` stream before it is returned.
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { Logger } from '../logging/logger.js';
 import type { ResolvedPaths, ResolvedToolCall } from '../policy/evaluate.js';
 import type { Decision, Policy, PolicyResult, RuleHit, ToolCall } from '../policy/types.js';
@@ -159,7 +159,9 @@ export class Validator {
   ): Promise<DecisionRecord> {
     const heuristics = this.deps.heuristics?.(req.agentId) ?? true;
     // The risk tier's answers are cached apart from those made without it.
-    const key = `${policy.revision}\u0000${heuristics ? 'h' : '-'}\u0000${this.deps.cacheKey(req.call)}${resolvedKey(req.call.resolvedPaths)}`;
+    const key = heldKey(
+      `${policy.revision}\u0000${heuristics ? 'h' : '-'}\u0000${this.deps.cacheKey(req.call)}${resolvedKey(req.call.resolvedPaths)}`,
+    );
     const cached = this.deps.cache.get(key, policy.revision);
     this.deps.onCache?.(cached !== undefined);
     if (cached) {
@@ -297,6 +299,21 @@ export class ValidationRefusal extends Error {
 
 function isRefusal(err: unknown): err is ValidationRefusal {
   return err instanceof ValidationRefusal;
+}
+
+/** Keys up to this long are held as they are; longer ones as their digest. */
+const MAX_HELD_KEY_CHARS = 1024;
+
+/**
+ * The key the cache holds. A call's key carries its command, path or cwd verbatim, up
+ * to a whole request body, and the cache holds up to LIGHTHOUSE_CACHE_MAX_ENTRIES keys:
+ * verbatim, an agent's long calls could fill the heap (10,000 keys of 1 MB, 10 GB). A
+ * long key is held as its SHA-256 instead; a digest never equals a key held verbatim,
+ * which always holds a NUL.
+ */
+function heldKey(key: string): string {
+  if (key.length <= MAX_HELD_KEY_CHARS) return key;
+  return `sha256:${createHash('sha256').update(key).digest('base64url')}`;
 }
 
 /** The client's real paths take part in the decision, so they are part of its cache key. */
