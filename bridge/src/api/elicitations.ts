@@ -5,7 +5,7 @@ import { Router, type NextFunction, type Request, type Response } from 'express'
 import { agentOf } from '../auth/middleware.js';
 import { ElicitationError } from '../elicitation/service.js';
 import type { Elicitation } from '../elicitation/state.js';
-import { rateLimit } from '../ratelimit/middleware.js';
+import { rateLimit, writeLimit } from '../ratelimit/middleware.js';
 import { HttpError } from '../server/errors.js';
 import type { BridgeServices } from '../server/services.js';
 
@@ -122,8 +122,10 @@ export function elicitationsRouter(s: BridgeServices): Router {
     }),
   );
 
+  // An answer's content may be a whole body, kept by every replica: it is a write like a file's.
   r.post(
     '/v1/elicitations/:id/accept',
+    writeLimit(s.rateLimiter, (b) => s.metrics.rateLimited.inc({ budget: b })),
     handle(async (req, res) => {
       const content = (req.body as { content?: unknown } | undefined)?.content;
       const e = await svc.command(String(req.params.id), { kind: 'accept', actor: agentOf(res), content });

@@ -48,7 +48,11 @@ const elicitation = {
     },
   },
 };
-const answer = (what: string, extra: Record<string, unknown> = {}) => ({
+const answer = (
+  what: string,
+  extra: Record<string, unknown> = {},
+  responses: Record<string, unknown> = {},
+) => ({
   post: {
     operationId: `${what}Elicitation`,
     security: signed,
@@ -59,6 +63,7 @@ const answer = (what: string, extra: Record<string, unknown> = {}) => ({
       '403': error('only the target may accept/decline; only the requester may cancel'),
       '404': error('no such elicitation'),
       '409': error('no longer pending (error.details.state)'),
+      ...responses,
       ...common,
     },
   },
@@ -134,9 +139,17 @@ export const collaborationPaths = {
       },
     },
   },
-  '/v1/elicitations/{id}/accept': answer('accept', {
-    requestBody: { required: true, ...json({ type: 'object', properties: { content: { type: 'object' } } }) },
-  }),
+  // The answer is stored by every replica: it spends the answerer's writes and writeBytes.
+  '/v1/elicitations/{id}/accept': answer(
+    'accept',
+    {
+      requestBody: {
+        required: true,
+        ...json({ type: 'object', properties: { content: { type: 'object' } } }),
+      },
+    },
+    { '429': projectWrite['429'] },
+  ),
   '/v1/elicitations/{id}/decline': answer('decline'),
   '/v1/elicitations/{id}/cancel': answer('cancel'),
   '/v1/files': {

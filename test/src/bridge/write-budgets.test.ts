@@ -1,9 +1,9 @@
 // What one agent can make every replica store and hold, over HTTP: the writes and
-// writeBytes budgets shared by files, annotations, contexts and events (429
-// rate_limited, Retry-After, counted), the caps on pending elicitations per
-// requester and per target (429 quota_exceeded, no Retry-After), the size of a
-// requestedSchema (400 with the path), and the project view's memory (507
-// project_full). Nothing refused is stored.
+// writeBytes budgets shared by files, annotations, contexts, events and
+// elicitation answers (429 rate_limited, Retry-After, counted), the caps on
+// pending elicitations per requester and per target (429 quota_exceeded, no
+// Retry-After), the size of a requestedSchema (400 with the path), and the
+// project view's memory (507 project_full). Nothing refused is stored.
 import { describe, expect, it } from '@jest/globals';
 import type { BridgeClient, BridgeResponse } from '@lighthouse/bridge/client/bridge-client.js';
 import { bridgeForSuite, type TestBridge } from './harness.js';
@@ -91,6 +91,33 @@ describe('the writeBytes budget', () => {
     // The refused write spent no write: three small ones still pass.
     for (let i = 0; i < WRITES - 1; i++)
       expect((await agent.post('/v1/files', { path: `bytes/s${i}`, content: 's' })).status).toBe(201);
+  });
+});
+
+describe('an elicitation answer', () => {
+  it("spends the answerer's writes and writeBytes: an answer past them is 429 and stores nothing", async () => {
+    // Up to a whole body (1 MiB) of content, which every replica keeps among its resolved elicitations.
+    const question = {
+      to: 'answerer',
+      message: 'what is it?',
+      requestedSchema: { type: 'object', properties: { text: { type: 'string' } } },
+      timeoutSeconds: 600,
+    };
+    const ids: string[] = [];
+    for (const asker of ['answer-asker-a', 'answer-asker-a', 'answer-asker-b']) {
+      const created = await bridge.client(asker).post<{ id: string }>('/v1/elicitations', question);
+      expect(created.status).toBe(201);
+      ids.push(created.body.id);
+    }
+    const answerer = bridge.client('answerer');
+    const before = await limited('writeBytes');
+    const answer = { content: { text: 'a'.repeat(1_000_000) } };
+    expect((await answerer.post(`/v1/elicitations/${ids[0]}/accept`, answer)).status).toBe(200);
+    expect((await answerer.post(`/v1/elicitations/${ids[1]}/accept`, answer)).status).toBe(200);
+    expect429(await answerer.post(`/v1/elicitations/${ids[2]}/accept`, answer), 'writeBytes');
+    expect(await limited('writeBytes')).toBe(before + 1);
+    const third = await bridge.client('answer-asker-b').get<{ status: string }>(`/v1/elicitations/${ids[2]}`);
+    expect(third.body.status).toBe('pending');
   });
 });
 
