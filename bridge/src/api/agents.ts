@@ -18,6 +18,8 @@ export function agentsRouter(s: BridgeServices): Router {
         'invalid_request',
         'the admin credential is revoked by rotating the master key',
       );
+    // Its expert grant first: an answer it sent before is then recorded before the revocation, or refused.
+    await s.escalations.endGrantOf(id, agentOf(res));
     await s.revocations.revoke(id, agentOf(res));
     s.logger.info('agent revoked', { agentId: id });
     res.json({ agentId: id, revoked: true });

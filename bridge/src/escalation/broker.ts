@@ -20,8 +20,8 @@ import {
 } from '../experts/registry.js';
 
 export const ESCALATION_CHANNEL = 'lighthouse_escalations';
-/** Tries at a registration while grants change under it (each change makes the append conflict). */
-const REGISTER_TRIES = 5;
+/** Tries at a registration or an answer while the expert's stream changes under it (each change makes the append conflict). */
+const EXPERT_STREAM_TRIES = 5;
 /** How long past its deadline an escalation raised elsewhere waits for that replica's expiry. */
 const ORPHAN_GRACE_MS = 5_000;
 const RESOLVED_MEMORY_MS = 60_000;
@@ -217,6 +217,30 @@ export class EscalationBroker {
   }
 
   /**
+   * The agent's credential is being revoked: a grant it holds is revoked first
+   * (appended at the version it was read at, so one given meanwhile is read
+   * again), so that an answer it sent before is recorded before the revocation
+   * or refused, never after it (see decide). Nothing when it holds none.
+   */
+  async endGrantOf(agentId: string, by: string): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      await this.refresh(agentId);
+      const e = this.deps.registry.get(agentId);
+      if (!e?.granted) return;
+      try {
+        return await this.appendExpertEvent(
+          agentId,
+          EXPERT_GRANT_REVOKED,
+          { expertId: agentId, by, reason: 'agent_revoked' },
+          e.version,
+        );
+      } catch (err) {
+        if (!(err instanceof ConcurrencyError) || attempt >= EXPERT_STREAM_TRIES) throw err;
+      }
+    }
+  }
+
+  /**
    * The agent registers to decide these categories, all of which its grant must
    * cover. Appended at the stream version the grant was read at, so a grant
    * changed meanwhile (on any replica) is read again rather than overtaken.
@@ -242,7 +266,7 @@ export class EscalationBroker {
           e.version,
         );
       } catch (err) {
-        if (!(err instanceof ConcurrencyError) || attempt >= REGISTER_TRIES) throw err;
+        if (!(err instanceof ConcurrencyError) || attempt >= EXPERT_STREAM_TRIES) throw err;
       }
     }
   }
@@ -346,50 +370,68 @@ export class EscalationBroker {
     }
   }
 
-  /** An expert's answer. Only an expert the escalation may go to can answer; only the first answer counts. */
+  /**
+   * An expert's answer. Only an expert the escalation may go to can answer; only
+   * the first answer counts. The answer is recorded only while the expert's
+   * stream is still at the version its grant and registration were checked at
+   * (and is held there until the answer commits): a grant narrowed or revoked on
+   * any replica a moment before is read and checked again, one revoked a moment
+   * after comes after the answer, never between the check and the record.
+   */
   async decide(expertId: string, id: string, decision: 'allow' | 'block', reason: string): Promise<void> {
-    const e = this.pending.get(id) ?? (await this.load(id));
-    if (e === 'resolved')
-      throw new EscalationError(409, 'already_resolved', 'this escalation was already resolved');
-    if (!e) throw new EscalationError(404, 'not_found', `no open escalation ${id}`);
-    if (e.agentId === expertId)
-      throw new EscalationError(403, 'own_escalation', 'an expert may not decide its own escalation');
-    if (!this.deps.registry.canDecide(expertId, e.category)) {
-      throw new EscalationError(
-        403,
-        'not_granted',
-        `deciding category ${e.category} is not within what ${expertId} is granted and registered for`,
-      );
-    }
-    if (!this.mayDecide(expertId, e)) {
-      throw new EscalationError(403, 'not_routed_to_you', 'this escalation is routed to another expert');
-    }
-    // Past the deadline the caller has its block (or will, from whoever records the expiry).
-    if (Date.parse(e.deadline) <= Date.now()) {
-      await this.expire(id);
-      throw new EscalationError(409, 'already_resolved', 'this escalation expired before the answer arrived');
-    }
-    try {
-      await this.deps.store.append(
-        `escalation:${id}`,
-        [
-          {
-            type: 'EscalationDecided',
-            data: { id, decision, reason, expertId },
-            metadata: { causationId: id },
-          },
-        ],
-        {
-          expectedVersion: 1,
-        },
-      );
-    } catch (err) {
-      if (err instanceof ConcurrencyError)
+    for (let attempt = 1; ; attempt++) {
+      const e = this.pending.get(id) ?? (await this.load(id));
+      if (e === 'resolved')
         throw new EscalationError(409, 'already_resolved', 'this escalation was already resolved');
-      throw err;
+      if (!e) throw new EscalationError(404, 'not_found', `no open escalation ${id}`);
+      if (e.agentId === expertId)
+        throw new EscalationError(403, 'own_escalation', 'an expert may not decide its own escalation');
+      // Read before the checks: what they are made against is what the append requires.
+      const checkedAt = this.deps.registry.get(expertId)?.version ?? 0;
+      if (!this.deps.registry.canDecide(expertId, e.category)) {
+        throw new EscalationError(
+          403,
+          'not_granted',
+          `deciding category ${e.category} is not within what ${expertId} is granted and registered for`,
+        );
+      }
+      if (!this.mayDecide(expertId, e)) {
+        throw new EscalationError(403, 'not_routed_to_you', 'this escalation is routed to another expert');
+      }
+      // Past the deadline the caller has its block (or will, from whoever records the expiry).
+      if (Date.parse(e.deadline) <= Date.now()) {
+        await this.expire(id);
+        throw new EscalationError(
+          409,
+          'already_resolved',
+          'this escalation expired before the answer arrived',
+        );
+      }
+      try {
+        await this.deps.store.append(
+          `escalation:${id}`,
+          [
+            {
+              type: 'EscalationDecided',
+              data: { id, decision, reason, expertId },
+              metadata: { causationId: id },
+            },
+          ],
+          { expectedVersion: 1, requires: { stream: `expert:${expertId}`, version: checkedAt } },
+        );
+      } catch (err) {
+        if (!(err instanceof ConcurrencyError)) throw err;
+        if (err.stream === `escalation:${id}`)
+          throw new EscalationError(409, 'already_resolved', 'this escalation was already resolved');
+        // The expert's stream changed since this replica read it: read it, and check again.
+        if (attempt >= EXPERT_STREAM_TRIES) throw err;
+        await this.refresh(expertId);
+        continue;
+      }
+      this.resolve({ kind: 'resolved', id, decision, reason, expertId });
+      await this.notify({ kind: 'resolved', id, decision, reason, expertId });
+      return;
     }
-    this.resolve({ kind: 'resolved', id, decision, reason, expertId });
-    await this.notify({ kind: 'resolved', id, decision, reason, expertId });
   }
 
   private async expire(id: string): Promise<void> {

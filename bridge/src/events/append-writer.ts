@@ -3,7 +3,7 @@
 // schema.ts), in its own transaction. Each caller's expected version is checked
 // there against the locked stream row, a conflicting caller gets its own error
 // while the rest of the batch commits, and every caller settles only after COMMIT.
-import type { Database } from '../storage/database.js';
+import type { Database, Queryable } from '../storage/database.js';
 import { StoreUnavailableError } from '../storage/errors.js';
 import { ConcurrencyError, InvalidEventError } from './errors.js';
 import type { AppendResult, ExpectedVersion } from './types.js';
@@ -59,6 +59,53 @@ export class AppendWriter {
     return new Promise((resolve, reject) => {
       this.queue.push({ stream, events, expected, resolve, reject });
       this.schedule();
+    });
+  }
+
+  /**
+   * One append, alone in a transaction that first locks the rows of its stream
+   * and of `requires.stream` (one statement, in name order, as
+   * lighthouse_append_flat locks rows, so no two transactions wait on each other
+   * in a cycle) and checks the latter's version. The lock is held until COMMIT:
+   * an append to that stream arriving meanwhile waits for this one; one committed
+   * before is seen (READ COMMITTED reads the row as committed), and refuses this.
+   */
+  async appendRequiring(
+    stream: string,
+    events: PreparedEvent[],
+    expected: ExpectedVersion,
+    requires: { stream: string; version: number },
+  ): Promise<AppendResult> {
+    const p: PendingAppend = { stream, events, expected, resolve: () => {}, reject: () => {} };
+    // Counted with the batches: it holds a connection as they do, and flush() waits for it.
+    this.inFlight++;
+    try {
+      const result = await this.transactRequiring(p, requires);
+      this.onCommitted([...new Set(events.map((e) => e.type))]);
+      return result;
+    } finally {
+      this.inFlight--;
+      if (this.queue.length > 0) this.schedule();
+      else if (this.inFlight === 0) for (const fn of this.idle.splice(0)) fn();
+    }
+  }
+
+  private transactRequiring(
+    p: PendingAppend,
+    requires: { stream: string; version: number },
+  ): Promise<AppendResult> {
+    return this.db.transaction(async (tx) => {
+      const { rows } = await tx.query<{ stream: string; version: number }>(
+        `INSERT INTO streams (stream, version) SELECT x, 0 FROM unnest($1::text[]) AS x ORDER BY 1
+         ON CONFLICT (stream) DO UPDATE SET version = streams.version
+         RETURNING stream, version`,
+        [[p.stream, requires.stream]],
+      );
+      const actual = rows.find((r) => r.stream === requires.stream)?.version ?? 0;
+      if (actual !== requires.version) throw new ConcurrencyError(requires.stream, requires.version, actual);
+      const [outcome] = await this.insert([p], new Map(), tx);
+      if (outcome && 'ok' in outcome) return outcome.ok;
+      throw (outcome as { err?: unknown } | undefined)?.err ?? new Error('append outcome missing');
     });
   }
 
@@ -168,7 +215,11 @@ export class AppendWriter {
     return existing;
   }
 
-  private async insert(batch: PendingAppend[], existing: Map<string, ExistingRow>): Promise<Outcome[]> {
+  private async insert(
+    batch: PendingAppend[],
+    existing: Map<string, ExistingRow>,
+    db: Queryable = this.db,
+  ): Promise<Outcome[]> {
     const outcomes: (Outcome | undefined)[] = [];
     const claimedBy = new Map<string, number>();
     const submitted: number[] = [];
@@ -202,7 +253,7 @@ export class AppendWriter {
       });
     });
     if (submitted.length > 0) {
-      const { rows } = await this.db.query<BatchRow>(
+      const { rows } = await db.query<BatchRow>(
         `SELECT r_req, r_ok, r_version, r_stream, r_position
          FROM lighthouse_append_flat($1::text[], $2::text[], $3::int[], $4::uuid[], $5::int[], $6::int[],
                                      $7::text[], $8::text, $9::text)`,

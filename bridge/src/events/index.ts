@@ -1,5 +1,6 @@
 // Public surface of the event store.
 export type {
+  AppendOptions,
   AppendResult,
   Checkpoint,
   EventStore,

@@ -102,6 +102,43 @@ describe.each(DRIVERS)('event store on %s', (driver) => {
     expect(await countEvents(fresh)).toBe(0);
   });
 
+  it('appends requiring another stream at a version: refused (ConcurrencyError naming it) and nothing written once it moved', async () => {
+    const guard = uniq('guard');
+    const s = uniq('guarded');
+    // No such stream yet: version 0.
+    await store.append(s, [{ type: 'A', data: 1 }], { requires: { stream: guard, version: 0 } });
+    await store.append(guard, [{ type: 'G', data: 1 }]);
+    const refused = await store
+      .append(s, [{ type: 'A', data: 2 }], { expectedVersion: 1, requires: { stream: guard, version: 0 } })
+      .catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(ConcurrencyError);
+    expect(refused).toMatchObject({ stream: guard, expected: 0, actual: 1, status: 409 });
+    // Its own expected version still counts, and names its own stream.
+    await expect(
+      store.append(s, [{ type: 'A', data: 2 }], {
+        expectedVersion: 0,
+        requires: { stream: guard, version: 1 },
+      }),
+    ).rejects.toMatchObject({ stream: s, actual: 1 });
+    const ok = await store.append(s, [{ type: 'A', data: 3 }], {
+      expectedVersion: 1,
+      requires: { stream: guard, version: 1 },
+    });
+    expect(ok).toMatchObject({ stream: s, version: 2 });
+    expect((await store.readStream(s)).map((e) => e.data)).toEqual([1, 3]);
+    expect(await streamVersion(guard)).toBe(1);
+    for (const requires of [
+      { stream: s, version: 2 },
+      { stream: guard, version: -1 },
+      { stream: 'bad stream name', version: 0 },
+    ]) {
+      await expect(store.append(s, [{ type: 'A', data: 4 }], { requires })).rejects.toBeInstanceOf(
+        InvalidEventError,
+      );
+    }
+    expect(await countEvents(s)).toBe(2);
+  });
+
   it('lets exactly one of many racing writers win each version', async () => {
     const s = uniq('race');
     for (let round = 0; round < 5; round++) {
@@ -473,6 +510,56 @@ describe.each(DRIVERS)('event store on %s', (driver) => {
  * concurrent transactions; there the store's own appends are interleaved with delays.
  */
 // Only PostgreSQL runs transactions side by side, so only it can hold an older one open.
+// Only PostgreSQL runs transactions side by side: an append to the required stream waits.
+describe('event store on pg: an append requiring another stream', () => {
+  let target: TestTarget;
+  let store: EventStore;
+
+  beforeAll(async () => {
+    target = await testTarget('pg');
+    store = await openEventStore(target.location);
+  }, 120_000);
+
+  afterAll(async () => {
+    await store?.close();
+    await target?.dispose();
+  });
+
+  it('holds the required stream until it commits: an append to that stream meanwhile comes after it', async () => {
+    if (!('url' in target.location)) throw new Error('pg target without a url');
+    // Named so the required stream's row is locked first, the appended one's second.
+    const guard = uniq('a-guard');
+    const s = uniq('b-guarded');
+    await store.append(guard, [{ type: 'G', data: 1 }]);
+    await store.append(s, [{ type: 'A', data: 0 }]);
+    // Another transaction holds the appended stream's row: the conditional append
+    // waits for it, holding the required stream's row by then.
+    const other = new pg.Client({ connectionString: target.location.url });
+    await other.connect();
+    const waiting = async () =>
+      (
+        await store.db.query<{ n: number }>(
+          `SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()`,
+        )
+      ).rows[0]!.n;
+    try {
+      await other.query('BEGIN');
+      await other.query('SELECT version FROM streams WHERE stream = $1 FOR UPDATE', [s]);
+      const guarded = store.append(s, [{ type: 'A', data: 1 }], { requires: { stream: guard, version: 1 } });
+      await waitFor(async () => (await waiting()) === 1);
+      const moved = store.append(guard, [{ type: 'G', data: 2 }]);
+      // It waits for the conditional append rather than committing under it.
+      await waitFor(async () => (await waiting()) === 2);
+      await other.query('COMMIT');
+      expect(await guarded).toMatchObject({ stream: s, version: 2 });
+      expect(await moved).toMatchObject({ stream: guard, version: 2 });
+    } finally {
+      await other.query('ROLLBACK').catch(() => undefined);
+      await other.end();
+    }
+  });
+});
+
 describe('event store on pg: commit notices', () => {
   let target: TestTarget;
   let store: EventStore;

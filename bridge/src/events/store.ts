@@ -9,9 +9,9 @@ import { parseCommitNotice, type CommitNotice } from './commit-notice.js';
 import { EVENTS_CHANNEL, eventMigrations } from './schema.js';
 import { EventSubscription, type SubscriptionSettings } from './subscription.js';
 import type {
+  AppendOptions,
   AppendResult,
   EventStore,
-  ExpectedVersion,
   NewEvent,
   ReadAllOptions,
   Snapshot,
@@ -60,14 +60,20 @@ class PostgresEventStore implements EventStore {
     this.settings = { batchSize: 1000, pollIntervalMs: 1000, retryDelayMs: 500, ...opts.subscription };
   }
 
-  async append(
-    stream: string,
-    events: NewEvent[],
-    opts: { expectedVersion?: ExpectedVersion } = {},
-  ): Promise<AppendResult> {
+  async append(stream: string, events: NewEvent[], opts: AppendOptions = {}): Promise<AppendResult> {
     if (this.closed) throw new Error('event store is closed');
     checkStreamName(stream);
     const expected = checkExpectedVersion(opts.expectedVersion);
+    const requires = opts.requires;
+    if (requires !== undefined) {
+      checkStreamName(requires.stream);
+      if (requires.stream === stream || typeof checkExpectedVersion(requires.version) !== 'number') {
+        throw new InvalidEventError(
+          'invalid_expected_version',
+          'requires names another stream and the version >= 0 it must be at',
+        );
+      }
+    }
     const defaults = this.opts.defaultMetadata?.();
     const stamped = defaults
       ? events.map((e) => ({ ...e, metadata: { ...defaults, ...e.metadata } }))
@@ -76,7 +82,9 @@ class PostgresEventStore implements EventStore {
       maxEventBytes: this.opts.maxEventBytes ?? DEFAULT_MAX_EVENT_BYTES,
       maxEventsPerAppend: this.opts.maxEventsPerAppend ?? DEFAULT_MAX_EVENTS_PER_APPEND,
     });
-    return this.writer.append(stream, prepared, expected);
+    return requires
+      ? this.writer.appendRequiring(stream, prepared, expected, requires)
+      : this.writer.append(stream, prepared, expected);
   }
 
   async readStream(stream: string, opts?: { fromVersion?: number; limit?: number }): Promise<StoredEvent[]> {

@@ -12,6 +12,20 @@ export interface NewEvent {
   metadata?: Record<string, unknown>;
 }
 
+/** What an append requires besides its events. */
+export interface AppendOptions {
+  expectedVersion?: ExpectedVersion;
+  /**
+   * Another stream that must be at exactly this version (0 = no such stream)
+   * when the append commits, and stays there until it has: an append to it (on
+   * any replica) committed first fails this one with a ConcurrencyError naming
+   * it; one arriving meanwhile waits for this one's commit. Such an append runs
+   * alone in its own transaction, outside group commit; ids given are not
+   * looked up as a retry's.
+   */
+  requires?: { stream: string; version: number };
+}
+
 export interface StoredEvent {
   id: string;
   /** Global position (identity column): unique, but assigned before commit, so not commit order. */
@@ -74,11 +88,7 @@ export interface Snapshot {
 }
 
 export interface EventStore {
-  append(
-    stream: string,
-    events: NewEvent[],
-    opts?: { expectedVersion?: ExpectedVersion },
-  ): Promise<AppendResult>;
+  append(stream: string, events: NewEvent[], opts?: AppendOptions): Promise<AppendResult>;
   readStream(stream: string, opts?: { fromVersion?: number; limit?: number }): Promise<StoredEvent[]>;
   readAll(opts?: ReadAllOptions): Promise<{ events: StoredEvent[]; checkpoint: Checkpoint }>;
   subscribe(opts: SubscribeOptions, handler: (e: StoredEvent) => Promise<void> | void): Subscription;

@@ -249,6 +249,65 @@ describe('granting expert capabilities', () => {
     }
   });
 
+  /**
+   * `expert` answers an escalation raised on `a`; on its way from the checks to
+   * the store, `withdraw` takes its right to answer away on replica b. The
+   * answer must then be refused, and not be recorded after the withdrawal.
+   */
+  async function answerOvertaken(expertId: string, n: number, withdraw: () => Promise<void>) {
+    const agentId = `agent-${n}`;
+    await noExpertsConnected();
+    const expert = await expertOn(a, expertId, ['privileged']);
+    const store = a.services.store;
+    const append = store.append;
+    let withdrawn = false;
+    store.append = async (stream, events, opts) => {
+      if (!withdrawn && events[0]?.type === 'EscalationDecided') {
+        withdrawn = true;
+        await withdraw();
+      }
+      return append.call(store, stream, events, opts);
+    };
+    try {
+      const validation = a.client(agentId).post<Record<string, unknown>>('/v1/validate', privileged(n));
+      const { value } = await expert.events.next();
+      expect(value).toMatchObject({ agentId, routedTo: expertId });
+      const answer = await expert.client.post<ErrorBody>(`/v1/escalations/${value!.id}/decision`, {
+        decision: 'allow',
+      });
+      expect(withdrawn).toBe(true);
+      expect((await validation).body).toMatchObject({ decision: 'block', reason: 'escalation_timeout' });
+      const recorded = await a.services.store.readStream(`escalation:${value!.id}`);
+      expect(recorded.map((e) => e.type)).toEqual(['EscalationRequested', 'EscalationExpired']);
+      return answer;
+    } finally {
+      store.append = append;
+      expert.close();
+    }
+  }
+
+  it("a grant revoked on the other replica between an answer's checks and its record: the answer is refused, not recorded", async () => {
+    const answer = await answerOvertaken('overtaken', 7, async () => {
+      expect((await revoke(b, 'overtaken')).status).toBe(200);
+    });
+    expect([answer.status, answer.body.error.code]).toEqual([403, 'not_granted']);
+    expect(await stored('overtaken')).toEqual(['ExpertGranted', 'ExpertRegistered', 'ExpertGrantRevoked']);
+  }, 30_000);
+
+  it("an expert agent revoked between an answer's checks and its record: the answer is refused, its grant withdrawn", async () => {
+    const answer = await answerOvertaken('turncoat', 8, async () => {
+      expect((await b.admin().post('/v1/agents/turncoat/revoke', {})).status).toBe(200);
+    });
+    // Refused for the grant (403), or for the credential if this replica heard of the revocation first (401).
+    expect([403, 401]).toContain(answer.status);
+    const events = await a.services.store.readStream('expert:turncoat');
+    expect(events.map((e) => [e.type, e.data])).toEqual([
+      ['ExpertGranted', expect.anything()],
+      ['ExpertRegistered', expect.anything()],
+      ['ExpertGrantRevoked', { expertId: 'turncoat', by: 'admin', reason: 'agent_revoked' }],
+    ]);
+  }, 30_000);
+
   it('a grant made on one replica lets the agent register on the other at once; narrowing it narrows the routing', async () => {
     await noExpertsConnected();
     await grantExpert(a.admin(), 'nora', ['privileged', 'vcs']);
