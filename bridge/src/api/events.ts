@@ -163,9 +163,14 @@ export function eventsRouter(s: BridgeServices): Router {
       ...(from ? { from } : {}),
       ...(to ? { to } : {}),
     });
-    // Events the agent may not read are left out; the checkpoint still moves past them.
+    // Events the agent may not read are left out; the checkpoint still moves past them. So a
+    // short page is no sign of the end: `more` says whether the page was full before that.
     const visible = page.events.filter(readableBy(res));
-    res.json({ events: visible.map(eventView), checkpoint: formatCheckpoint(page.checkpoint) });
+    res.json({
+      events: visible.map(eventView),
+      checkpoint: formatCheckpoint(page.checkpoint),
+      more: page.events.length === limit,
+    });
   });
 
   r.get('/v1/events/stream', (req, res) => {

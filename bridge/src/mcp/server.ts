@@ -270,12 +270,21 @@ export function createMcpServer(client: BridgeClient, bridgeUrl: string, version
       mimeType: 'application/json',
     },
     async (uri) => {
-      // A query, not a stream read: it leaves out the other agents' decisions instead of refusing them.
-      const res = await client.get<{ events: { stream: string }[] }>(
-        '/v1/events?streamPrefix=decisions&limit=1000',
-      );
-      if (res.status !== 200) throw new BridgeError(res);
-      const events = res.body.events.filter((e) => e.stream === 'decisions');
+      // A query, not a stream read: it leaves out the other agents' decisions instead of
+      // refusing them. So a page of the log may hold none of this agent's (and streams named
+      // decisions… that any agent may write share the prefix): the pages are followed
+      // until 1000 are found or the log ends (`more` false).
+      const events: { stream: string }[] = [];
+      let after = '';
+      for (;;) {
+        const res = await client.get<{ events: { stream: string }[]; checkpoint: string; more?: boolean }>(
+          `/v1/events?streamPrefix=decisions&limit=1000${after ? `&after=${after}` : ''}`,
+        );
+        if (res.status !== 200) throw new BridgeError(res);
+        for (const e of res.body.events) if (e.stream === 'decisions' && events.length < 1000) events.push(e);
+        if (events.length >= 1000 || res.body.more !== true) break;
+        after = res.body.checkpoint;
+      }
       return {
         contents: [
           { uri: uri.href, mimeType: 'application/json', text: JSON.stringify({ events }, null, 2) },

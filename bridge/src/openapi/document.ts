@@ -405,7 +405,13 @@ export const openApiDocument = {
           { name: 'fromVersion', in: 'query', schema: { type: 'integer', minimum: 1 } },
           { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 1000 } },
         ],
-        responses: { '200': { description: '{events, checkpoint}' }, ...standardErrors },
+        responses: {
+          '200': {
+            description:
+              '{events} of a stream, or {events, checkpoint, more} of a query: more is true when the page was full before the events this agent may not read were left out (ask again after the checkpoint)',
+          },
+          ...standardErrors,
+        },
       },
     },
     '/v1/events/stream': {

@@ -334,6 +334,25 @@ describe('events API', () => {
     expect(seen).toEqual(['bob']);
   });
 
+  it('a query page may leave out every event of its page; `more` says whether to ask again after its checkpoint', async () => {
+    const carol = bridge.client('carol');
+    const dave = bridge.client('dave');
+    const start = (await carol.get<{ checkpoint: string }>('/v1/events?limit=1000')).body.checkpoint;
+    for (let i = 0; i < 3; i++)
+      await dave.post('/v1/validate', { tool: 'Read', input: { file_path: `/w/dave-${i}` } });
+    const own = (
+      await carol.post<{ decisionId: string }>('/v1/validate', { tool: 'Read', input: { file_path: '/w/c' } })
+    ).body.decisionId;
+    type Page = { events: { id: string }[]; checkpoint: string; more: boolean };
+    const page = async (after: string) =>
+      (await carol.get<Page>(`/v1/events?streamPrefix=decisions&limit=3&after=${after}`)).body;
+    // Three of dave's decisions fill carol's first page, so it is empty, yet not the end.
+    const first = await page(start);
+    expect([first.events, first.more]).toEqual([[], true]);
+    const second = await page(first.checkpoint);
+    expect([second.events.map((e) => e.id), second.more]).toEqual([[own], false]);
+  });
+
   it('records every decision in the decisions stream', async () => {
     const res = await bridge.client('alice').post<{ decisionId: string }>('/v1/validate', {
       tool: 'Read',

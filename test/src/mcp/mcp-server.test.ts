@@ -164,6 +164,27 @@ describe('lighthouse mcp', () => {
     expect(events.map((e) => e.id)).not.toContain(theirs.body.decisionId);
   });
 
+  it("lighthouse://decisions finds the agent's decisions behind a thousand of the others'", async () => {
+    // The others' come first in the log: one page of the query holds none of alice's.
+    const others = Array.from({ length: 1000 }, (_, i) => ({
+      type: 'ToolCallDecided',
+      data: { agentId: 'bob', decisionId: `filler-${i}` },
+    }));
+    expect((await bridge.admin().post('/v1/events', { stream: 'decisions', events: others })).status).toBe(
+      201,
+    );
+    const mine = await bridge.client('alice').post<{ decisionId: string }>('/v1/validate', {
+      tool: 'Read',
+      input: { file_path: '/w/alice-later' },
+    });
+    const log = await alice.readResource({ uri: 'lighthouse://decisions' });
+    const { events } = JSON.parse((log.contents[0] as { text: string }).text) as {
+      events: { id: string; stream: string }[];
+    };
+    expect(events.map((e) => e.id)).toContain(mine.body.decisionId);
+    expect(events.every((e) => e.stream === 'decisions')).toBe(true);
+  });
+
   it('lighthouse_status is one line', async () => {
     const r = text(await alice.callTool({ name: 'lighthouse_status', arguments: {} }));
     expect(r.split('\n')).toHaveLength(1);
