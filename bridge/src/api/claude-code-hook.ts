@@ -3,9 +3,10 @@
 // and answered in the hook output format; PostToolUse is recorded. An expert's
 // answer maps to allow/deny; an escalation nobody answered in time becomes
 // `ask`, handing the call to the person at the Claude Code prompt.
-import { Router } from 'express';
+import { Router, type RequestHandler } from 'express';
 import { agentOf } from '../auth/middleware.js';
-import { rateLimit } from '../ratelimit/middleware.js';
+import type { Budget } from '../ratelimit/token-bucket.js';
+import { HttpError } from '../server/errors.js';
 import type { BridgeServices } from '../server/services.js';
 import type { ValidationResult } from '../validation/validator.js';
 import { warningNote } from '../validation/warnings.js';
@@ -31,51 +32,79 @@ export function permissionFor(
   return 'deny';
 }
 
+/** What a PostToolUse report stores: `ToolCallCompleted` on the agent's `agent:<id>` stream. */
+function completed(hook: HookInput) {
+  return {
+    tool: hook.tool_name,
+    input: hook.tool_input ?? {},
+    toolUseId: hook.tool_use_id ?? null,
+    sessionId: hook.session_id ?? null,
+  };
+}
+
+/**
+ * Every hook call spends one of the `validate` budget. A PostToolUse report
+ * only stores, so it also spends what a write every replica stores does (as
+ * `POST /v1/events`): one of `writes`, and of `writeBytes` the bytes it stores
+ * (not the tool's response, which it drops). All or none.
+ */
+function hookBudgets(s: BridgeServices): RequestHandler {
+  return (req, res, next) => {
+    const hook = req.body as HookInput;
+    const costs: [Budget, number][] = [['validate', 1]];
+    if (hook.hook_event_name === 'PostToolUse')
+      costs.push(['writes', 1], ['writeBytes', Buffer.byteLength(JSON.stringify(completed(hook)))]);
+    const d = s.rateLimiter.takeAll(agentOf(res), costs);
+    if (d.ok) return next();
+    const budget = d.budget!;
+    s.metrics.rateLimited.inc({ budget });
+    next(
+      new HttpError(
+        429,
+        'rate_limited',
+        `rate limit for ${budget} exceeded`,
+        { budget },
+        { 'Retry-After': String(d.retryAfterSeconds) },
+      ),
+    );
+  };
+}
+
 export function claudeCodeHookRouter(s: BridgeServices): Router {
   const r = Router();
-  r.post(
-    '/v1/hooks/claude-code',
-    s.requests.body('claudeCodeHook'),
-    rateLimit(s.rateLimiter, 'validate', (b) => s.metrics.rateLimited.inc({ budget: b })),
-    async (req, res) => {
-      const agentId = agentOf(res);
-      const hook = req.body as HookInput;
-      const input = hook.tool_input ?? {};
-      if (hook.hook_event_name === 'PreToolUse') {
-        const result = await s.validator.validate({
-          agentId,
-          sessionId: hook.session_id,
-          call: { tool: hook.tool_name, input, ...(hook.cwd !== undefined ? { cwd: hook.cwd } : {}) },
-        });
-        const why = result.ruleId ? `${result.reason} (rule ${result.ruleId})` : result.reason;
-        res.json({
-          hookSpecificOutput: {
-            hookEventName: 'PreToolUse',
-            permissionDecision: permissionFor(result),
-            permissionDecisionReason: `Lighthouse: ${why}${warningNote(result.warnings)} [decision ${result.decisionId}]`,
+  r.post('/v1/hooks/claude-code', s.requests.body('claudeCodeHook'), hookBudgets(s), async (req, res) => {
+    const agentId = agentOf(res);
+    const hook = req.body as HookInput;
+    const input = hook.tool_input ?? {};
+    if (hook.hook_event_name === 'PreToolUse') {
+      const result = await s.validator.validate({
+        agentId,
+        sessionId: hook.session_id,
+        call: { tool: hook.tool_name, input, ...(hook.cwd !== undefined ? { cwd: hook.cwd } : {}) },
+      });
+      const why = result.ruleId ? `${result.reason} (rule ${result.ruleId})` : result.reason;
+      res.json({
+        hookSpecificOutput: {
+          hookEventName: 'PreToolUse',
+          permissionDecision: permissionFor(result),
+          permissionDecisionReason: `Lighthouse: ${why}${warningNote(result.warnings)} [decision ${result.decisionId}]`,
+        },
+      });
+      return;
+    }
+    if (hook.hook_event_name === 'PostToolUse') {
+      await s.metrics.timeAppend(1, () =>
+        s.store.append(`agent:${agentId}`, [
+          {
+            type: 'ToolCallCompleted',
+            data: completed(hook),
+            metadata: { agentId },
           },
-        });
-        return;
-      }
-      if (hook.hook_event_name === 'PostToolUse') {
-        await s.metrics.timeAppend(1, () =>
-          s.store.append(`agent:${agentId}`, [
-            {
-              type: 'ToolCallCompleted',
-              data: {
-                tool: hook.tool_name,
-                input,
-                toolUseId: hook.tool_use_id ?? null,
-                sessionId: hook.session_id ?? null,
-              },
-              metadata: { agentId },
-            },
-          ]),
-        );
-      }
-      // Other hook events carry no decision: an empty object lets Claude Code carry on.
-      res.json({});
-    },
-  );
+        ]),
+      );
+    }
+    // Other hook events carry no decision: an empty object lets Claude Code carry on.
+    res.json({});
+  });
   return r;
 }

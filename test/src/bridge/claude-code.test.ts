@@ -12,7 +12,7 @@ const fixture = (name: string): string => readFileSync(path.join(fixtures, `${na
 
 interface HookReply {
   hookSpecificOutput: { hookEventName: string; permissionDecision: string; permissionDecisionReason: string };
-  error: { code: string; message: string };
+  error: { code: string; message: string; details?: unknown };
 }
 
 let dir: string;
@@ -31,8 +31,8 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-async function hook(body: string, token = bridge.hookToken('claude')) {
-  const res = await fetch(`${bridge.url}/v1/hooks/claude-code`, {
+async function hook(body: string, token = bridge.hookToken('claude'), url = bridge.url) {
+  const res = await fetch(`${url}/v1/hooks/claude-code`, {
     method: 'POST',
     headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
     body,
@@ -116,5 +116,60 @@ describe('Claude Code hook endpoint', () => {
     const res = await hook(JSON.stringify({ hook_event_name: 'PreToolUse', tool_input: {} }));
     expect(res.status).toBe(400);
     expect(res.body.error.code).toBe('invalid_request');
+  });
+});
+
+describe('Claude Code hook endpoint: what PostToolUse stores spends the write budgets', () => {
+  let budgeted: TestBridge;
+
+  beforeAll(async () => {
+    budgeted = await startTestBridge(
+      { dataDir: path.join(dir, 'budgeted') },
+      { LIGHTHOUSE_RATE_WRITES_PER_MINUTE: '2', LIGHTHOUSE_RATE_WRITE_BYTES_PER_MINUTE: '4096' },
+    );
+  }, 120_000);
+
+  afterAll(async () => {
+    await budgeted?.close();
+  });
+
+  const post = (agent: string, input: Record<string, unknown>, response: unknown = { success: true }) =>
+    hook(
+      JSON.stringify({
+        ...JSON.parse(fixture('post-write-project')),
+        tool_input: input,
+        tool_response: response,
+      }),
+      budgeted.hookToken(agent),
+      budgeted.url,
+    );
+  const completedBy = async (agent: string) =>
+    (await budgeted.services.store.readStream(`agent:${agent}`)).filter((e) => e.type === 'ToolCallCompleted')
+      .length;
+
+  it('one of `writes` per report: the third is 429, stores nothing, and PreToolUse still passes', async () => {
+    expect((await post('poster', { n: 1 })).status).toBe(200);
+    expect((await post('poster', { n: 2 })).status).toBe(200);
+    const refused = await post('poster', { n: 3 });
+    expect([refused.status, refused.body.error.code]).toEqual([429, 'rate_limited']);
+    expect(refused.body.error).toMatchObject({ details: { budget: 'writes' } });
+    expect(await completedBy('poster')).toBe(2);
+    const pre = await hook(fixture('pre-read-project'), budgeted.hookToken('poster'), budgeted.url);
+    expect(pre.body.hookSpecificOutput.permissionDecision).toBe('allow');
+  });
+
+  it('the bytes it stores spend `writeBytes`; the tool response, which it does not store, does not', async () => {
+    // A large response is dropped: two reports well within the bytes.
+    const big = 'x'.repeat(100_000);
+    expect((await post('reader', { file_path: '/p/a' }, { content: big })).status).toBe(200);
+    expect((await post('reader', { file_path: '/p/b' }, { content: big })).status).toBe(200);
+    // A large input is stored: the budget's worth, then nothing more.
+    expect((await post('filler', { content: big })).status).toBe(200);
+    const refused = await post('filler', { content: 'y'.repeat(3_000) });
+    expect([refused.status, refused.body.error]).toEqual([
+      429,
+      expect.objectContaining({ code: 'rate_limited', details: { budget: 'writeBytes' } }),
+    ]);
+    expect([await completedBy('reader'), await completedBy('filler')]).toEqual([2, 1]);
   });
 });
