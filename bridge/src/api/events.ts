@@ -10,7 +10,9 @@ import { DECISION_STREAM } from '../validation/validator.js';
 import type { BridgeServices } from '../server/services.js';
 
 const RESERVED = [
-  /^decisions$/,
+  // And every name it begins: a query by the prefix "decisions" is the bridge's decision log,
+  // with no look-alike ToolCallDecided events an agent appended to a "decisions-…" stream.
+  /^decisions/,
   /^revocations$/,
   /^escalation:/,
   /^expert:/,

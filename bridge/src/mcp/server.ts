@@ -271,9 +271,9 @@ export function createMcpServer(client: BridgeClient, bridgeUrl: string, version
     },
     async (uri) => {
       // A query, not a stream read: it leaves out the other agents' decisions instead of
-      // refusing them. So a page of the log may hold none of this agent's (and streams named
-      // decisions… that any agent may write share the prefix): the pages are followed
-      // until 1000 are found or the log ends (`more` false).
+      // refusing them. So a page of the log may hold none of this agent's: the pages are
+      // followed until 1000 are found or the log ends (`more` false). (Only an admin may
+      // write a decisions… stream, which shares the prefix.)
       const events: { stream: string }[] = [];
       let after = '';
       for (;;) {

@@ -73,7 +73,15 @@ describe('events API', () => {
   });
 
   it('refuses writes to the streams the bridge owns', async () => {
-    for (const stream of ['decisions', 'revocations', 'escalation:x', 'expert:alice', 'agent:bob']) {
+    // decisions-…: a query by the prefix "decisions" is an agent's decision log, so no one else writes there.
+    for (const stream of [
+      'decisions',
+      'decisions-forged',
+      'revocations',
+      'escalation:x',
+      'expert:alice',
+      'agent:bob',
+    ]) {
       const res = await bridge.client('alice').post<{ error: { code: string } }>('/v1/events', {
         stream,
         events: [{ type: 'Forged', data: {} }],
