@@ -5,7 +5,7 @@ import { openEventStore, type EventStore } from '../events/index.js';
 import { ExpertRegistry } from '../experts/registry.js';
 import { createLogger } from '../logging/logger.js';
 import { createTestDatabase, type TestDatabase } from '../testing/postgres.js';
-import { EscalationBroker } from './broker.js';
+import { EscalationBroker, type Escalation } from './broker.js';
 
 const cleanup: (() => Promise<unknown>)[] = [];
 afterAll(async () => {
@@ -199,5 +199,97 @@ describe('EscalationBroker', () => {
     } finally {
       disconnect();
     }
+  }, 30_000);
+
+  /** A replica with its own registry, quick heartbeats and reconnect grace; `listenFilter` sees each notice first. */
+  async function replica(db: TestDatabase, id: string, listenFilter?: (payload: string) => boolean) {
+    const store = await openEventStore({ url: db.url });
+    if (listenFilter) {
+      const listen = store.db.listen.bind(store.db);
+      store.db.listen = (channel, onPayload) => {
+        const filtered = (payload: string) => {
+          if (listenFilter(payload)) onPayload(payload);
+        };
+        listeners.set(id, filtered);
+        return listen(channel, filtered);
+      };
+    }
+    const logger = createLogger('error');
+    logger.silent = true;
+    const registry = new ExpertRegistry();
+    const b = new EscalationBroker({
+      store,
+      registry,
+      replicaId: id,
+      timeoutMs: 60_000,
+      logger,
+      graceMs: 50,
+      heartbeatMs: 100,
+    });
+    await b.start();
+    cleanup.push(async () => {
+      await b.stop();
+      await store.close();
+    });
+    return { broker: b, registry, store };
+  }
+  const listeners = new Map<string, (payload: string) => void>();
+  const until = async (cond: () => boolean) => {
+    for (let i = 0; !cond(); i++) {
+      if (i > 400) throw new Error('condition not met in time');
+      await new Promise((r) => setTimeout(r, 25));
+    }
+  };
+
+  it('a replica killed with an expert connected: once silent for three heartbeats, its connection no longer counts and its escalation goes to another expert; heard again, it is asked for its experts', async () => {
+    const db = await createTestDatabase();
+    cleanup.push(() => db.drop());
+    const a = await replica(db, 'a');
+    const b = await replica(db, 'b');
+    await expert(a.broker, 'xena', ['privileged']);
+    await expert(b.broker, 'yuri', ['privileged']);
+    a.broker.connect('xena', () => undefined);
+    const offered: string[] = [];
+    b.broker.connect('yuri', (e) => offered.push(e.id));
+    await until(() => b.registry.isConnected('xena'));
+    // Equal load: routed to xena, which yuri may then not answer.
+    const outcome = b.broker.escalate(request);
+    await until(() => b.broker.pendingCount === 1);
+    const [routed] = [...(b.broker as unknown as { pending: Map<string, Escalation> }).pending.values()];
+    expect(routed).toMatchObject({ routedTo: 'xena' });
+    expect(b.broker.pendingFor('yuri')).toEqual([]);
+    // Replica a dies (or is cut off): it says nothing more, not even that its expert is gone.
+    const notify = a.store.db.notify;
+    a.store.db.notify = () => Promise.reject(new Error('killed'));
+    await until(() => !b.registry.isConnected('xena'));
+    expect(offered).toEqual([routed!.id]);
+    await b.broker.decide('yuri', routed!.id, 'allow', 'fine');
+    expect(await outcome).toMatchObject({ decision: 'allow', expertId: 'yuri' });
+    // Heard from again (it was only cut off): asked, it announces the expert it still holds.
+    a.store.db.notify = notify;
+    await until(() => b.registry.isConnected('xena'));
+  }, 30_000);
+
+  it('a replica whose LISTEN connection came back forgets the connections it may have missed the end of', async () => {
+    const db = await createTestDatabase();
+    cleanup.push(() => db.drop());
+    let deaf = false;
+    const missed: string[] = [];
+    const a = await replica(db, 'a');
+    const b = await replica(db, 'b', (payload) => (deaf ? (missed.push(payload), false) : true));
+    await expert(a.broker, 'xena', ['privileged']);
+    const disconnect = a.broker.connect('xena', () => undefined);
+    await until(() => b.registry.isConnected('xena'));
+    // b misses the disconnect a announces (after its grace), as with a LISTEN connection lost.
+    deaf = true;
+    disconnect();
+    await until(() => missed.some((p) => p.includes('"connected":false')));
+    expect(b.registry.isConnected('xena')).toBe(true);
+    deaf = false;
+    listeners.get('b')!(''); // the connection is back: notifications may have been missed
+    await until(() => !b.registry.isConnected('xena'));
+    // What a still holds is announced again: a connection made now is known to b.
+    a.broker.connect('xena', () => undefined);
+    await until(() => b.registry.isConnected('xena'));
   }, 30_000);
 });

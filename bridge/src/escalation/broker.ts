@@ -82,7 +82,9 @@ type Notice =
   | { kind: 'expert'; id: string; replica: string; connected: boolean }
   /** The expert's stream gained an event (grant, revocation, registration): read it. */
   | { kind: 'changed'; id: string; replica: string }
-  | { kind: 'hello'; replica: string };
+  | { kind: 'hello'; replica: string }
+  /** The replica is still there (see heartbeatMs). */
+  | { kind: 'alive'; replica: string };
 
 export interface BrokerDependencies {
   store: EventStore;
@@ -92,6 +94,12 @@ export interface BrokerDependencies {
   logger: Logger;
   /** How long an expert with no open connection still counts as connected (long polls reconnect). */
   graceMs?: number;
+  /**
+   * How often a replica tells the others it is still there. One not heard from
+   * for three of these (killed, or cut off from the database) no longer counts
+   * as holding its experts' connections: it cannot say so itself.
+   */
+  heartbeatMs?: number;
   onPendingChange?: (pending: number) => void;
   onExpertsChange?: (connected: number) => void;
 }
@@ -109,9 +117,16 @@ export class EscalationBroker {
   private stopped = false;
   private unlisten: (() => Promise<void>) | undefined;
   private readonly graceMs: number;
+  private readonly heartbeatMs: number;
+  private heartbeat: NodeJS.Timeout | undefined;
+  /** When each other replica was last heard from. */
+  private readonly lastHeard = new Map<string, number>();
+  /** Replicas forgotten as silent, and when: one heard from again is asked to announce its experts. */
+  private readonly forgotten = new Map<string, number>();
 
   constructor(private readonly deps: BrokerDependencies) {
     this.graceMs = deps.graceMs ?? 2_000;
+    this.heartbeatMs = deps.heartbeatMs ?? 5_000;
   }
 
   async start(): Promise<void> {
@@ -122,6 +137,50 @@ export class EscalationBroker {
     });
     await this.loadOpen();
     await this.notify({ kind: 'hello', replica: this.deps.replicaId });
+    this.heartbeat = setInterval(() => {
+      void this.notify({ kind: 'alive', replica: this.deps.replicaId }).catch(() => undefined);
+      this.forgetSilentReplicas();
+    }, this.heartbeatMs);
+    this.heartbeat.unref();
+  }
+
+  /** Replicas not heard from for three heartbeats: their experts' connections are gone with them. */
+  private forgetSilentReplicas(): void {
+    const before = Date.now() - 3 * this.heartbeatMs;
+    for (const [replica, at] of this.lastHeard) {
+      if (at >= before) continue;
+      this.lastHeard.delete(replica);
+      this.forgotten.set(replica, Date.now());
+      this.deps.logger.warn('replica silent: its experts count as disconnected', { replica });
+      this.forgetConnections((r) => r === replica);
+    }
+    // One silent for an hour is gone for good.
+    for (const [replica, at] of this.forgotten)
+      if (at < Date.now() - 3_600_000) this.forgotten.delete(replica);
+  }
+
+  /** Notes that `replica` was heard from; one forgotten as silent is asked (by a hello) to announce its experts again. */
+  private heardFrom(replica: string): void {
+    if (replica === this.deps.replicaId) return;
+    this.lastHeard.set(replica, Date.now());
+    if (!this.forgotten.delete(replica)) return;
+    this.deps.logger.warn('replica heard from again', { replica });
+    void this.notify({ kind: 'hello', replica: this.deps.replicaId }).catch(() => undefined);
+  }
+
+  /** Drops the connections `which` replicas held; their escalations go to whoever else may decide them. */
+  private forgetConnections(which: (replica: string) => boolean): void {
+    const gone: string[] = [];
+    for (const id of this.deps.registry.ids()) {
+      for (const replica of this.deps.registry.get(id)?.replicas ?? []) {
+        if (replica === this.deps.replicaId || !which(replica)) continue;
+        this.deps.registry.setConnected(id, replica, false);
+        gone.push(id);
+      }
+    }
+    if (gone.length === 0) return;
+    this.changedExperts();
+    for (const id of gone) this.redeliverFrom(id);
   }
 
   /**
@@ -145,6 +204,7 @@ export class EscalationBroker {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    clearInterval(this.heartbeat);
     for (const t of this.disconnectTimers.values()) clearTimeout(t);
     // A stopping replica takes its experts' connections with it: tell the other replicas now.
     const here = new Set([...this.listeners.keys(), ...this.disconnectTimers.keys()]);
@@ -550,8 +610,11 @@ export class EscalationBroker {
     } catch {
       return;
     }
+    if ('replica' in n) this.heardFrom(n.replica);
     try {
       switch (n.kind) {
+        case 'alive':
+          return;
         case 'requested': {
           if (this.pending.has(n.id)) return;
           const e = await this.load(n.id);
@@ -598,11 +661,14 @@ export class EscalationBroker {
     return true;
   }
 
-  /** After the NOTIFY connection was re-established: pick up answers and experts announced meanwhile. */
+  /** After the NOTIFY connection was re-established: pick up answers and experts (dis)connected meanwhile. */
   private async resync(): Promise<void> {
     try {
       for (const id of [...this.waiters.keys()]) await this.resolveFromStore(id);
       for (const id of this.deps.registry.ids()) await this.refresh(id);
+      // Disconnects announced meanwhile were missed too: the others' connections are
+      // forgotten, and learnt again from what they announce on hearing the hello.
+      this.forgetConnections(() => true);
       await this.notify({ kind: 'hello', replica: this.deps.replicaId });
       for (const id of this.listeners.keys()) await this.announce(id, true);
     } catch (err) {
