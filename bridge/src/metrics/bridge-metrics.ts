@@ -41,12 +41,12 @@ export class BridgeMetrics {
   });
   readonly bodyBytesReserved = new Gauge({
     name: 'lighthouse_bridge_request_body_bytes_reserved',
-    help: 'Request body bytes reserved by requests being received and handled (bounded by LIGHTHOUSE_MAX_BUFFERED_BODY_BYTES)',
+    help: 'Request body bytes held by requests being received and handled: what each has sent, up to its limit (bounded by LIGHTHOUSE_MAX_BUFFERED_BODY_BYTES)',
     registers: [this.registry],
   });
   readonly overloaded = new Counter({
     name: 'lighthouse_bridge_overloaded_total',
-    help: 'Requests refused unread (503 overloaded) because their body would overrun the body budget',
+    help: 'Requests refused (503 overloaded) because their body would overrun the body budget: unread, or cut off when their bytes did',
     registers: [this.registry],
   });
   readonly escalationsPending = new Gauge({

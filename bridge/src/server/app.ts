@@ -8,7 +8,7 @@ import { openApiDocument } from '../openapi/document.js';
 import { revokedError } from '../auth/errors.js';
 import { agentOf } from '../auth/middleware.js';
 import { fileBodyLimitBytes } from '../config/env.js';
-import { bodyBudget } from './body-budget.js';
+import { bodyBudget, hasBody } from './body-budget.js';
 import { errorHandler, HttpError, notFound, sendError, toHttpError } from './errors.js';
 import { runInRequest } from './request-context.js';
 import type { BridgeServices } from './services.js';
@@ -68,10 +68,12 @@ export function createApp(s: BridgeServices): Express {
     res.json(openApiDocument);
   });
 
-  // Every body is JSON; the exact bytes are kept because signatures cover them.
+  // Every body is JSON; the exact bytes are kept because signatures cover them. Not
+  // compressed (415): the body budget counts the bytes a request sends as the ones kept.
   const json = (limit: number) =>
     express.json({
       limit,
+      inflate: false,
       type: () => true,
       verify: (req, _res, buf) => {
         (req as Request & { rawBody?: Buffer }).rawBody = buf;
@@ -95,6 +97,13 @@ export function createApp(s: BridgeServices): Express {
   app.use('/v1', (req, res, next) => {
     if (res.locals.agentId === undefined) signedHeaders(req, res, next);
     else next(); // the hook's bearer, verified just above
+  });
+  // A body is held until its response closes: on an event stream or a long poll, for as
+  // long as that lasts. No GET route reads one (and the signature covers it).
+  app.use('/v1', (req, _res, next) => {
+    if ((req.method === 'GET' || req.method === 'HEAD') && hasBody(req))
+      throw new HttpError(400, 'invalid_request', `a ${req.method} request takes no body`);
+    next();
   });
   app.use(
     '/v1',

@@ -1,11 +1,13 @@
 // What a request body may cost the bridge before its sender is known. A request
 // whose credentials are refused without the body is answered before the body is
 // read; the bodies being received at once share one byte budget
-// (LIGHTHOUSE_MAX_BUFFERED_BODY_BYTES), beyond which a request is refused unread
-// with 503; a client that trickles its request is cut off after
-// LIGHTHOUSE_REQUEST_TIMEOUT_MS, which does not bound a long-lived answer.
+// (LIGHTHOUSE_MAX_BUFFERED_BODY_BYTES), each holding what it has sent, beyond
+// which a request is refused with 503 (unread, or cut off); a client that
+// trickles its request is cut off after LIGHTHOUSE_REQUEST_TIMEOUT_MS, which
+// does not bound a long-lived answer.
 import { describe, expect, it } from '@jest/globals';
 import { request as httpRequest, type ClientRequest, type IncomingHttpHeaders } from 'node:http';
+import { gzipSync } from 'node:zlib';
 import { parseCredential } from '@lighthouse/bridge/auth/credentials.js';
 import { signedHeaders } from '@lighthouse/bridge/client/signed-headers.js';
 import { bridgeForSuite, sseEvents, until, type TestBridge } from './harness.js';
@@ -31,11 +33,20 @@ interface Answer {
   body: { error?: { code: string }; decision?: string } | null;
 }
 
-/** A POST that declares `body.length` bytes but sends only the first `sent`; `rest()` sends the others. */
-function partialPost(path: string, headers: Record<string, string>, body: string, sent: number) {
+/**
+ * A POST (or `method`) that declares `body.length` bytes but sends only the first `sent`;
+ * `upTo(n)` sends more, up to the first n, and `rest()` the others.
+ */
+function partialPost(
+  path: string,
+  headers: Record<string, string>,
+  body: string | Buffer,
+  sent: number,
+  method = 'POST',
+) {
   const req: ClientRequest = httpRequest(bridge.url + path, {
-    method: 'POST',
-    headers: { ...headers, 'content-type': 'application/json', 'content-length': String(body.length) },
+    method,
+    headers: { 'content-type': 'application/json', 'content-length': String(body.length), ...headers },
   });
   const answer = new Promise<Answer>((resolve, reject) => {
     req.on('response', (res) => {
@@ -50,7 +61,15 @@ function partialPost(path: string, headers: Record<string, string>, body: string
   });
   req.flushHeaders();
   if (sent > 0) req.write(body.slice(0, sent));
-  return { answer, rest: () => req.end(body.slice(sent)), abort: () => req.destroy() };
+  return {
+    answer,
+    upTo: (n: number) => {
+      req.write(body.slice(sent, n));
+      sent = n;
+    },
+    rest: () => req.end(body.slice(sent)),
+    abort: () => req.destroy(),
+  };
 }
 
 /** `p`, or a rejection naming what did not happen within `ms`. */
@@ -164,8 +183,8 @@ describe('LIGHTHOUSE_MAX_BUFFERED_BODY_BYTES', () => {
   const fits = validateBody(400_000);
 
   it('refuses a body that would overrun the budget with 503 overloaded, unread, and takes it once room is back', async () => {
-    const held = partialPost('/v1/validate', signedFor('alice', big), big, 250_000);
-    await until(async () => ((await reserved()) === big.length ? true : undefined));
+    const held = partialPost('/v1/validate', signedFor('alice', big), big, big.length - 1);
+    await until(async () => ((await reserved()) === big.length - 1 ? true : undefined));
 
     const second = partialPost('/v1/validate', signedFor('bob', big), big, 0);
     const refused = await within(second.answer, 5_000, 'no answer to the request over the budget');
@@ -187,9 +206,64 @@ describe('LIGHTHOUSE_MAX_BUFFERED_BODY_BYTES', () => {
     expect((await again.answer).status).toBe(200);
   });
 
+  it('a request holds what it has sent, not what it declares: idle uploads do not lock the others out', async () => {
+    // Declaring a large body costs nothing: many connections that send a few bytes and wait cannot fill the budget.
+    const idle = ['alice', 'bob', 'carol'].map((agent) =>
+      partialPost('/v1/validate', signedFor(agent, big), big, 10),
+    );
+    await until(async () => ((await reserved()) === 30 ? true : undefined));
+    const next = partialPost('/v1/validate', signedFor('dave', big), big, big.length);
+    expect((await next.answer).status).toBe(200);
+    // (One after another: all three bodies at once would not fit.)
+    for (const call of idle) {
+      call.rest();
+      expect((await call.answer).status).toBe(200);
+    }
+    await until(async () => ((await reserved()) === 0 ? true : undefined));
+  });
+
+  it('the request whose bytes would overrun the budget is cut off with 503 overloaded; the others go on', async () => {
+    const first = partialPost('/v1/validate', signedFor('alice', big), big, 10);
+    const second = partialPost('/v1/validate', signedFor('bob', big), big, 10);
+    await until(async () => ((await reserved()) === 20 ? true : undefined));
+    first.upTo(big.length - 1);
+    await until(async () => ((await reserved()) === big.length - 1 + 10 ? true : undefined));
+    // The second's next bytes end one byte past the budget.
+    const before = await metric(bridge.url, 'lighthouse_bridge_overloaded_total');
+    second.upTo(BUDGET - (big.length - 1) + 1);
+    const cut = await within(second.answer, 5_000, 'the request over the budget was not cut off');
+    expect([cut.status, cut.body?.error?.code, cut.headers['retry-after']]).toEqual([503, 'overloaded', '1']);
+    expect(await metric(bridge.url, 'lighthouse_bridge_overloaded_total')).toBe(before + 1);
+    first.rest();
+    expect((await first.answer).status).toBe(200);
+    await until(async () => ((await reserved()) === 0 ? true : undefined));
+  });
+
+  it('a compressed body is 415 unsupported_encoding: what it inflates to would not be what it holds', async () => {
+    const compressed = gzipSync(big);
+    const call = partialPost(
+      '/v1/validate',
+      { ...signedFor('alice', big), 'content-encoding': 'gzip' },
+      compressed,
+      compressed.length,
+    );
+    const answer = await call.answer;
+    expect([answer.status, answer.body?.error?.code]).toEqual([415, 'unsupported_encoding']);
+  });
+
+  it('a GET with a body is 400, unread: an event stream or long poll would hold its share as long as it lasts', async () => {
+    const path = '/v1/events/stream';
+    const headers = signedHeaders(parseCredential(bridge.credential('alice')), 'GET', path, fits);
+    const call = partialPost(path, headers, fits, 10, 'GET');
+    const answer = await within(call.answer, 5_000, 'no answer before the body was sent');
+    call.abort();
+    expect([answer.status, answer.body?.error?.code]).toEqual([400, 'invalid_request']);
+    expect(await reserved()).toBe(0);
+  });
+
   it('LIGHTHOUSE_REQUEST_TIMEOUT_MS cuts off a trickled body with 408 and gives its share of the budget back', async () => {
-    const stalled = partialPost('/v1/validate', signedFor('alice', big), big, 1_000);
-    await until(async () => ((await reserved()) === big.length ? true : undefined));
+    const stalled = partialPost('/v1/validate', signedFor('alice', big), big, 250_000);
+    await until(async () => ((await reserved()) === 250_000 ? true : undefined));
     const cut = await within(stalled.answer, TIMEOUT_MS + 5_000, 'the stalled request was never cut off');
     expect(cut.status).toBe(408);
     await until(async () => ((await reserved()) === 0 ? true : undefined));
