@@ -32,22 +32,38 @@ const HEARTBEAT_MS = 15_000;
 /**
  * What the caller of `res` may read. Tool calls are private to the agents they
  * concern: in the decisions and escalation logs an agent reads only the events
- * it caused or that name it, and only its own `agent:` log; elicitations only
- * their participants (named in the event's metadata). Admins read everything;
- * every other stream (project state, streams agents append to) is shared.
+ * it caused or that name it, and only its own `agent:` log and `expert:` record;
+ * elicitations only their participants (named in the event's metadata). Admins
+ * read everything; every other stream (project state, streams agents append to)
+ * is shared.
  */
 function readableBy(res: Response): (e: StoredEvent) => boolean {
   if (isAdmin(res)) return () => true;
   const agent = agentOf(res);
   return (e) => {
+    if (e.stream.startsWith(DECISION_STREAM)) return concerns(e, agent);
+    const owned = ownedStream(e.stream, agent);
+    if (owned !== undefined) return owned;
     if (e.stream.startsWith('elicitation:')) {
       const participants = (e.metadata as { participants?: unknown }).participants;
       return Array.isArray(participants) && participants.includes(agent);
     }
-    if (e.stream.startsWith('agent:')) return e.stream === `agent:${agent}`;
-    if (e.stream === DECISION_STREAM || e.stream.startsWith('escalation:')) return concerns(e, agent);
+    if (e.stream.startsWith('escalation:')) return concerns(e, agent);
     return true;
   };
+}
+
+/**
+ * For a stream whose readers its name decides (one agent's `agent:` log and
+ * `expert:` record; the decision log, mixed by nature): whether `agent` reads it
+ * whole. Deciding by name, not by its events, keeps a refused read from telling
+ * how many there are. Undefined for every other stream.
+ */
+function ownedStream(stream: string, agent: string): boolean | undefined {
+  const owner = /^(?:agent|expert):(.*)$/.exec(stream)?.[1];
+  if (owner !== undefined) return owner === agent;
+  if (stream.startsWith(DECISION_STREAM)) return false;
+  return undefined;
 }
 
 /** The event was caused by `agent` (the request's signer, in metadata) or names it as caller or expert. */
@@ -61,6 +77,13 @@ function concerns(e: StoredEvent, agent: string): boolean {
     (Array.isArray(d.routedTo) && d.routedTo.includes(agent))
   );
 }
+
+const forbidden = (stream: string) =>
+  new HttpError(
+    403,
+    'forbidden_stream',
+    `stream ${stream} holds events this agent may not read; query it with streamPrefix to get those it may`,
+  );
 
 export function eventView(e: StoredEvent) {
   return {
@@ -141,14 +164,9 @@ export function eventsRouter(s: BridgeServices): Router {
     const limit = intParam(req, 'limit', 1, 1000) ?? 100;
     if (stream !== undefined) {
       const fromVersion = intParam(req, 'fromVersion', 1, Number.MAX_SAFE_INTEGER);
+      if (!isAdmin(res) && ownedStream(stream, agentOf(res)) === false) throw forbidden(stream);
       const events = await s.store.readStream(stream, { limit, ...(fromVersion ? { fromVersion } : {}) });
-      if (!events.every(readableBy(res))) {
-        throw new HttpError(
-          403,
-          'forbidden_stream',
-          `stream ${stream} holds events this agent may not read; query it with streamPrefix to get those it may`,
-        );
-      }
+      if (!events.every(readableBy(res))) throw forbidden(stream);
       res.json({ events: events.map(eventView) });
       return;
     }

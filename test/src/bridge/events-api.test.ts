@@ -8,7 +8,7 @@ import path from 'node:path';
 import type { BridgeClient } from '@lighthouse/bridge/client/bridge-client.js';
 import { signedHeaders } from '@lighthouse/bridge/client/signed-headers.js';
 import { createTestDatabase, type TestDatabase } from '@lighthouse/bridge/testing/postgres.js';
-import { sseEvents, startTestBridge, until, type TestBridge } from './harness.js';
+import { grantExpert, sseEvents, startTestBridge, until, type TestBridge } from './harness.js';
 
 let db: TestDatabase;
 let bridge: TestBridge;
@@ -314,11 +314,23 @@ describe('events API', () => {
     expect(await query(bob, 'agent:alice')).toEqual([]);
     expect((await query(alice, 'agent:alice')).map((e) => e.type)).toEqual(['ToolCallCompleted']);
 
-    for (const stream of ['decisions', 'agent:alice']) {
-      const refused = await bob.get<{ error: { code: string } }>(`/v1/events?stream=${stream}`);
-      expect([stream, refused.status, refused.body.error.code]).toEqual([stream, 403, 'forbidden_stream']);
+    // Refused by the stream's name, wherever the read starts: an empty page past the end would tell how many there are.
+    await grantExpert(admin, 'alice', ['vcs']);
+    for (const read of [
+      'decisions',
+      'agent:alice',
+      'expert:alice',
+      'agent:alice&fromVersion=1000',
+      'decisions&fromVersion=1000000',
+    ]) {
+      const refused = await bob.get<{ error: { code: string } }>(`/v1/events?stream=${read}`);
+      expect([read, refused.status, refused.body.error?.code]).toEqual([read, 403, 'forbidden_stream']);
     }
     expect((await alice.get('/v1/events?stream=agent:alice')).status).toBe(200);
+    expect((await alice.get('/v1/events?stream=expert:alice')).status).toBe(200);
+    // An agent's expert record (its grant) is its own and the administrator's.
+    expect(await query(bob, 'expert:')).toEqual([]);
+    expect((await query(alice, 'expert:alice')).map((e) => e.type)).toEqual(['ExpertGranted']);
 
     // SSE: bob's feed skips alice's next decision but carries his own after it.
     const after = (await bob.get<{ checkpoint: string }>('/v1/events?limit=1000')).body.checkpoint;
