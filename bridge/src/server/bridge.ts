@@ -26,6 +26,7 @@ import { ProjectService } from '../project/service.js';
 import type { Decision, Policy, PolicyResult, ToolCall } from '../policy/types.js';
 import { RateLimiter } from '../ratelimit/token-bucket.js';
 import { DecisionCache } from '../validation/decision-cache.js';
+import { loggedInput } from '../validation/logged-input.js';
 import { DECISION_STREAM, ValidationRefusal, Validator } from '../validation/validator.js';
 import { createApp, endEventStreams } from './app.js';
 import { requestMetadata } from './request-context.js';
@@ -167,7 +168,12 @@ export async function createBridgeServices(
       record: async (d) => {
         await metrics.timeAppend(1, () =>
           store.append(DECISION_STREAM, [
-            { id: d.decisionId, type: 'ToolCallDecided', data: d, metadata: { agentId: d.agentId } },
+            {
+              id: d.decisionId,
+              type: 'ToolCallDecided',
+              data: { ...d, input: loggedInput(d.input) },
+              metadata: { agentId: d.agentId },
+            },
           ]),
         );
       },

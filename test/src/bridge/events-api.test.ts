@@ -373,6 +373,33 @@ describe('events API', () => {
     expect([second.events.map((e) => e.id), second.more]).toEqual([[own], false]);
   });
 
+  it('logs a long input field as its size and digest in the decision', async () => {
+    const content = 'a line of notes\n'.repeat(20_000);
+    const res = await bridge.client('alice').post<{ decisionId: string; decision: string }>('/v1/validate', {
+      tool: 'Write',
+      input: { file_path: '/w/notes.txt', content },
+      // A write outside any project escalates; the answer is not what this is about.
+      wait: false,
+    });
+    expect(res.status).toBe(200);
+    const decisions = await bridge
+      .admin()
+      .get<{ events: (EventView & { id: string })[] }>('/v1/events?stream=decisions&limit=1000');
+    const logged = decisions.body.events.find((e) => e.id === res.body.decisionId);
+    expect(logged?.data).toMatchObject({
+      tool: 'Write',
+      decision: res.body.decision,
+      input: {
+        file_path: '/w/notes.txt',
+        content: {
+          omitted: true,
+          bytes: JSON.stringify(content).length,
+          sha256: expect.stringMatching(/^[0-9a-f]{64}$/),
+        },
+      },
+    });
+  });
+
   it('records every decision in the decisions stream', async () => {
     const res = await bridge.client('alice').post<{ decisionId: string }>('/v1/validate', {
       tool: 'Read',
