@@ -277,6 +277,9 @@ export const openApiDocument = {
         requestBody: { required: true, ...json(ref('ClaudeCodeHookInput')) },
         responses: {
           '200': { description: 'hook output', ...json(ref('ClaudeCodeHookOutput')) },
+          '429': error(
+            'rate limited: validate budget (PreToolUse), and writes or writeBytes (PostToolUse); see Retry-After',
+          ),
           ...standardErrors,
         },
       },
