@@ -5,8 +5,8 @@
 // `ask`, handing the call to the person at the Claude Code prompt.
 import { Router, type RequestHandler } from 'express';
 import { agentOf } from '../auth/middleware.js';
+import { limit } from '../ratelimit/middleware.js';
 import type { Budget } from '../ratelimit/token-bucket.js';
-import { HttpError } from '../server/errors.js';
 import type { BridgeServices } from '../server/services.js';
 import type { ValidationResult } from '../validation/validator.js';
 import { warningNote } from '../validation/warnings.js';
@@ -49,25 +49,17 @@ function completed(hook: HookInput) {
  * (not the tool's response, which it drops). All or none.
  */
 function hookBudgets(s: BridgeServices): RequestHandler {
-  return (req, res, next) => {
-    const hook = req.body as HookInput;
-    const costs: [Budget, number][] = [['validate', 1]];
-    if (hook.hook_event_name === 'PostToolUse')
-      costs.push(['writes', 1], ['writeBytes', Buffer.byteLength(JSON.stringify(completed(hook)))]);
-    const d = s.rateLimiter.takeAll(agentOf(res), costs);
-    if (d.ok) return next();
-    const budget = d.budget!;
-    s.metrics.rateLimited.inc({ budget });
-    next(
-      new HttpError(
-        429,
-        'rate_limited',
-        `rate limit for ${budget} exceeded`,
-        { budget },
-        { 'Retry-After': String(d.retryAfterSeconds) },
-      ),
-    );
-  };
+  return limit(
+    s.rateLimiter,
+    (req) => {
+      const hook = req.body as HookInput;
+      const costs: [Budget, number][] = [['validate', 1]];
+      if (hook.hook_event_name === 'PostToolUse')
+        costs.push(['writes', 1], ['writeBytes', Buffer.byteLength(JSON.stringify(completed(hook)))]);
+      return costs;
+    },
+    (budget) => s.metrics.rateLimited.inc({ budget }),
+  );
 }
 
 export function claudeCodeHookRouter(s: BridgeServices): Router {

@@ -5,7 +5,12 @@ import type { Budget, RateLimiter } from './token-bucket.js';
 
 type Costs = (req: Request) => readonly (readonly [Budget, number])[];
 
-function limit(limiter: RateLimiter, costs: Costs, onLimited?: (budget: Budget) => void): RequestHandler {
+/** 429 with Retry-After unless the agent can spend all of `costs(req)` (then it spends them). */
+export function limit(
+  limiter: RateLimiter,
+  costs: Costs,
+  onLimited?: (budget: Budget) => void,
+): RequestHandler {
   return (req, res, next) => {
     const d = limiter.takeAll(agentOf(res), costs(req));
     if (d.ok) return next();
