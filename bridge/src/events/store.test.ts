@@ -504,12 +504,6 @@ describe.each(DRIVERS)('event store on %s', (driver) => {
   }, 60_000);
 });
 
-/**
- * pg: a raw transaction on its own connection that inserts, sleeps, then commits, so
- * commit order differs from position order. PGlite has one connection and no
- * concurrent transactions; there the store's own appends are interleaved with delays.
- */
-// Only PostgreSQL runs transactions side by side, so only it can hold an older one open.
 // Only PostgreSQL runs transactions side by side: an append to the required stream waits.
 describe('event store on pg: an append requiring another stream', () => {
   let target: TestTarget;
@@ -560,6 +554,12 @@ describe('event store on pg: an append requiring another stream', () => {
   });
 });
 
+/**
+ * pg: a raw transaction on its own connection that inserts, sleeps, then commits, so
+ * commit order differs from position order. PGlite has one connection and no
+ * concurrent transactions; there the store's own appends are interleaved with delays.
+ */
+// Only PostgreSQL runs transactions side by side, so only it can hold an older one open.
 describe('event store on pg: commit notices', () => {
   let target: TestTarget;
   let store: EventStore;
