@@ -78,6 +78,14 @@ describe('Validator', () => {
     expect(new Set(records.map((r) => r.decisionId)).size).toBe(2);
   });
 
+  it("answers one agent's call from its own cache only: another agent's same call is decided anew", async () => {
+    const { v } = setup();
+    const as = (agentId: string) => ({ agentId, call: { tool: 'Nuke', input: {} } });
+    expect(await v.validate(as('a'))).toMatchObject({ tier: 'policy' });
+    expect(await v.validate(as('b'))).toMatchObject({ tier: 'policy' });
+    expect(await v.validate(as('b'))).toMatchObject({ tier: 'cache' });
+  });
+
   it('holds a long call key in the cache as its digest, not verbatim', async () => {
     // A key carries a command or path verbatim, up to a whole request body; the cache holds
     // LIGHTHOUSE_CACHE_MAX_ENTRIES of them (10,000 of 1 MB each would be 10 GB of heap).

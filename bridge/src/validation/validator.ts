@@ -158,9 +158,10 @@ export class Validator {
     started: number,
   ): Promise<DecisionRecord> {
     const heuristics = this.deps.heuristics?.(req.agentId) ?? true;
-    // The risk tier's answers are cached apart from those made without it.
+    // The risk tier's answers are cached apart from those made without it, and each
+    // agent's apart from the others' (a `cache` tier must not tell it what another ran).
     const key = heldKey(
-      `${policy.revision}\u0000${heuristics ? 'h' : '-'}\u0000${this.deps.cacheKey(req.call)}${resolvedKey(req.call.resolvedPaths)}`,
+      `${req.agentId}\u0000${policy.revision}\u0000${heuristics ? 'h' : '-'}\u0000${this.deps.cacheKey(req.call)}${resolvedKey(req.call.resolvedPaths)}`,
     );
     const cached = this.deps.cache.get(key, policy.revision);
     this.deps.onCache?.(cached !== undefined);

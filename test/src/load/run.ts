@@ -1,8 +1,9 @@
 // `make load`: simulated agents against two bridge replicas (separate
 // processes) sharing one private PostgreSQL server, loopback only, bounded in
 // time. Each agent has its own credential and sends Poisson-distributed calls
-// in the mix of issue 12: 80 % validate (60 % of them repeats that hit the
-// decision cache), 10 % file changes, 5 % elicitations, 5 % event queries.
+// in the mix of issue 12: 80 % validate (60 % of them repeats of six common
+// commands, which hit the agent's own decision cache once it has made them
+// within the cache's lifetime), 10 % file changes, 5 % elicitations, 5 % event queries.
 // Levels step up the agent count until p99 of validate crosses 100 ms.
 // Writes bench/results/load.json and prints a table.
 import { randomBytes } from 'node:crypto';
