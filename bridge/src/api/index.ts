@@ -15,10 +15,10 @@ import { validateRouter } from './validate.js';
 
 export type RouterFactory = (s: BridgeServices) => Router;
 
-/** Where the bearer routers live: the app authenticates everything under it by bearer credential. */
+/** Where the bearer routers live: the app authenticates everything under it by its bearer hook token. */
 export const HOOKS_PREFIX = '/v1/hooks';
 
-/** Authenticated by bearer credential (Claude Code HTTP hooks cannot sign), under HOOKS_PREFIX. */
+/** Authenticated by a bearer hook token (Claude Code HTTP hooks cannot sign), under HOOKS_PREFIX. */
 export const bearerRouters: RouterFactory[] = [claudeCodeHookRouter];
 
 /** Authenticated by request signature. */

@@ -87,7 +87,7 @@ export function createApp(s: BridgeServices): Express {
   const body = json(bodyLimit);
   const fileBody = json(fileBodyLimit);
 
-  // Authentication runs before a body is read, as far as it can: a bearer credential
+  // Authentication runs before a body is read, as far as it can: the hook's bearer token
   // entirely, a signature's headers and clock (the signature itself covers the body).
   // Mounted by path like the routers below, so Express matches the same paths here as
   // there (case-insensitively: /V1/HOOKS/… is the hook, /V1/VALIDATE a signed route).
