@@ -2,11 +2,10 @@
 // agents may answer other agents' escalations, and for which rule categories.
 // Like `lighthouse agent revoke`, it calls the bridge with the admin credential
 // derived from the master key.
-import { ADMIN_AGENT, CredentialFormatError, deriveAgentKey, isValidAgentId } from '../auth/credentials.js';
-import { BridgeClient, unreachableCause } from '../client/bridge-client.js';
+import { CredentialFormatError, isValidAgentId } from '../auth/credentials.js';
 import { ConfigError } from '../config/env.js';
 import { CAPABILITY_PATTERN } from '../experts/registry.js';
-import { masterKey } from './agent.js';
+import { asAdmin, masterKey } from './admin.js';
 import { commandArgs } from './args.js';
 
 const usage = `usage: lighthouse expert grant <agent-id> <capability>... | revoke <agent-id> | list
@@ -27,9 +26,6 @@ generated next to LIGHTHOUSE_DATA_DIR (default ./.lighthouse/data).
 
 options: --json (print the bridge's answer as JSON), --help
 `;
-
-/** How long a command waits for the bridge. */
-const TIMEOUT_MS = 10_000;
 
 interface ExpertView {
   expertId: string;
@@ -79,28 +75,16 @@ export async function expertCommand(args: string[]): Promise<number> {
   if (bad.length > 0)
     return usageError(`not a capability: ${bad.join(', ')} (a rule category of [A-Za-z0-9_.-], or '*')`);
 
-  const url = process.env.LIGHTHOUSE_URL || 'http://127.0.0.1:8765';
   try {
-    const master = masterKey();
-    const client = new BridgeClient({
-      url,
-      credential: { agentId: ADMIN_AGENT, key: deriveAgentKey(master, ADMIN_AGENT) },
-      timeoutMs: TIMEOUT_MS,
-    });
     const path = `/v1/experts/${id}/grant`;
-    let res;
-    try {
-      res = await (action === 'list'
+    const res = await asAdmin(`expert ${action}`, masterKey(), (client) =>
+      action === 'list'
         ? client.get('/v1/experts')
         : action === 'grant'
           ? client.request('PUT', path, { capabilities })
-          : client.request('DELETE', path));
-    } catch (err) {
-      const cause = unreachableCause(err, TIMEOUT_MS);
-      if (cause === undefined) throw err;
-      process.stderr.write(`lighthouse expert ${action}: bridge unreachable at ${url} (${cause})\n`);
-      return 1;
-    }
+          : client.request('DELETE', path),
+    );
+    if (!res) return 1;
     const body = res.body as {
       capabilities?: string[];
       experts?: ExpertView[];
