@@ -16,6 +16,7 @@ import {
   EXPERT_GRANT_REVOKED,
   EXPERT_REGISTERED,
   notCovered,
+  type ExpertInfo,
   type ExpertRegistry,
 } from '../experts/registry.js';
 
@@ -283,21 +284,11 @@ export class EscalationBroker {
    * or refused, never after it (see decide). Nothing when it holds none.
    */
   async endGrantOf(agentId: string, by: string): Promise<void> {
-    for (let attempt = 1; ; attempt++) {
-      await this.refresh(agentId);
-      const e = this.deps.registry.get(agentId);
-      if (!e?.granted) return;
-      try {
-        return await this.appendExpertEvent(
-          agentId,
-          EXPERT_GRANT_REVOKED,
-          { expertId: agentId, by, reason: 'agent_revoked' },
-          e.version,
-        );
-      } catch (err) {
-        if (!(err instanceof ConcurrencyError) || attempt >= EXPERT_STREAM_TRIES) throw err;
-      }
-    }
+    await this.appendAtReadVersion(agentId, (e) =>
+      e?.granted
+        ? { type: EXPERT_GRANT_REVOKED, data: { expertId: agentId, by, reason: 'agent_revoked' } }
+        : undefined,
+    );
   }
 
   /**
@@ -306,9 +297,7 @@ export class EscalationBroker {
    * changed meanwhile (on any replica) is read again rather than overtaken.
    */
   async registerExpert(expertId: string, capabilities: string[]): Promise<void> {
-    for (let attempt = 1; ; attempt++) {
-      await this.refresh(expertId);
-      const e = this.deps.registry.get(expertId);
+    await this.appendAtReadVersion(expertId, (e) => {
       if (!e?.granted) throw notGranted(expertId);
       const missing = notCovered(capabilities, e.granted);
       if (missing.length > 0) {
@@ -318,13 +307,26 @@ export class EscalationBroker {
           `capabilities not granted to ${expertId}: ${missing.join(', ')} (granted: ${e.granted.join(', ')})`,
         );
       }
+      return { type: EXPERT_REGISTERED, data: { expertId, capabilities } };
+    });
+  }
+
+  /**
+   * Reads the expert's stream, asks `next` what to append given it (nothing:
+   * done), and appends that at the version read; when the stream moved
+   * meanwhile, reads and asks again.
+   */
+  private async appendAtReadVersion(
+    expertId: string,
+    next: (e: ExpertInfo | undefined) => { type: string; data: Record<string, unknown> } | undefined,
+  ): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      await this.refresh(expertId);
+      const e = this.deps.registry.get(expertId);
+      const event = next(e);
+      if (!event) return;
       try {
-        return await this.appendExpertEvent(
-          expertId,
-          EXPERT_REGISTERED,
-          { expertId, capabilities },
-          e.version,
-        );
+        return await this.appendExpertEvent(expertId, event.type, event.data, e?.version ?? 0);
       } catch (err) {
         if (!(err instanceof ConcurrencyError) || attempt >= EXPERT_STREAM_TRIES) throw err;
       }
