@@ -142,16 +142,28 @@ export class ProjectService {
     };
   }
 
+  /**
+   * Appends one event and applies it at once (read-your-writes), admitted first
+   * against the view's cap unless `opts.admitted` (a delete). `opts.before` runs
+   * once admitted, before the append.
+   */
   private async appendAndApply(
     stream: string,
     type: string,
     data: unknown,
     expectedVersion: number | 'no_stream' | 'any',
+    opts: { admitted?: boolean; before?: () => Promise<void> } = {},
   ) {
-    const r = await this.store.append(stream, [{ type, data }], { expectedVersion });
-    const [stored] = await this.store.readStream(stream, { fromVersion: r.version, limit: 1 });
-    this.projection.apply(stored!);
-    return stored!;
+    const release = opts.admitted ? () => undefined : this.admit(type, data);
+    try {
+      await opts.before?.();
+      const r = await this.store.append(stream, [{ type, data }], { expectedVersion });
+      const [stored] = await this.store.readStream(stream, { fromVersion: r.version, limit: 1 });
+      this.projection.apply(stored!);
+      return stored!;
+    } finally {
+      release();
+    }
   }
 
   async writeFile(agentId: string, body: FileWrite): Promise<WriteResult> {
@@ -187,7 +199,8 @@ export class ProjectService {
       const version = last?.version ?? 0;
       const exists = last?.type === 'FileChanged';
       let event: { type: string; data: unknown };
-      let blob: { bytes: Buffer; digest: string } | undefined;
+      // A large file's chunks are durable before the event that makes it visible.
+      let before: (() => Promise<void>) | undefined;
       if (kind === 'deleted') {
         if (!exists) throw new ProjectError(404, 'not_found', `${p} does not exist`);
         event = { type: 'FileDeleted', data: { path: p, agentId, sessionId } };
@@ -214,26 +227,25 @@ export class ProjectService {
           type: 'FileChanged',
           data: { path: p, ...content, sha256: digest, size: bytes.length, agentId, sessionId },
         };
-        if (asBlob) blob = { bytes, digest };
+        if (asBlob) before = () => storeBlob(this.store, bytes, digest);
       }
-      // A delete always passes: it frees the bytes, and there are no more deletes than files.
-      const release = kind === 'deleted' ? () => undefined : this.admit(event.type, event.data);
       try {
-        // A large file's chunks are durable before the event that makes it visible.
-        if (blob) await storeBlob(this.store, blob.bytes, blob.digest);
         const stored = await this.appendAndApply(
           stream,
           event.type,
           event.data,
           version === 0 ? 'no_stream' : version,
+          {
+            // A delete always passes: it frees the bytes, and there are no more deletes than files.
+            admitted: kind === 'deleted',
+            ...(before ? { before } : {}),
+          },
         );
         return { path: p, version: stored.version, at: stored.createdAt.toISOString() };
       } catch (err) {
         // A diff was computed against a content that changed meanwhile: the caller must rebase.
         if (err instanceof ConcurrencyError && kind !== 'diff' && attempt < 3) continue;
         throw err;
-      } finally {
-        release();
       }
     }
   }
@@ -303,12 +315,7 @@ export class ProjectService {
       agentId,
       at: new Date().toISOString(),
     };
-    const release = this.admit('AnnotationAdded', annotation);
-    try {
-      await this.appendAndApply(ANNOTATIONS_STREAM, 'AnnotationAdded', annotation, 'any');
-    } finally {
-      release();
-    }
+    await this.appendAndApply(ANNOTATIONS_STREAM, 'AnnotationAdded', annotation, 'any');
     return this.projection.annotations(p).find((a) => a.id === annotation.id)!;
   }
 
@@ -343,12 +350,7 @@ export class ProjectService {
       agentId,
       createdAt: new Date().toISOString(),
     };
-    const release = this.admit('ContextCreated', context);
-    try {
-      await this.appendAndApply(contextStream(id), 'ContextCreated', context, 'no_stream');
-    } finally {
-      release();
-    }
+    await this.appendAndApply(contextStream(id), 'ContextCreated', context, 'no_stream');
     return this.projection.context(id)!;
   }
 }
