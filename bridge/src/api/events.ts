@@ -4,9 +4,9 @@
 import { Router, type Request, type Response } from 'express';
 import { agentOf, isAdmin } from '../auth/middleware.js';
 import type { Checkpoint, ExpectedVersion, NewEvent, StoredEvent } from '../events/index.js';
+import { ownedStream, readableBy } from '../events/visibility.js';
 import { writeLimit } from '../ratelimit/middleware.js';
 import { HttpError } from '../server/errors.js';
-import { DECISION_STREAM } from '../validation/validator.js';
 import type { BridgeServices } from '../server/services.js';
 
 const RESERVED = [
@@ -29,53 +29,9 @@ const RESERVED = [
 ];
 const HEARTBEAT_MS = 15_000;
 
-/**
- * What the caller of `res` may read. Tool calls are private to the agents they
- * concern: in the decisions and escalation logs an agent reads only the events
- * it caused or that name it, and only its own `agent:` log and `expert:` record;
- * elicitations only their participants (named in the event's metadata). Admins
- * read everything; every other stream (project state, streams agents append to)
- * is shared.
- */
-function readableBy(res: Response): (e: StoredEvent) => boolean {
-  if (isAdmin(res)) return () => true;
-  const agent = agentOf(res);
-  return (e) => {
-    if (e.stream.startsWith(DECISION_STREAM)) return concerns(e, agent);
-    const owned = ownedStream(e.stream, agent);
-    if (owned !== undefined) return owned;
-    if (e.stream.startsWith('elicitation:')) {
-      const participants = (e.metadata as { participants?: unknown }).participants;
-      return Array.isArray(participants) && participants.includes(agent);
-    }
-    if (e.stream.startsWith('escalation:')) return concerns(e, agent);
-    return true;
-  };
-}
-
-/**
- * For a stream whose readers its name decides (one agent's `agent:` log and
- * `expert:` record; the decision log, mixed by nature): whether `agent` reads it
- * whole. Deciding by name, not by its events, keeps a refused read from telling
- * how many there are. Undefined for every other stream.
- */
-function ownedStream(stream: string, agent: string): boolean | undefined {
-  const owner = /^(?:agent|expert):(.*)$/.exec(stream)?.[1];
-  if (owner !== undefined) return owner === agent;
-  if (stream.startsWith(DECISION_STREAM)) return false;
-  return undefined;
-}
-
-/** The event was caused by `agent` (the request's signer, in metadata) or names it as caller or expert. */
-function concerns(e: StoredEvent, agent: string): boolean {
-  if ((e.metadata as { agentId?: unknown }).agentId === agent) return true;
-  const d = (e.data ?? {}) as { agentId?: unknown; expertId?: unknown; routedTo?: unknown };
-  return (
-    d.agentId === agent ||
-    d.expertId === agent ||
-    d.routedTo === agent ||
-    (Array.isArray(d.routedTo) && d.routedTo.includes(agent))
-  );
+/** What the caller of `res` may read (`events/visibility.ts`); admins read everything. */
+function readableFor(res: Response): (e: StoredEvent) => boolean {
+  return isAdmin(res) ? () => true : readableBy(agentOf(res));
 }
 
 const forbidden = (stream: string) =>
@@ -166,7 +122,7 @@ export function eventsRouter(s: BridgeServices): Router {
       const fromVersion = intParam(req, 'fromVersion', 1, Number.MAX_SAFE_INTEGER);
       if (!isAdmin(res) && ownedStream(stream, agentOf(res)) === false) throw forbidden(stream);
       const events = await s.store.readStream(stream, { limit, ...(fromVersion ? { fromVersion } : {}) });
-      if (!events.every(readableBy(res))) throw forbidden(stream);
+      if (!events.every(readableFor(res))) throw forbidden(stream);
       res.json({ events: events.map(eventView) });
       return;
     }
@@ -182,14 +138,14 @@ export function eventsRouter(s: BridgeServices): Router {
       ...(streamPrefix ? { streamPrefix } : {}),
       ...(from ? { from } : {}),
       ...(to ? { to } : {}),
+      // Events the agent may not read are left out by the query, so the checkpoint never
+      // stops on one; a page may end short of `limit` with `more` (see visibilityScan).
+      ...(isAdmin(res) ? {} : { readableBy: agentOf(res) }),
     });
-    // Events the agent may not read are left out; the checkpoint still moves past them. So a
-    // short page is no sign of the end: `more` says whether the page was full before that.
-    const visible = page.events.filter(readableBy(res));
     res.json({
-      events: visible.map(eventView),
+      events: page.events.map(eventView),
       checkpoint: formatCheckpoint(page.checkpoint),
-      more: page.events.length === limit,
+      more: page.more,
     });
   });
 
@@ -197,7 +153,7 @@ export function eventsRouter(s: BridgeServices): Router {
     const after = parseCheckpoint(req.get('last-event-id') ?? stringParam(req, 'after'), 'Last-Event-ID');
     const types = typesParam(req);
     const streamPrefix = stringParam(req, 'streamPrefix');
-    const readable = readableBy(res);
+    const readable = readableFor(res);
     res.writeHead(200, {
       'content-type': 'text/event-stream',
       'cache-control': 'no-cache',

@@ -64,6 +64,13 @@ export interface ReadAllOptions {
   from?: Date;
   /** created_at < to */
   to?: Date;
+  /**
+   * Only the events this agent may read (`visibility.ts`), left out in the query
+   * itself, so neither the page nor its checkpoint tells where hidden ones are.
+   * Such a read looks at most `visibilityScan(limit)` events past `after`: a page
+   * with fewer events ends there (and says so, see `more`).
+   */
+  readableBy?: string;
 }
 
 export interface SubscribeOptions {
@@ -90,7 +97,7 @@ export interface Snapshot {
 export interface EventStore {
   append(stream: string, events: NewEvent[], opts?: AppendOptions): Promise<AppendResult>;
   readStream(stream: string, opts?: { fromVersion?: number; limit?: number }): Promise<StoredEvent[]>;
-  readAll(opts?: ReadAllOptions): Promise<{ events: StoredEvent[]; checkpoint: Checkpoint }>;
+  readAll(opts?: ReadAllOptions): Promise<{ events: StoredEvent[]; checkpoint: Checkpoint; more: boolean }>;
   subscribe(opts: SubscribeOptions, handler: (e: StoredEvent) => Promise<void> | void): Subscription;
   saveSnapshot(stream: string, version: number, state: unknown): Promise<void>;
   loadSnapshot(stream: string): Promise<Snapshot | undefined>;

@@ -411,7 +411,7 @@ export const openApiDocument = {
         responses: {
           '200': {
             description:
-              '{events} of a stream, or {events, checkpoint, more} of a query: more is true when the page was full before the events this agent may not read were left out (ask again after the checkpoint)',
+              '{events} of a stream, or {events, checkpoint, more} of a query, which leaves out the events this agent may not read: more is true when the page is full or the scan (max(1000, 4 × limit) events) ended first (ask again after the checkpoint)',
           },
           ...standardErrors,
         },

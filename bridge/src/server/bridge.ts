@@ -16,6 +16,7 @@ import { ElicitationMetrics } from '../elicitation/metrics.js';
 import { ElicitationService } from '../elicitation/service.js';
 import { EscalationBroker } from '../escalation/broker.js';
 import { openEventStore, type EventStore } from '../events/index.js';
+import { DECISION_STREAM } from '../events/visibility.js';
 import { ExpertRegistry } from '../experts/registry.js';
 import { FeatureFlags } from '../flags/feature-flags.js';
 import { FlagService } from '../flags/service.js';
@@ -27,7 +28,7 @@ import type { Decision, Policy, PolicyResult, ToolCall } from '../policy/types.j
 import { RateLimiter } from '../ratelimit/token-bucket.js';
 import { DecisionCache } from '../validation/decision-cache.js';
 import { loggedInput } from '../validation/logged-input.js';
-import { DECISION_STREAM, ValidationRefusal, Validator } from '../validation/validator.js';
+import { ValidationRefusal, Validator } from '../validation/validator.js';
 import { createApp, endEventStreams } from './app.js';
 import { requestMetadata } from './request-context.js';
 import type { BridgeServices } from './services.js';

@@ -9,8 +9,6 @@ import type { EscalationOutcome, EscalationRequest } from '../escalation/broker.
 import type { CachedDecision, DecisionCache } from './decision-cache.js';
 import { warningsOf, type PolicyWarning } from './warnings.js';
 
-export const DECISION_STREAM = 'decisions';
-
 export type Tier = 'cache' | 'policy' | 'risk' | 'escalation' | 'error';
 
 export interface ValidationRequest {

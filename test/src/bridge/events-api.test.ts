@@ -354,23 +354,29 @@ describe('events API', () => {
     expect(seen).toEqual(['bob']);
   });
 
-  it('a query page may leave out every event of its page; `more` says whether to ask again after its checkpoint', async () => {
+  it("a query leaves out other agents' events before paging: neither page nor checkpoint tells where they are", async () => {
     const carol = bridge.client('carol');
     const dave = bridge.client('dave');
     const start = (await carol.get<{ checkpoint: string }>('/v1/events?limit=1000')).body.checkpoint;
     for (let i = 0; i < 3; i++)
       await dave.post('/v1/validate', { tool: 'Read', input: { file_path: `/w/dave-${i}` } });
+    await new Promise((r) => setTimeout(r, 20));
+    const daveOnly = new Date().toISOString();
+    await new Promise((r) => setTimeout(r, 20));
     const own = (
       await carol.post<{ decisionId: string }>('/v1/validate', { tool: 'Read', input: { file_path: '/w/c' } })
     ).body.decisionId;
     type Page = { events: { id: string }[]; checkpoint: string; more: boolean };
-    const page = async (after: string) =>
-      (await carol.get<Page>(`/v1/events?streamPrefix=decisions&limit=3&after=${after}`)).body;
-    // Three of dave's decisions fill carol's first page, so it is empty, yet not the end.
-    const first = await page(start);
-    expect([first.events, first.more]).toEqual([[], true]);
-    const second = await page(first.checkpoint);
-    expect([second.events.map((e) => e.id), second.more]).toEqual([[own], false]);
+    const page = async (query: string) =>
+      (await carol.get<Page>(`/v1/events?streamPrefix=decisions&after=${start}&${query}`)).body;
+    // Three of dave's decisions come first, yet carol's page of three holds hers.
+    const first = await page('limit=3');
+    expect([first.events.map((e) => e.id), first.more]).toEqual([[own], false]);
+    // A time window holding only dave's decisions reads as an empty one: its checkpoint is
+    // the store's horizon (position 0), not one of his events.
+    const hidden = await page(`limit=1&to=${encodeURIComponent(daveOnly)}`);
+    expect([hidden.events, hidden.more]).toEqual([[], false]);
+    expect(hidden.checkpoint).toMatch(/^\d+\.0$/);
   });
 
   it('logs a long input field as its size and digest in the decision', async () => {
