@@ -87,11 +87,11 @@ export function elicitationsRouter(s: BridgeServices): Router {
         );
       };
       for (const e of svc.list(agent, as, 'pending')) send(e);
-      svc.changes.on('change', send);
+      const stop = svc.watch(agent, send);
       const heartbeat = setInterval(() => res.write(': ping\n\n'), HEARTBEAT_MS);
       res.on('close', () => {
         clearInterval(heartbeat);
-        svc.changes.off('change', send);
+        stop();
       });
     }),
   );

@@ -98,6 +98,34 @@ describe('ElicitationService', () => {
     await a.close();
   });
 
+  it('tells a change to the long polls on that elicitation and the watchers of its participants only', async () => {
+    const target = await testTarget(driver);
+    cleanup.push(() => target.dispose());
+    const a = await open(target);
+    const seen: Record<string, string[]> = { alice: [], bob: [], carol: [] };
+    const stops = Object.keys(seen).map((agent) =>
+      a.service.watch(agent, (e) => seen[agent]!.push(e.status)),
+    );
+    const e1 = await a.service.create('alice', ask);
+    const e2 = await a.service.create('carol', { ...ask, to: 'dave' });
+    const other = a.service.wait(e2.id, 'carol', 10);
+    const own = a.service.wait(e1.id, 'alice', 10);
+    while (a.service.listening < 5) await new Promise((r) => setTimeout(r, 5)); // both long polls listen
+    await a.service.command(e1.id, { kind: 'accept', actor: 'bob', content: { port: 1 } });
+    expect((await own).status).toBe('accepted');
+    expect(seen).toEqual({
+      alice: ['pending', 'accepted'],
+      bob: ['pending', 'accepted'],
+      carol: ['pending'],
+    });
+    expect(a.service.listening).toBe(4); // e2's long poll still waits
+    await a.service.command(e2.id, { kind: 'cancel', actor: 'carol' });
+    expect((await other).status).toBe('cancelled');
+    for (const stop of stops) stop();
+    expect(a.service.listening).toBe(0);
+    await a.close();
+  });
+
   it('expires past the deadline and only the participants may see or act', async () => {
     const target = await testTarget(driver);
     cleanup.push(() => target.dispose());

@@ -89,8 +89,11 @@ export class ElicitationService {
   private readonly pendingFrom = new Map<string, number>();
   private readonly pendingTo = new Map<string, number>();
   private readonly resolved: LRUCache<string, Elicitation>;
-  /** Fires 'change' with the new state of an elicitation (from any replica). */
-  readonly changes = new EventEmitter();
+  /**
+   * The new state of an elicitation (from any replica), told by its id and by each
+   * participant: a change reaches its own listeners only, however many others wait.
+   */
+  private readonly changes = new EventEmitter();
   private subscription: Subscription | undefined;
   private sweeper: NodeJS.Timeout | undefined;
   private readonly now: () => Date;
@@ -142,7 +145,20 @@ export class ElicitationService {
       if (this.pending.delete(e.id)) this.count(e, -1);
       this.resolved.set(e.id, e);
     }
-    this.changes.emit('change', e);
+    this.changes.emit(byId(e.id), e);
+    this.changes.emit(byAgent(e.from), e);
+    if (e.to !== e.from) this.changes.emit(byAgent(e.to), e);
+  }
+
+  /** Long polls and SSE streams listening now. */
+  get listening(): number {
+    return this.changes.eventNames().reduce<number>((n, key) => n + this.changes.listenerCount(key), 0);
+  }
+
+  /** Calls `fn` with every change to an elicitation `agent` takes part in; returns what stops it. */
+  watch(agent: string, fn: (e: Elicitation) => void): () => void {
+    this.changes.on(byAgent(agent), fn);
+    return () => this.changes.off(byAgent(agent), fn);
   }
 
   private count(e: Pick<Elicitation, 'from' | 'to'>, delta: number): void {
@@ -363,18 +379,17 @@ export class ElicitationService {
       let last = current;
       const finish = () => {
         clearTimeout(timer);
-        this.changes.off('change', onChange);
+        this.changes.off(byId(id), onChange);
         signal?.removeEventListener('abort', finish);
         // The wait outlasted the deadline before a sweep: record the expiry, as get() does.
         resolve(last.status === 'pending' && isExpired(last, this.now()) ? this.expireNow(id) : last);
       };
       const onChange = (changed: Elicitation) => {
-        if (changed.id !== id) return;
         last = changed;
         if (changed.status !== 'pending') finish();
       };
       const timer = setTimeout(finish, seconds * 1000);
-      this.changes.on('change', onChange);
+      this.changes.on(byId(id), onChange);
       signal?.addEventListener('abort', finish);
       // a change may have landed between reading `current` and listening
       const now = this.known(id);
@@ -395,6 +410,9 @@ export class ElicitationService {
       .sort((a, b) => (a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : 0));
   }
 }
+
+const byId = (id: string) => `id\u0000${id}`;
+const byAgent = (agent: string) => `agent\u0000${agent}`;
 
 /**
  * Every elicitation event names its two participants in its metadata, so the

@@ -75,17 +75,17 @@ describe('elicitation API', () => {
       message: 'Still there?',
       requestedSchema: schema,
     });
-    const changes = bridge.services.elicitations.changes;
-    const before = changes.listenerCount('change');
+    const svc = bridge.services.elicitations;
+    const before = svc.listening;
     const gone = new AbortController();
     const polling = bridge
       .client('alice')
       .fetch('GET', `/v1/elicitations/${created.body.id}?wait=60`, undefined, gone.signal)
       .catch(() => undefined);
-    await until(() => (changes.listenerCount('change') === before + 1 ? true : undefined));
+    await until(() => (svc.listening === before + 1 ? true : undefined));
     gone.abort();
     await polling;
-    await until(() => (changes.listenerCount('change') === before ? true : undefined));
+    await until(() => (svc.listening === before ? true : undefined));
   });
 
   it('refuses a schema outside MCP’s restricted subset with 400 and the offending path', async () => {

@@ -294,11 +294,11 @@ describe('two replicas on one database', () => {
       expect(await within(tStream.next(e.id, 'pending'), 5_000, 'target stream on b')).toMatchObject({
         from: 'rep-req',
       });
-      const changes = b.services.elicitations.changes;
-      const listening = changes.listenerCount('change');
+      const svc = b.services.elicitations;
+      const listening = svc.listening;
       const polled = targetOnB.get<View>(`/v1/elicitations/${e.id}?wait=20`);
       // The long poll is listening on b before the cancel is written on a.
-      await until(() => (changes.listenerCount('change') === listening + 1 ? true : undefined));
+      await until(() => (svc.listening === listening + 1 ? true : undefined));
       expect((await requester.post(`/v1/elicitations/${e.id}/cancel`, {})).status).toBe(200);
       const cancelled = {
         id: e.id,
