@@ -8,7 +8,7 @@ import { agentOf } from '../auth/middleware.js';
 import { limit } from '../ratelimit/middleware.js';
 import type { Budget } from '../ratelimit/token-bucket.js';
 import type { BridgeServices } from '../server/services.js';
-import type { ValidationResult } from '../validation/validator.js';
+import { ValidationRefusal, type ValidationResult } from '../validation/validator.js';
 import { warningNote } from '../validation/warnings.js';
 
 interface HookInput {
@@ -30,6 +30,17 @@ export function permissionFor(
   if (result.decision === 'escalate') return 'ask';
   if (result.tier === 'escalation' && result.reason === 'escalation_timeout') return 'ask';
   return 'deny';
+}
+
+/** The hook output of a PreToolUse: the permission decision and its reason. */
+function preToolUse(permissionDecision: PermissionDecision, reason: string) {
+  return {
+    hookSpecificOutput: {
+      hookEventName: 'PreToolUse',
+      permissionDecision,
+      permissionDecisionReason: `Lighthouse: ${reason}`,
+    },
+  };
 }
 
 /** What a PostToolUse report stores: `ToolCallCompleted` on the agent's `agent:<id>` stream. */
@@ -69,19 +80,27 @@ export function claudeCodeHookRouter(s: BridgeServices): Router {
     const hook = req.body as HookInput;
     const input = hook.tool_input ?? {};
     if (hook.hook_event_name === 'PreToolUse') {
-      const result = await s.validator.validate({
-        agentId,
-        sessionId: hook.session_id,
-        call: { tool: hook.tool_name, input, ...(hook.cwd !== undefined ? { cwd: hook.cwd } : {}) },
-      });
+      let result: ValidationResult;
+      try {
+        result = await s.validator.validate({
+          agentId,
+          sessionId: hook.session_id,
+          call: { tool: hook.tool_name, input, ...(hook.cwd !== undefined ? { cwd: hook.cwd } : {}) },
+        });
+      } catch (err) {
+        // A call the bridge cannot take (a NUL in its command, …) is denied, with why: an
+        // HTTP hook's error answer would let Claude Code run the tool.
+        if (!(err instanceof ValidationRefusal && err.status === 400)) throw err;
+        res.json(preToolUse('deny', `${err.code}: ${err.message}`));
+        return;
+      }
       const why = result.ruleId ? `${result.reason} (rule ${result.ruleId})` : result.reason;
-      res.json({
-        hookSpecificOutput: {
-          hookEventName: 'PreToolUse',
-          permissionDecision: permissionFor(result),
-          permissionDecisionReason: `Lighthouse: ${why}${warningNote(result.warnings)} [decision ${result.decisionId}]`,
-        },
-      });
+      res.json(
+        preToolUse(
+          permissionFor(result),
+          `${why}${warningNote(result.warnings)} [decision ${result.decisionId}]`,
+        ),
+      );
       return;
     }
     if (hook.hook_event_name === 'PostToolUse') {

@@ -59,17 +59,24 @@ export function formatCheckpoint(c: Checkpoint): string {
   return `${c.txid}.${c.position}`;
 }
 
+/** The largest position: the column is a PostgreSQL bigint (a txid, xid8, holds any 19 digits). */
+const MAX_POSITION = 2n ** 63n - 1n;
+
 export function parseCheckpoint(raw: unknown, name = 'after'): Checkpoint | undefined {
   if (raw === undefined || raw === '') return undefined;
   const m = typeof raw === 'string' ? /^(\d{1,19})\.(\d{1,19})$/.exec(raw) : null;
-  if (!m) throw new HttpError(400, 'invalid_request', `${name} must be a checkpoint <txid>.<position>`);
-  return { txid: BigInt(m[1] as string), position: BigInt(m[2] as string) };
+  const checkpoint = m ? { txid: BigInt(m[1] as string), position: BigInt(m[2] as string) } : undefined;
+  if (!checkpoint || checkpoint.position > MAX_POSITION)
+    throw new HttpError(400, 'invalid_request', `${name} must be a checkpoint <txid>.<position>`);
+  return checkpoint;
 }
 
 function stringParam(req: Request, name: string): string | undefined {
   const v = req.query[name];
   if (v === undefined) return undefined;
   if (typeof v !== 'string') throw new HttpError(400, 'invalid_request', `${name} must be given once`);
+  // PostgreSQL text cannot hold a NUL: the query would fail (a 500, or a stream retrying forever).
+  if (v.includes('\u0000')) throw new HttpError(400, 'invalid_request', `${name} must not contain NUL`);
   return v;
 }
 
@@ -83,12 +90,17 @@ function intParam(req: Request, name: string, min: number, max: number): number 
   return n;
 }
 
+/**
+ * An ISO-8601 time in years 1-9999: PostgreSQL reads no other year of the form
+ * toISOString gives (`+099999-…`, `0000-…`), and Date alone would take `1` as 2001.
+ */
 function dateParam(req: Request, name: string): Date | undefined {
   const v = stringParam(req, name);
   if (v === undefined) return undefined;
-  const d = new Date(v);
-  if (Number.isNaN(d.getTime()))
-    throw new HttpError(400, 'invalid_request', `${name} must be an ISO-8601 time`);
+  const d = /^\d{4}-\d{2}-\d{2}/.test(v) ? new Date(v) : new Date(NaN);
+  const year = d.getUTCFullYear();
+  if (!(year >= 1 && year <= 9999))
+    throw new HttpError(400, 'invalid_request', `${name} must be an ISO-8601 time in years 1-9999`);
   return d;
 }
 
@@ -150,7 +162,11 @@ export function eventsRouter(s: BridgeServices): Router {
   });
 
   r.get('/v1/events/stream', (req, res) => {
-    const after = parseCheckpoint(req.get('last-event-id') ?? stringParam(req, 'after'), 'Last-Event-ID');
+    const resumed = req.get('last-event-id');
+    const after =
+      resumed === undefined
+        ? parseCheckpoint(stringParam(req, 'after'))
+        : parseCheckpoint(resumed, 'Last-Event-ID');
     const types = typesParam(req);
     const streamPrefix = stringParam(req, 'streamPrefix');
     const readable = readableFor(res);

@@ -179,6 +179,37 @@ describe('ProjectService', () => {
     expect(await text(service, 'f.txt')).toBe('x\n');
   });
 
+  it('refuses a file it could not store as sent: a lone surrogate in content or a diff, base64 of a length no encoder gives', async () => {
+    const replica = await open('pg');
+    const { service, store } = await replica();
+    await service.writeFile('a', { path: 'f.txt', content: 'x\n' });
+    const before = (await store.readAll()).events.length;
+    // UTF-8 would hold U+FFFD in place of the surrogate; `A` would decode to no bytes at all.
+    for (const write of [
+      { content: 'a\ud800b' },
+      { content: '\udc00' },
+      { diff: '@@ -1 +1 @@\n-x\n+\ud800\n' },
+      { contentBase64: 'A' },
+      { contentBase64: 'QUJDR' },
+      { contentBase64: 'QQ=' },
+      { contentBase64: '==' },
+    ]) {
+      expect([write, await code(service.writeFile('a', { path: 'f.txt', ...write }))]).toEqual([
+        write,
+        '400 invalid_request',
+      ]);
+    }
+    expect((await store.readAll()).events.length).toBe(before);
+    expect(await text(service, 'f.txt')).toBe('x\n');
+    // A surrogate pair is a character like any other; base64 with or without its padding is base64.
+    await service.writeFile('a', { path: 'f.txt', content: '\ud83d\ude00' });
+    expect(await text(service, 'f.txt')).toBe('\ud83d\ude00');
+    for (const contentBase64 of ['QQ==', 'QQ', 'QUI=', 'QUI', 'QUJD', '']) {
+      await service.writeFile('a', { path: 'f.txt', contentBase64 });
+      expect(await text(service, 'f.txt')).toBe(Buffer.from(contentBase64, 'base64').toString());
+    }
+  });
+
   it('refuses growth of the view past its cap with 507 project_full and stores nothing; shrinking and deleting pass', async () => {
     const replica = await open('pg');
     const { service, store } = await replica(4000);

@@ -71,6 +71,18 @@ function path(input: unknown): string {
   }
 }
 
+// In a /u regex a surrogate pair is one code point, so only unpaired halves match.
+const LONE_SURROGATE = /\p{Surrogate}/u;
+
+/**
+ * Base64, padded or not. A length no encoder gives (`A`, `AAAAA`) decodes to
+ * fewer bytes than were sent, and the file would silently hold only those.
+ */
+function isBase64(v: unknown): boolean {
+  if (typeof v !== 'string' || !/^[A-Za-z0-9+/]*={0,2}$/.test(v)) return false;
+  return v.endsWith('=') ? v.length % 4 === 0 : v.length % 4 !== 1;
+}
+
 function optionalSession(v: unknown): string | null {
   if (v === undefined || v === null) return null;
   if (typeof v !== 'string' || v.length > 200)
@@ -182,14 +194,18 @@ export class ProjectService {
     const kind = given[0]!;
     if (kind === 'content' && typeof body.content !== 'string')
       throw new ProjectError(400, 'invalid_request', 'content must be a string');
-    if (
-      kind === 'contentBase64' &&
-      (typeof body.contentBase64 !== 'string' || !/^[A-Za-z0-9+/]*={0,2}$/.test(body.contentBase64))
-    ) {
+    if (kind === 'contentBase64' && !isBase64(body.contentBase64))
       throw new ProjectError(400, 'invalid_request', 'contentBase64 must be base64');
-    }
     if (kind === 'diff' && typeof body.diff !== 'string')
       throw new ProjectError(400, 'invalid_request', 'diff must be a string');
+    // UTF-8 has no encoding for a lone surrogate: the file would hold U+FFFD in its place.
+    if ((kind === 'content' || kind === 'diff') && LONE_SURROGATE.test(body[kind] as string)) {
+      throw new ProjectError(
+        400,
+        'invalid_request',
+        `${kind} holds a lone UTF-16 surrogate, which UTF-8 cannot encode; send the bytes as contentBase64`,
+      );
+    }
     if (kind === 'deleted' && body.deleted !== true)
       throw new ProjectError(400, 'invalid_request', 'deleted must be true');
 

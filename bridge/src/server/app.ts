@@ -67,6 +67,9 @@ export function createApp(s: BridgeServices): Express {
   app.get('/v1/openapi.json', (_req, res) => {
     res.json(openApiDocument);
   });
+  // No route takes OPTIONS (the API serves no browser, so no CORS): without this, each
+  // router would answer it itself, 200 with its methods as text, not the one error shape.
+  app.use((req, res, next) => (req.method === 'OPTIONS' ? notFound(req, res, next) : next()));
 
   // Every body is JSON; the exact bytes are kept because signatures cover them. Not
   // compressed (415): the body budget counts the bytes a request sends as the ones kept.

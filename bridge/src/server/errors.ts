@@ -50,6 +50,11 @@ export function toHttpError(err: unknown): HttpError {
       'Retry-After': '1',
     });
   }
+  // The router could not percent-decode a path parameter (`%E0%A4%A`): the client's path, not a
+  // fault here. Matched by name: under jest the router's URIError may be another realm's.
+  const uri = err as { name?: unknown; status?: unknown } | null;
+  if (uri?.name === 'URIError' && uri.status === 400)
+    return new HttpError(400, 'malformed_path', 'the request path is not valid percent-encoded UTF-8');
   const bp = err as BodyParserError;
   if (bp?.type === 'entity.too.large') {
     return new HttpError(413, 'body_too_large', `request body exceeds ${bp.limit ?? 'the configured'} bytes`);

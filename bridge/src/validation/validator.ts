@@ -6,6 +6,8 @@ import type { Logger } from '../logging/logger.js';
 import type { ResolvedPaths, ResolvedToolCall } from '../policy/evaluate.js';
 import type { Decision, Policy, PolicyResult, RuleHit, ToolCall } from '../policy/types.js';
 import type { EscalationOutcome, EscalationRequest } from '../escalation/broker.js';
+import { InvalidEventError } from '../events/errors.js';
+import { checkJson } from '../events/validation.js';
 import type { CachedDecision, DecisionCache } from './decision-cache.js';
 import { warningsOf, type PolicyWarning } from './warnings.js';
 
@@ -78,6 +80,7 @@ export class Validator {
   constructor(private readonly deps: ValidatorDependencies) {}
 
   dryRun(call: ResolvedToolCall): DryRunResult {
+    checkStorable(call);
     const policy = this.deps.policy();
     const result = this.deps.evaluate(policy, call);
     const base = {
@@ -109,6 +112,7 @@ export class Validator {
   }
 
   async validate(req: ValidationRequest): Promise<ValidationResult> {
+    checkStorable(req.call, req.sessionId);
     const started = performance.now();
     const decisionId = randomUUID();
     let revision = 'unknown';
@@ -298,6 +302,26 @@ export class ValidationRefusal extends Error {
 
 function isRefusal(err: unknown): err is ValidationRefusal {
   return err instanceof ValidationRefusal;
+}
+
+/** Where an escalation's event holds the call's input (data.call.input), the deepest of the events it goes into. */
+const INPUT_DEPTH = 2;
+
+/**
+ * Refuses (400 invalid_data) a call the decision log or an escalation could not
+ * hold: a NUL or a lone surrogate in its text, input nested past the store's
+ * bound. Checked before anything is decided: otherwise it is a block for an
+ * internal error, logged as one, once the policy has run (or has overflowed the stack).
+ */
+function checkStorable(call: ResolvedToolCall, sessionId?: string): void {
+  const fields = { tool: call.tool, cwd: call.cwd, resolvedPaths: call.resolvedPaths, sessionId };
+  try {
+    for (const [name, value] of Object.entries(fields)) if (value !== undefined) checkJson(value, name);
+    checkJson(call.input, 'input', INPUT_DEPTH);
+  } catch (err) {
+    if (err instanceof InvalidEventError) throw new ValidationRefusal(400, err.code, err.message);
+    throw err;
+  }
 }
 
 /** Keys up to this long are held as they are; longer ones as their digest. */

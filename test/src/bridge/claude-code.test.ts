@@ -112,6 +112,23 @@ describe('Claude Code hook endpoint', () => {
     expect(metrics).toMatch(/lighthouse_bridge_auth_failures_total\{reason="not_hook_token"\} 1\b/);
   });
 
+  it('denies a PreToolUse the bridge cannot record, naming why: an error answer would let the tool run', async () => {
+    const payload = JSON.parse(fixture('pre-bash-npm-test')) as { tool_input: Record<string, unknown> };
+    const decided = (await bridge.services.store.readStream('decisions')).length;
+    const res = await hook(JSON.stringify({ ...payload, tool_input: { command: 'npm test\u0000' } }));
+    expect(res).toEqual({
+      status: 200,
+      body: {
+        hookSpecificOutput: {
+          hookEventName: 'PreToolUse',
+          permissionDecision: 'deny',
+          permissionDecisionReason: 'Lighthouse: invalid_data: input.command: NUL characters are not allowed',
+        },
+      },
+    });
+    expect((await bridge.services.store.readStream('decisions')).length).toBe(decided);
+  });
+
   it('refuses a payload without tool_name with 400', async () => {
     const res = await hook(JSON.stringify({ hook_event_name: 'PreToolUse', tool_input: {} }));
     expect(res.status).toBe(400);

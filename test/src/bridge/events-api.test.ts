@@ -102,6 +102,40 @@ describe('events API', () => {
     expect((await alice.get<{ events: unknown[] }>('/v1/events?stream=notes:2')).body.events).toEqual([]);
   });
 
+  it('answers a query PostgreSQL could not take with 400 invalid_request, on a read and on the SSE stream', async () => {
+    const alice = bridge.client('alice');
+    const refusal = (res: { status: number; body: unknown }) => [
+      res.status,
+      (res.body as { error?: { code: string } }).error?.code,
+    ];
+    for (const query of [
+      'after=1.9223372036854775808', // one past a bigint position
+      'types=Note%00Added',
+      'streamPrefix=notes%00',
+      'stream=notes%00',
+      'from=99999-01-01', // toISOString writes +099999-…, which PostgreSQL does not read
+      'to=0000-12-31T23:00:00Z', // year 0 is no year to PostgreSQL
+      'from=1', // not ISO-8601: Date alone would read it as 2001
+    ]) {
+      expect([query, ...refusal(await alice.get(`/v1/events?${query}`))]).toEqual([
+        query,
+        400,
+        'invalid_request',
+      ]);
+    }
+    // The stream answered 200 and then retried the failing query forever, delivering nothing.
+    for (const query of ['after=1.9223372036854775808', 'types=Note%00Added', 'streamPrefix=notes%00']) {
+      const ctl = new AbortController();
+      const res = await alice.fetch('GET', `/v1/events/stream?${query}`, undefined, ctl.signal);
+      const body: unknown = res.status === 200 ? {} : await res.json();
+      ctl.abort();
+      expect([query, ...refusal({ status: res.status, body })]).toEqual([query, 400, 'invalid_request']);
+    }
+    // A bad ?after= is named as such, not as the Last-Event-ID header it was not.
+    const named = await alice.get<{ error: { message: string } }>('/v1/events/stream?after=x');
+    expect(named.body.error.message).toMatch(/^after must be/);
+  });
+
   it('queries by type and time, and streams from a checkpoint over SSE', async () => {
     const alice = bridge.client('alice');
     const before = new Date(Date.now() - 1000).toISOString();

@@ -207,3 +207,67 @@ describe('answer shapes', () => {
     expect(Math.abs((uptimeSeconds as number) - expected)).toBeLessThanOrEqual(1);
   });
 });
+
+describe('path parameters', () => {
+  it('one that is not percent-encoded UTF-8 is 400 malformed_path, not a 500', async () => {
+    const bad = '%E0%A4%A';
+    for (const [method, path, agent] of [
+      ['GET', `/v1/elicitations/${bad}`, 'alice'],
+      ['POST', `/v1/elicitations/${bad}/decline`, 'alice'],
+      ['GET', `/v1/files/src/${bad}`, 'alice'],
+      ['GET', `/v1/contexts/${bad}`, 'alice'],
+      ['POST', `/v1/escalations/${bad}/decision`, 'alice'],
+      ['POST', `/v1/agents/${bad}/revoke`, 'admin'],
+      ['DELETE', `/v1/experts/${bad}/grant`, 'admin'],
+      ['POST', `/v1/admin/flags/${bad}/kill`, 'admin'],
+    ] as const) {
+      const res = await request(method, path, signed(agent, method, path));
+      expect([method, path, res.status, res.body?.error?.code]).toEqual([
+        method,
+        path,
+        400,
+        'malformed_path',
+      ]);
+    }
+  });
+});
+
+describe('methods no route takes', () => {
+  it('OPTIONS, PUT, DELETE are 404 not_found in the one error shape', async () => {
+    for (const [method, path] of [
+      ['OPTIONS', '/v1/status'],
+      ['OPTIONS', '/v1/events'],
+      ['OPTIONS', '/v1/elicitations/x'],
+      ['OPTIONS', '/v1/hooks/claude-code'],
+      ['PUT', '/v1/validate'],
+      ['DELETE', '/v1/events'],
+    ] as const) {
+      const res = await request(method, path, signed('alice', method, path));
+      expect([method, path, res.status, res.body?.error?.code]).toEqual([method, path, 404, 'not_found']);
+    }
+  });
+});
+
+describe('/v1/validate', () => {
+  it('refuses with 400 invalid_data a call the decision log could not hold, not a block for an internal error', async () => {
+    const since = logs.length;
+    const deep = `{"tool":"Read","input":{"file_path":"a","d":${'['.repeat(70)}${']'.repeat(70)}}}`;
+    for (const [body, where] of [
+      [JSON.stringify({ tool: 'Bash', input: { command: 'ls\u0000' } }), 'input.command'],
+      [JSON.stringify({ tool: 'Read', input: { file_path: 'a\ud800' } }), 'input.file_path'],
+      [JSON.stringify({ tool: 'Bash', input: { command: 'ls' }, cwd: '/w\u0000' }), 'cwd'],
+      [JSON.stringify({ tool: 'Bash', input: { command: 'ls' }, sessionId: 's\u0000' }), 'sessionId'],
+      [deep, 'input.d'],
+    ] as const) {
+      for (const path of ['/v1/validate', '/v1/validate/dry-run']) {
+        // The dry run takes no session id.
+        if (path.endsWith('dry-run') && where === 'sessionId') continue;
+        const res = await request('POST', path, signed('alice', 'POST', path, body), body);
+        expect([path, res.status, res.body?.error?.code]).toEqual([path, 400, 'invalid_data']);
+        expect(res.body.error.message).toMatch(new RegExp(`^${where.replace('.', '\\.')}`));
+      }
+    }
+    // Nothing was decided, so nothing failed: no error in the log.
+    expect(logs.slice(since).filter((l) => l.level === 'error')).toEqual([]);
+  });
+});
