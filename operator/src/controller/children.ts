@@ -8,6 +8,7 @@ import { isConflict, isNotFound, KubeApiError, type RestClient } from '../kube/r
 import { FIELD_MANAGER } from '../specs/labels.js';
 import { revisionOf } from '../specs/revision.js';
 import { firstDifference } from './compare.js';
+import { handOverReplicas } from './replicas-handover.js';
 
 /**
  * Hash of what we last applied. When we stop setting a field, the hash changes
@@ -58,6 +59,8 @@ export class ChildApplier {
     const drift = ChildApplier.drift(desired, live);
     if (!drift) return { result: 'unchanged' };
     const path = resourcePath(typeOfKind(desired.apiVersion!, desired.kind!), namespace, name);
+    // Under autoscaling the Deployment is applied without replicas: hand the count over first.
+    await handOverReplicas(this.rest, path, desired, live);
     try {
       inf.upsert(await this.rest.apply(path, desired, FIELD_MANAGER));
     } catch (err) {

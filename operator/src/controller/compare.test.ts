@@ -30,11 +30,19 @@ describe('firstDifference', () => {
     expect(firstDifference({ mem: '1Gi' }, { mem: '1G' })).toBe('.mem');
     expect(firstDifference({ port: 8765 }, { port: '8765' })).toBeUndefined();
     expect(firstDifference({ name: 'http' }, { name: 'https' })).toBe('.name');
+    // Every form the API accepts, against what the server writes back (else: a write per reconcile).
+    expect(firstDifference({ cpu: '.5' }, { cpu: '500m' })).toBeUndefined();
+    expect(firstDifference({ cpu: '1.' }, { cpu: '1' })).toBeUndefined();
+    expect(firstDifference({ mem: '1.5e9' }, { mem: '1500e6' })).toBeUndefined();
+    expect(firstDifference({ mem: '1.5e9' }, { mem: '1500e5' })).toBe('.mem');
   });
 
   it('parses Kubernetes quantities', () => {
     expect(quantityValue('250m')).toBe(0.25);
     expect(quantityValue('2Ki')).toBe(2048);
+    expect(quantityValue('.5')).toBe(0.5);
+    expect(quantityValue('12e-3')).toBe(0.012);
     expect(quantityValue('abc')).toBeUndefined();
+    expect(quantityValue('1e')).toBeUndefined();
   });
 });

@@ -3,7 +3,8 @@
 // so quantities compare by value. Together with the applied-hash annotation
 // (which changes when we stop setting a field) this decides "no write needed".
 
-const QUANTITY = /^([+-]?\d+(?:\.\d+)?)(Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E)?$/;
+// The forms the API accepts ("0.5", ".5", "1.", "1500e6"); the server writes them back canonically ("500m").
+const QUANTITY = /^([+-]?(?:\d+(?:\.\d*)?|\.\d+))(?:(Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E)|[eE]([+-]?\d+))?$/;
 const FACTORS: Record<string, number> = {
   '': 1,
   n: 1e-9,
@@ -26,7 +27,7 @@ const FACTORS: Record<string, number> = {
 export function quantityValue(q: string): number | undefined {
   const m = QUANTITY.exec(q);
   if (!m) return undefined;
-  return Number(m[1]) * FACTORS[m[2] ?? '']!;
+  return m[3] !== undefined ? Number(`${m[1]}e${m[3]}`) : Number(m[1]) * FACTORS[m[2] ?? '']!;
 }
 
 function sameScalar(desired: unknown, live: unknown): boolean {

@@ -130,10 +130,14 @@ export class RestClient {
     return this.request('DELETE', path, { query });
   }
 
-  /** Server-side apply: we own exactly the fields in `body`; force takes them back from others. */
-  apply<T extends KubernetesObject>(path: string, body: T, fieldManager: string): Promise<T> {
+  /**
+   * Server-side apply: we own exactly the fields in `body`; force (the default)
+   * takes them back from others, without it a field another manager set to a
+   * different value is a 409 conflict.
+   */
+  apply<T extends KubernetesObject>(path: string, body: T, fieldManager: string, force = true): Promise<T> {
     return this.request<T>('PATCH', path, {
-      query: { fieldManager, force: true },
+      query: { fieldManager, force },
       body,
       contentType: 'application/apply-patch+yaml',
     });

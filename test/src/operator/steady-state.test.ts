@@ -166,6 +166,36 @@ describe('drift correction', () => {
     expect(d.spec!.replicas).toBe(4);
   }, 180_000);
 
+  it('switching a fixed count to autoscaling keeps the running replicas (no reset to 1)', async () => {
+    await applyBridge('handover', { replicas: 3 });
+    await waitReady('handover');
+    const replicas = async () =>
+      (await apps().readNamespacedDeployment({ name: 'handover-bridge', namespace: ns() })).spec!.replicas;
+    // 3 lies inside the HPA's range: the autoscaler (no metrics here) has no reason to change it.
+    await applyBridge('handover', { autoscaling: { minReplicas: 2, maxReplicas: 6 } });
+    const seen = new Set<number | undefined>();
+    const until = Date.now() + 8_000;
+    while (Date.now() < until) {
+      seen.add(await replicas());
+      await sleep(100);
+    }
+    expect(
+      await controlPlane().kubectl(['get', 'hpa', 'handover-bridge', '-n', ns(), '-o', 'name']),
+    ).toContain('handover-bridge');
+    expect([...seen]).toEqual([3]);
+    // A later apply of the Deployment (new template) leaves the count alone too.
+    await applyBridge('handover', {
+      autoscaling: { minReplicas: 2, maxReplicas: 6 },
+      image: 'registry.invalid/lighthouse:2',
+    });
+    await eventually('the new image to be applied', async () => {
+      const d = await apps().readNamespacedDeployment({ name: 'handover-bridge', namespace: ns() });
+      return d.spec!.template.spec!.containers[0]!.image === 'registry.invalid/lighthouse:2' ? d : undefined;
+    });
+    await sleep(3000);
+    expect(await replicas()).toBe(3);
+  }, 180_000);
+
   it('removes children the spec no longer asks for (the HPA when autoscaling is dropped)', async () => {
     const cp = controlPlane();
     await applyBridge('scaled', { replicas: 3 });

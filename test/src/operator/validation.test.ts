@@ -100,6 +100,54 @@ describe('invalid LighthouseBridge specs are refused by the API', () => {
     await budget('ok-unavailable', { maxSurge: 0, maxUnavailable: 1 });
   });
 
+  it('a name its children cannot carry (the <name>-bridge Service is a DNS-1035 label)', async () => {
+    const ext = { external: { secretRef: { name: 'x' } } };
+    await expect(apply(bridge('a'.repeat(57), { image: 'i', database: ext }))).rejects.toThrow(
+      'metadata.name must be at most 56 characters',
+    );
+    for (const name of ['dotted.name', '1st']) {
+      await expect(apply(bridge(name, { image: 'i', database: ext }))).rejects.toThrow(
+        'metadata.name must start with a lowercase letter',
+      );
+    }
+    await apply(bridge('b'.repeat(56), { image: 'i', database: ext }));
+    // Checked on create only: the resource can still be changed.
+    await apply(bridge('b'.repeat(56), { image: 'j', database: ext }));
+  });
+
+  it('resource quantities the Pod API would not parse', async () => {
+    const ext = { external: { secretRef: { name: 'x' } } };
+    await expect(
+      apply(bridge('qty', { image: 'i', database: ext, resources: { requests: { cpu: 'lots' } } })),
+    ).rejects.toThrow(/spec.resources.requests.cpu: Invalid value: "lots"/);
+    await expect(
+      apply(
+        bridge('qty-expert', {
+          image: 'i',
+          database: ext,
+          experts: [{ name: 'e', image: 'i', resources: { limits: { memory: '1 GB' } } }],
+        }),
+      ),
+    ).rejects.toThrow(/spec.experts\[0\].resources.limits.memory: Invalid value: "1 GB"/);
+    await apply(
+      bridge('qty-ok', {
+        image: 'i',
+        database: ext,
+        resources: { requests: { cpu: '0.5', memory: '1e9' }, limits: { cpu: 2, memory: '1.5Gi' } },
+      }),
+    );
+  });
+
+  it('a FUSE mount path the sidecar could not mount or probe', async () => {
+    const ext = { external: { secretRef: { name: 'x' } } };
+    for (const mountPath of ['/', 'relative', '/a b', "/x'; true; '", '/mnt/../etc', '/a:b']) {
+      await expect(apply(bridge('mnt', { image: 'i', database: ext, fuse: { mountPath } }))).rejects.toThrow(
+        /spec.fuse.mountPath: Invalid value/,
+      );
+    }
+    await apply(bridge('mnt-ok', { image: 'i', database: ext, fuse: { mountPath: '/work/project_1.v2' } }));
+  });
+
   it('a valid spec is stored with the schema defaults applied', async () => {
     await apply(bridge('ok', { image: 'i', database: { external: { secretRef: { name: 'x' } } } }));
     const stored = JSON.parse(
