@@ -4,7 +4,7 @@
 import { Router, type NextFunction, type Request, type Response } from 'express';
 import { agentOf } from '../auth/middleware.js';
 import { ElicitationError } from '../elicitation/service.js';
-import type { Elicitation } from '../elicitation/state.js';
+import { ELICITATION_STATUSES, type Elicitation, type ElicitationStatus } from '../elicitation/state.js';
 import { rateLimit, writeLimit } from '../ratelimit/middleware.js';
 import { HttpError } from '../server/errors.js';
 import type { BridgeServices } from '../server/services.js';
@@ -62,9 +62,17 @@ export function elicitationsRouter(s: BridgeServices): Router {
     '/v1/elicitations',
     handle((req, res) => {
       const status = req.query.status;
-      if (status !== undefined && typeof status !== 'string')
-        throw new HttpError(400, 'invalid_request', 'status must be given once');
-      res.json({ elicitations: svc.list(agentOf(res), role(req), status).map(elicitationView) });
+      if (status !== undefined && !ELICITATION_STATUSES.includes(status as ElicitationStatus))
+        throw new HttpError(
+          400,
+          'invalid_request',
+          `status must be one of ${ELICITATION_STATUSES.join(', ')}`,
+        );
+      res.json({
+        elicitations: svc
+          .list(agentOf(res), role(req), status as ElicitationStatus | undefined)
+          .map(elicitationView),
+      });
     }),
   );
 

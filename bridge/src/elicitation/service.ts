@@ -27,6 +27,7 @@ import {
   type Command,
   type Elicitation,
   type ElicitationEvent,
+  type ElicitationStatus,
   type Outcome,
   type Refusal,
 } from './state.js';
@@ -398,7 +399,7 @@ export class ElicitationService {
   }
 
   /** Pending elicitations, and resolved ones while this replica still keeps them. */
-  list(agent: string, role: 'target' | 'requester', status?: string): Elicitation[] {
+  list(agent: string, role: 'target' | 'requester', status?: ElicitationStatus): Elicitation[] {
     const now = this.now();
     return [...this.pending.values(), ...this.resolved.values()]
       .filter((e) => (role === 'target' ? e.to === agent : e.from === agent))

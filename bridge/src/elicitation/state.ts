@@ -3,7 +3,8 @@
 // pending → accepted | declined | cancelled | expired; terminal states are final.
 import { checkContent, type ContentProblem, type RequestedSchema } from './schema.js';
 
-export type ElicitationStatus = 'pending' | 'accepted' | 'declined' | 'cancelled' | 'expired';
+export const ELICITATION_STATUSES = ['pending', 'accepted', 'declined', 'cancelled', 'expired'] as const;
+export type ElicitationStatus = (typeof ELICITATION_STATUSES)[number];
 export type Outcome = Exclude<ElicitationStatus, 'pending'>;
 
 export interface Elicitation {

@@ -2,6 +2,8 @@
 // for the OpenAPI document. These handlers check their bodies themselves (the
 // services refuse bad input with a code and, for schemas, a JSON pointer), so
 // the schemas here describe rather than drive validation.
+import { ELICITATION_STATUSES } from '../elicitation/state.js';
+
 const json = (schema: unknown) => ({ content: { 'application/json': { schema } } });
 const error = (description: string) => ({ description, ...json({ $ref: '#/components/schemas/Error' }) });
 const signed = [{ signedRequest: [] }];
@@ -35,7 +37,7 @@ const elicitation = {
     to: { type: 'string' },
     message: { type: 'string' },
     requestedSchema: { type: 'object' },
-    status: { enum: ['pending', 'accepted', 'declined', 'cancelled', 'expired'] },
+    status: { enum: [...ELICITATION_STATUSES] },
     content: { type: 'object' },
     createdAt: { type: 'string', format: 'date-time' },
     expiresAt: { type: 'string', format: 'date-time' },
@@ -106,7 +108,7 @@ export const collaborationPaths = {
       security: signed,
       parameters: [
         { name: 'role', in: 'query', schema: { enum: ['target', 'requester'], default: 'target' } },
-        { name: 'status', in: 'query', schema: { type: 'string' } },
+        { name: 'status', in: 'query', schema: { enum: [...ELICITATION_STATUSES] } },
       ],
       responses: { '200': { description: '{elicitations: [...]}' }, ...common },
     },

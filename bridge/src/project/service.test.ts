@@ -173,6 +173,9 @@ describe('ProjectService', () => {
     expect(await code(service.annotate('a', { path: 'f.txt', text: 'hi', line: 0 }))).toBe(
       '400 invalid_request',
     );
+    expect(await code(service.annotate('a', { path: 'f.txt', text: 'hi', line: 1e300 }))).toBe(
+      '400 invalid_request',
+    );
     expect(await code(service.createContext('a', { name: 'c', files: ['../x'] }))).toBe('400 invalid_path');
     expect(await code(service.createContext('a', { name: '', files: [] }))).toBe('400 invalid_request');
     expect((await store.readAll()).events.length).toBe(before);

@@ -31,6 +31,8 @@ export const DEFAULT_MAX_PROJECT_BYTES = 256 * 1024 * 1024;
 /** Up to this size the bytes travel inline in the FileChanged event; larger files become blobs. */
 export const INLINE_FILE_BYTES = 512 * 1024;
 const MAX_TEXT = 10_000;
+/** A line number that fits the 32-bit integers editors and the FUSE view use. */
+const MAX_LINE = 2_147_483_647;
 /** Events per read of a file's stream. */
 const READ_PAGE = 1000;
 const MAX_CONTEXT_FILES = 1000;
@@ -319,8 +321,8 @@ export class ProjectService {
     if (!SEVERITIES.includes(severity as Severity))
       throw new ProjectError(400, 'invalid_request', `severity must be one of ${SEVERITIES.join(', ')}`);
     const line = body.line ?? null;
-    if (line !== null && !(Number.isInteger(line) && (line as number) >= 1)) {
-      throw new ProjectError(400, 'invalid_request', 'line must be a positive integer');
+    if (line !== null && !(Number.isInteger(line) && (line as number) >= 1 && (line as number) <= MAX_LINE)) {
+      throw new ProjectError(400, 'invalid_request', `line must be an integer from 1 to ${MAX_LINE}`);
     }
     const annotation: Annotation = {
       id: randomUUID(),

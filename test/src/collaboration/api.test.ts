@@ -100,6 +100,15 @@ describe('elicitation API', () => {
     expect(r.body.error.code).toBe('invalid_schema');
     expect(r.body.error.details.problems[0]!.path).toBe('/requestedSchema/properties/a/pattern');
   });
+
+  it('refuses a list by a status no elicitation has, or a role it does not know, with 400', async () => {
+    const alice = bridge.client('alice');
+    for (const query of ['status=bogus', 'status=pending&status=accepted', 'role=owner']) {
+      const r = await alice.get<{ error: { code: string } }>(`/v1/elicitations?${query}`);
+      expect([query, r.status, r.body.error.code]).toEqual([query, 400, 'invalid_request']);
+    }
+    expect((await alice.get('/v1/elicitations?status=accepted&role=requester')).status).toBe(200);
+  });
 });
 
 describe('project-state API', () => {
