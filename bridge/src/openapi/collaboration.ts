@@ -178,7 +178,9 @@ export const collaborationPaths = {
       responses: {
         '201': { description: '{path, version, at}' },
         '404': error('deleting a file that does not exist'),
-        '409': error('the diff does not apply to the current content'),
+        '409': error(
+          'diff_does_not_apply: the diff does not apply to the current content; path_conflict: the path is a folder, or lies in a file',
+        ),
         '413': error('file larger than LIGHTHOUSE_FILE_MAX_BYTES (default 8 MiB): file_too_large'),
         ...projectWrite,
         ...common,

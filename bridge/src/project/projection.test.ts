@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from '@jest/globals';
-import { ENTRY_BYTES, FILE_BYTES, ProjectProjection, type ProjectEvent } from './projection.js';
+import { ENTRY_BYTES, FILE_BYTES, FOLDER_BYTES, ProjectProjection, type ProjectEvent } from './projection.js';
 
 const sha = (t: string) => createHash('sha256').update(t).digest('hex');
 const at = (s: number) => new Date(Date.UTC(2026, 0, 1, 0, 0, s));
@@ -235,5 +235,42 @@ describe('ProjectProjection memory', () => {
     const before = p.heldBytes;
     for (const e of [note, context, note, context]) p.apply(e);
     expect(p.heldBytes - before).toBe(ENTRY_BYTES + 5 + 4 + (ENTRY_BYTES + 3 + 3 + 8 + 5));
+  });
+});
+
+describe('ProjectProjection paths', () => {
+  it('a path is a file or a folder: a write that would make it both is named, and deletes lift it', () => {
+    const p = new ProjectProjection();
+    p.apply(changed('src/lib/a.ts', 'a', 1, 1));
+    p.apply(changed('src/lib/b.ts', 'b', 1, 2));
+    expect(p.pathConflict('src')).toBe('src is a folder holding 2 files');
+    expect(p.pathConflict('src/lib')).toBe('src/lib is a folder holding 2 files');
+    expect(p.pathConflict('src/lib/a.ts/x')).toBe('src/lib/a.ts is a file, so it cannot hold src/lib/a.ts/x');
+    for (const free of ['src/lib/c.ts', 'src/lib/a.ts', 'srcx', 'sr'])
+      expect(p.pathConflict(free)).toBeUndefined();
+    p.apply(deleted('src/lib/a.ts', 2, 3));
+    p.apply(deleted('src/lib/a.ts', 2, 3)); // a redelivery counts once
+    expect(p.pathConflict('src/lib')).toBe('src/lib is a folder holding 1 file');
+    expect(p.pathConflict('src/lib/a.ts/x')).toBeUndefined();
+    p.apply(deleted('src/lib/b.ts', 2, 4));
+    expect(p.pathConflict('src')).toBeUndefined();
+  });
+
+  it('counts the folders it tracks in what it holds, and gives them back when their files go', () => {
+    const p = new ProjectProjection();
+    const e = changed('a/b/c.txt', 'x', 1, 1);
+    const folders = FOLDER_BYTES + 'a'.length + FOLDER_BYTES + 'a/b'.length;
+    expect(p.growth(e.type, e.data)).toBe(ENTRY_BYTES + 2 + 1 + FILE_BYTES + 'a/b/c.txt'.length + folders);
+    p.apply(e);
+    const sibling = changed('a/d.txt', 'y', 1, 2);
+    // 'a' is tracked already
+    expect(p.growth(sibling.type, sibling.data)).toBe(ENTRY_BYTES + 2 + 1 + FILE_BYTES + 'a/d.txt'.length);
+    p.apply(sibling);
+    const gone = deleted('a/b/c.txt', 2, 3);
+    // 'a/b' goes; 'a' still holds a/d.txt
+    expect(p.growth(gone.type, gone.data)).toBe(ENTRY_BYTES - 1 - (FOLDER_BYTES + 'a/b'.length));
+    const held = p.heldBytes;
+    p.apply(gone);
+    expect(p.heldBytes - held).toBe(ENTRY_BYTES - 1 - (FOLDER_BYTES + 'a/b'.length));
   });
 });

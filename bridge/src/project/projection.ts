@@ -95,6 +95,15 @@ function unpooled(b: Buffer): Buffer {
  */
 export const ENTRY_BYTES = 300;
 export const FILE_BYTES = 450;
+/** A folder's entry in the live-files count, besides its path. */
+export const FOLDER_BYTES = 80;
+
+/** The folders `path` lies in, outermost first: `a/b/c` → `a`, `a/b`. */
+function foldersOf(path: string): string[] {
+  const out: string[] = [];
+  for (let i = path.indexOf('/'); i !== -1; i = path.indexOf('/', i + 1)) out.push(path.slice(0, i));
+  return out;
+}
 
 export const ANNOTATIONS_STREAM = 'annotations';
 export const contextStream = (id: string) => `context:${id}`;
@@ -151,6 +160,8 @@ export class ProjectProjection {
   private readonly files = new Map<string, FileVersion[]>();
   private readonly annotationsByPath = new Map<string, Annotation[]>();
   private readonly contexts = new Map<string, ContextPackage>();
+  /** Live files below each folder that has any: a path is a file or a folder, never both. */
+  private readonly liveBelow = new Map<string, number>();
   /** Change times, oldest first. */
   private readonly changeTimes: Date[] = [];
   private held = 0;
@@ -173,7 +184,7 @@ export class ProjectProjection {
         const inline = typeof d.contentBase64 === 'string' ? Buffer.byteLength(d.contentBase64, 'base64') : 0;
         const dropped = versions?.at(-1)?.content?.length ?? 0;
         const newPath = versions ? 0 : FILE_BYTES + d.path.length;
-        return ENTRY_BYTES + len(d.sessionId) + inline - dropped + newPath;
+        return ENTRY_BYTES + len(d.sessionId) + inline - dropped + newPath + this.folderGrowth(type, d.path);
       }
       case 'AnnotationAdded': {
         const a = data as Annotation;
@@ -187,6 +198,37 @@ export class ProjectProjection {
       default:
         return 0;
     }
+  }
+
+  /** Bytes the live-files count gains (loses) as a file at `path` appears (goes). */
+  private folderGrowth(type: string, path: string): number {
+    const live = this.fileAt(path) !== undefined;
+    const bytes = (folders: string[]) => folders.reduce((n, f) => n + FOLDER_BYTES + f.length, 0);
+    if (type === 'FileChanged' && !live) return bytes(foldersOf(path).filter((f) => !this.liveBelow.has(f)));
+    if (type === 'FileDeleted' && live)
+      return -bytes(foldersOf(path).filter((f) => this.liveBelow.get(f) === 1));
+    return 0;
+  }
+
+  /** Counts a file that appears (+1) or goes (-1) in every folder it lies in. */
+  private countBelow(path: string, delta: 1 | -1): void {
+    for (const folder of foldersOf(path)) {
+      const n = (this.liveBelow.get(folder) ?? 0) + delta;
+      if (n > 0) this.liveBelow.set(folder, n);
+      else this.liveBelow.delete(folder);
+    }
+  }
+
+  /**
+   * Why a file cannot be written at `path` now, or undefined: the path is a folder
+   * holding live files, or one of the folders it lies in is a live file. (The FUSE
+   * view could show only one of the two.)
+   */
+  pathConflict(path: string): string | undefined {
+    const below = this.liveBelow.get(path);
+    if (below) return `${path} is a folder holding ${below} file${below === 1 ? '' : 's'}`;
+    const file = foldersOf(path).find((f) => this.fileAt(f) !== undefined);
+    return file === undefined ? undefined : `${file} is a file, so it cannot hold ${path}`;
   }
 
   /**
@@ -210,10 +252,12 @@ export class ProjectProjection {
         const versions = this.versionsOf(d.path);
         const previous = versions.at(-1);
         if (previous) previous.content = null;
+        const created = !previous || previous.kind === 'deleted';
+        if (created) this.countBelow(d.path, 1);
         versions.push({
           version: event.version,
           at: event.createdAt,
-          kind: !previous || previous.kind === 'deleted' ? 'created' : 'modified',
+          kind: created ? 'created' : 'modified',
           size: d.size,
           sha256: d.sha256,
           agentId: d.agentId,
@@ -229,6 +273,7 @@ export class ProjectProjection {
         const versions = this.versionsOf(d.path);
         const previous = versions.at(-1);
         if (previous) previous.content = null;
+        if (previous && previous.kind !== 'deleted') this.countBelow(d.path, -1);
         versions.push({
           version: event.version,
           at: event.createdAt,

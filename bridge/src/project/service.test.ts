@@ -319,6 +319,19 @@ describe('ProjectService', () => {
     }
   });
 
+  it('a path is a file or a folder, never both: 409 path_conflict, whichever replica wrote the other', async () => {
+    const replica = await open('pg');
+    const r1 = (await replica()).service;
+    const r2 = (await replica()).service;
+    await r1.writeFile('a', { path: 'src/main.ts', content: 'x' });
+    expect(await code(r2.writeFile('b', { path: 'src', content: 'y' }))).toBe('409 path_conflict');
+    expect(await code(r2.writeFile('b', { path: 'src/main.ts/x', content: 'y' }))).toBe('409 path_conflict');
+    await r2.writeFile('b', { path: 'src/main.ts', deleted: true });
+    // r1 folds in r2's delete before it decides, delivered by its subscription or not.
+    expect(await code(r1.writeFile('a', { path: 'src', content: 'a file now' }))).toBe('ok');
+    expect(await code(r2.writeFile('b', { path: 'src/main.ts', content: 'x' }))).toBe('409 path_conflict');
+  });
+
   it("sync() shows another replica's writes that the subscription has not delivered yet", async () => {
     const target = await testTarget('pg');
     cleanup.push(() => target.dispose());

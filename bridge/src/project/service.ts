@@ -212,8 +212,12 @@ export class ProjectService {
       throw new ProjectError(400, 'invalid_request', 'deleted must be true');
 
     const stream = fileStream(p);
+    // Other files decide whether this path may be a file: fold in every replica's writes first.
+    if (kind !== 'deleted') await this.sync();
     for (let attempt = 0; ; attempt++) {
       const [last] = await this.latest(stream, p);
+      const conflict = kind === 'deleted' ? undefined : this.projection.pathConflict(p);
+      if (conflict) throw new ProjectError(409, 'path_conflict', `${conflict}; delete it first`);
       const version = last?.version ?? 0;
       const exists = last?.type === 'FileChanged';
       let event: { type: string; data: unknown };
