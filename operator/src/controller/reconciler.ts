@@ -23,6 +23,7 @@ import { probeConfig } from '../rollout/config-probe.js';
 import { RevisionHistory } from '../rollout/history.js';
 import { planRollout, rememberIfGood } from '../rollout/planner.js';
 import { rollbackEvents, withRollout } from '../rollout/status.js';
+import { authStatus, type AuthStatus } from './auth-status.js';
 import { ChildApplier, informerKey } from './children.js';
 import { databaseStatus, type DatabaseObservation, type ExternalSecretState } from './database-status.js';
 import { desiredChildren } from './desired.js';
@@ -96,6 +97,7 @@ export class Reconciler {
 
     const observation = await this.observeDatabase(lhb);
     const database = databaseStatus(observation);
+    const auth = await this.observeAuth(lhb);
     const deployment = liveDeployment();
     const now = new Date().toISOString();
     const config = await this.observeConfig(lhb, applied, deployment, revision, log);
@@ -105,6 +107,7 @@ export class Reconciler {
       revision,
       database,
       config,
+      ...(auth ? { auth } : {}),
       ...(deployment ? { deployment } : {}),
       ...(applyError ? { applyError } : {}),
     });
@@ -129,7 +132,8 @@ export class Reconciler {
       });
     }
     if (retryError) throw retryError;
-    const waitingOnSecret = observation.mode === 'external' && !database.ready;
+    // Secrets we do not manage are not watched: poll until the user's appear.
+    const waitingOnSecret = (observation.mode === 'external' && !database.ready) || auth?.ready === false;
     const waitingOnCnpg = observation.mode === 'managed' && !observation.cnpgInstalled;
     return {
       phase: status.phase,
@@ -248,15 +252,28 @@ export class Reconciler {
       return { mode, ...(pvc?.status?.phase ? { pvcPhase: pvc.status.phase } : {}) };
     }
     const ref = lhb.spec.database.external!.secretRef;
-    let state: ExternalSecretState;
+    return { mode, externalSecret: await this.secretKeyState(ns, ref), externalRef: ref };
+  }
+
+  /** The user's master-key Secret, when the spec names one (otherwise the operator creates `<name>-auth`). */
+  private async observeAuth(lhb: LighthouseBridge): Promise<AuthStatus | undefined> {
+    const ref = lhb.spec.auth?.secretRef;
+    if (!ref) return undefined;
+    const namespace = lhb.metadata.namespace;
+    return authStatus({ namespace, ...ref }, await this.secretKeyState(namespace, ref));
+  }
+
+  private async secretKeyState(
+    namespace: string,
+    ref: { name: string; key: string },
+  ): Promise<ExternalSecretState> {
     try {
       // A read, not cached: the operator watches only Secrets it manages.
-      const secret = await this.deps.rest.get<V1Secret>(resourcePath(RESOURCES.secret, ns, ref.name));
-      state = secret.data?.[ref.key] !== undefined ? 'found' : 'key-missing';
+      const secret = await this.deps.rest.get<V1Secret>(resourcePath(RESOURCES.secret, namespace, ref.name));
+      return secret.data?.[ref.key] !== undefined ? 'found' : 'key-missing';
     } catch (err) {
       if (!isNotFound(err)) throw err;
-      state = 'missing';
+      return 'missing';
     }
-    return { mode, externalSecret: state, externalRef: ref };
   }
 }

@@ -67,6 +67,41 @@ describe('computeStatus', () => {
     expect(second).toEqual(first);
   });
 
+  it('a missing master-key Secret is Ready=False with its reason at once, ahead of the database, and clears when found', () => {
+    const why = {
+      reason: 'AuthSecretNotFound',
+      message: 'Secret team-a/lh-key (spec.auth.secretRef) not found',
+    };
+    const auth = { ready: false, ...why };
+    // Pods that report ready (a fake node) do not make it Ready either.
+    const inputs = { revision: 'r1', deployment: deployment('r1', 2) };
+    const waiting = computeStatus({ lhb: sampleBridge(), now: 't0', ...inputs, database: dbWaiting, auth });
+    expect(waiting.phase).toBe('Pending');
+    expect(conditionOf(waiting.conditions, 'Ready')).toMatchObject({ status: 'False', ...why });
+    expect(conditionOf(waiting.conditions, 'Reconciling')).toMatchObject({ status: 'True', ...why });
+    expect(conditionOf(waiting.conditions, 'Stalled')).toMatchObject({ status: 'False' });
+    expect(conditionOf(waiting.conditions, 'DatabaseReady')).toMatchObject({ reason: 'SecretNotFound' });
+    const dbUp = computeStatus({ lhb: sampleBridge(), now: 't0', ...inputs, database: dbReady, auth });
+    expect(conditionOf(dbUp.conditions, 'Ready')).toMatchObject({
+      status: 'False',
+      reason: 'AuthSecretNotFound',
+    });
+
+    const found = { ready: true, reason: 'AuthSecretFound', message: 'ok' };
+    const ready = computeStatus({
+      lhb: withStatus(sampleBridge(), dbUp),
+      now: 't1',
+      ...inputs,
+      database: dbReady,
+      auth: found,
+    });
+    expect(ready.phase).toBe('Running');
+    expect(conditionOf(ready.conditions, 'Ready')).toMatchObject({
+      status: 'True',
+      lastTransitionTime: 't1',
+    });
+  });
+
   it('is not available while the Deployment runs another template or has unready pods', () => {
     const old = computeStatus({
       lhb: sampleBridge(),

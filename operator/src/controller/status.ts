@@ -12,6 +12,7 @@ import {
 import { childNames } from '../specs/labels.js';
 import { endpointOf } from '../specs/service.js';
 import { REVISION_ANNOTATION } from '../specs/revision.js';
+import type { AuthStatus } from './auth-status.js';
 import { setConditions, type ConditionInput } from './conditions.js';
 import type { DatabaseStatus } from './database-status.js';
 
@@ -21,6 +22,8 @@ export interface StatusInputs {
   /** Revision of the pod template we apply. */
   revision: string;
   database: DatabaseStatus;
+  /** The master-key Secret the spec names (spec.auth.secretRef); absent when the operator generates it. */
+  auth?: AuthStatus;
   /** The live bridge Deployment, if any. */
   deployment?: V1Deployment;
   /** Applying children failed; terminal errors (invalid, forbidden) stall the resource. */
@@ -102,7 +105,9 @@ export function computeStatus(i: StatusInputs): LighthouseBridgeStatus {
     : bridge.deadlineExceeded
       ? { reason: 'ProgressDeadlineExceeded', message: bridge.message }
       : undefined;
-  const ready = database.ready && bridge.available && !i.applyError;
+  // Like the database Secret: without the master key no bridge can (re)start.
+  const authWaiting = i.auth && !i.auth.ready ? i.auth : undefined;
+  const ready = database.ready && !authWaiting && bridge.available && !i.applyError;
   const configPending = paused ? undefined : i.config?.pending;
 
   let readyCond: ConditionInput;
@@ -115,6 +120,9 @@ export function computeStatus(i: StatusInputs): LighthouseBridgeStatus {
     };
   else if (i.applyError)
     readyCond = { type: 'Ready', status: 'False', reason: 'ReconcileError', message: i.applyError.message };
+  // Before the database: DatabaseReady keeps the database's own reason visible meanwhile.
+  else if (authWaiting)
+    readyCond = { type: 'Ready', status: 'False', reason: authWaiting.reason, message: authWaiting.message };
   else if (!database.ready)
     readyCond = { type: 'Ready', status: 'False', reason: 'DatabaseNotReady', message: database.message };
   else readyCond = { type: 'Ready', status: 'False', reason: 'BridgeNotAvailable', message: bridge.message };
@@ -166,7 +174,7 @@ export function computeStatus(i: StatusInputs): LighthouseBridgeStatus {
   else if (stalledReason && !bridge.deadlineExceeded) phase = 'Failed';
   else if (bridge.deadlineExceeded) phase = 'Degraded';
   else if (ready) phase = configPending ? 'Progressing' : 'Running';
-  else if (!database.ready) phase = 'Pending';
+  else if (!database.ready || authWaiting) phase = 'Pending';
   else if (replacing && rollout.result === 'Progressing') phase = 'Progressing';
   else phase = 'Provisioning';
 

@@ -176,6 +176,72 @@ describe('samples converge to Ready', () => {
     expect(reasons).toEqual(expect.arrayContaining(wanted));
   }, 180_000);
 
+  it('a master-key Secret named in spec.auth that is missing, then lacks its key, is the Ready reason until it holds it', async () => {
+    const name = 'lighthouse-own-key';
+    await core().createNamespacedSecret({
+      namespace: ns(),
+      body: { metadata: { name: `${name}-db` }, stringData: { uri: 'postgres://u:p@db.example:5432/lh' } },
+    });
+    await custom().createNamespacedCustomObject({
+      group: 'lighthouse.dev',
+      version: 'v1alpha1',
+      namespace: ns(),
+      plural: 'lighthousebridges',
+      body: {
+        apiVersion: 'lighthouse.dev/v1alpha1',
+        kind: 'LighthouseBridge',
+        metadata: { name },
+        spec: {
+          image: 'ghcr.io/lighthouse-dev/lighthouse-bridge:0.1.0',
+          replicas: 1,
+          database: { external: { secretRef: { name: `${name}-db`, key: 'uri' } } },
+          auth: { secretRef: { name: `${name}-master` } },
+        },
+      },
+    });
+    // From the first status on, not after the progress deadline.
+    const missing = await eventually('a first status', async () => {
+      const b = await bridge(name);
+      return condition(b, 'Ready') ? b : undefined;
+    });
+    expect(condition(missing, 'Ready')).toMatchObject({
+      status: 'False',
+      reason: 'AuthSecretNotFound',
+      message: `Secret ${ns()}/${name}-master (spec.auth.secretRef) not found: waiting for it, with the master key in key master-key`,
+    });
+    expect(condition(missing, 'Reconciling')).toMatchObject({ status: 'True', reason: 'AuthSecretNotFound' });
+    expect(condition(missing, 'DatabaseReady')!.status).toBe('True');
+    expect(missing.status!.phase).toBe('Pending');
+
+    // Secrets the operator does not own are not watched: it must look again by itself.
+    await core().createNamespacedSecret({
+      namespace: ns(),
+      body: { metadata: { name: `${name}-master` }, stringData: { key: 'x'.repeat(64) } },
+    });
+    const keyMissing = await eventually('AuthSecretKeyMissing', async () => {
+      const b = await bridge(name);
+      return condition(b, 'Ready')?.reason === 'AuthSecretKeyMissing' ? b : undefined;
+    });
+    expect(condition(keyMissing, 'Ready')!.message).toBe(
+      `Secret ${ns()}/${name}-master (spec.auth.secretRef) has no key master-key: waiting for the master key in it`,
+    );
+
+    await core().replaceNamespacedSecret({
+      name: `${name}-master`,
+      namespace: ns(),
+      body: { metadata: { name: `${name}-master` }, stringData: { 'master-key': 'x'.repeat(64) } },
+    });
+    const ready = await waitReady(name);
+    expect(ready.status!.phase).toBe('Running');
+    expect(condition(ready, 'Reconciling')).toMatchObject({ status: 'False', reason: 'Reconciled' });
+    // The user's key is used: no generated one.
+    await expect(
+      core().readNamespacedSecret({ name: `${name}-auth`, namespace: ns() }),
+    ).rejects.toMatchObject({
+      code: 404,
+    });
+  }, 180_000);
+
   it('embedded: the data volume binds (the test provides the PersistentVolume) and the single bridge becomes Ready', async () => {
     const cp = controlPlane();
     await core().createPersistentVolume({
