@@ -3,8 +3,9 @@
 import { existsSync } from 'node:fs';
 import { ADMIN_AGENT, deriveAgentKey } from '../auth/credentials.js';
 import { BridgeClient, unreachableCause, type BridgeResponse } from '../client/bridge-client.js';
-import { loadConfig } from '../config/env.js';
+import { ConfigError, loadConfig } from '../config/env.js';
 import { loadMasterKey } from '../config/master-key.js';
+import { isBridgeUrl } from '../hook/client-config.js';
 import { loadOrCreateLocalKey, localKeyPath } from './local-key.js';
 
 /** How long an admin command waits for the bridge. */
@@ -29,6 +30,7 @@ export async function asAdmin<T>(
   call: (client: BridgeClient) => Promise<BridgeResponse<T>>,
 ): Promise<BridgeResponse<T> | undefined> {
   const url = process.env.LIGHTHOUSE_URL || 'http://127.0.0.1:8765';
+  if (!isBridgeUrl(url)) throw new ConfigError('LIGHTHOUSE_URL', `${url} is not an http:// or https:// URL`);
   const client = new BridgeClient({
     url,
     credential: { agentId: ADMIN_AGENT, key: deriveAgentKey(master, ADMIN_AGENT) },

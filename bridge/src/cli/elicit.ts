@@ -36,6 +36,14 @@ function json(text: string | undefined, flag: string): unknown {
   }
 }
 
+/** A --timeout: a bad one would reach the bridge as null and quietly mean its default. */
+function seconds(text: string): number {
+  const n = Number(text);
+  if (text.trim() === '' || !(n > 0))
+    throw new CommandError('--timeout must be a positive number of seconds', 2);
+  return n;
+}
+
 export async function elicitCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
@@ -70,7 +78,7 @@ export async function elicitCommand(argv: string[]): Promise<number> {
         to: values.to,
         message: values.message,
         requestedSchema: json(values.schema, '--schema'),
-        ...(values.timeout ? { timeoutSeconds: Number(values.timeout) } : {}),
+        ...(values.timeout === undefined ? {} : { timeoutSeconds: seconds(values.timeout) }),
       };
       result = expectOk<Elicitation>(await client.post('/v1/elicitations', body), 201);
       if (wait > 0) result = expectOk(await client.get(`/v1/elicitations/${result.id}?wait=${wait}`));

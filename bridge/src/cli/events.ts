@@ -1,5 +1,6 @@
 // `lighthouse events tail`: follow the bridge's event stream (SSE), resumable.
 import { parseArgs } from 'node:util';
+import { unreachableCause } from '../client/bridge-client.js';
 import { CommandError, connect } from './connect.js';
 
 const usage = `usage: lighthouse events tail [--types A,B] [--stream-prefix p] [--after <checkpoint>] [--json]
@@ -33,6 +34,8 @@ export async function eventsCommand(argv: string[]): Promise<number> {
   if (!res.ok || !res.body) throw new CommandError(`bridge answered ${res.status}: ${await res.text()}`);
   const decoder = new TextDecoder();
   let buffer = '';
+  let last: string | undefined;
+  let failure: unknown;
   try {
     for await (const chunk of res.body) {
       buffer += decoder.decode(chunk as Uint8Array, { stream: true });
@@ -58,10 +61,15 @@ export async function eventsCommand(argv: string[]): Promise<number> {
             ? data + '\n'
             : `${e.createdAt}  ${e.checkpoint}  ${e.stream}@${e.version}  ${e.type}\n`,
         );
+        last = e.checkpoint;
       }
     }
   } catch (err) {
-    if (!abort.signal.aborted) throw err;
+    failure = err;
   }
-  return 0;
+  if (abort.signal.aborted) return 0;
+  // Only Ctrl-C ends a tail cleanly: a stream the bridge closed (it stopped, or a
+  // proxy cut it) must not look like success to a script reading this output.
+  const why = failure === undefined ? 'closed' : `broke (${unreachableCause(failure) ?? String(failure)})`;
+  throw new CommandError(`the bridge's event stream ${why}${last ? `; resume with --after ${last}` : ''}`);
 }

@@ -4,7 +4,13 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CredentialFormatError, parseCredential } from '../auth/credentials.js';
 import { signedHeaders } from '../client/signed-headers.js';
-import { configDir, resolveClient, writeClientConfig, ClientConfigError } from '../hook/client-config.js';
+import {
+  configDir,
+  isBridgeUrl,
+  resolveClient,
+  writeClientConfig,
+  ClientConfigError,
+} from '../hook/client-config.js';
 import type { HookResult, UnreachableMode } from '../hook/protocol.js';
 import { postToolUse, preToolUse, type Post } from '../hook/run.js';
 import { SettingsError } from '../hook/settings.js';
@@ -40,6 +46,8 @@ const { parseArgs } = process.getBuiltinModule('node:util');
 const { readFileSync } = process.getBuiltinModule('node:fs');
 
 const CONNECT_TIMEOUT_MS = 2000;
+/** setTimeout's limit (2^31 - 1 ms): a longer wait would fire at once. */
+const MAX_TIMEOUT_SECONDS = 2_147_483;
 const MODES = ['deny', 'ask', 'allow'];
 
 function emit(r: HookResult): number {
@@ -88,8 +96,13 @@ async function pre(args: string[]): Promise<number> {
     return 2;
   }
   const timeout = Number(values.timeout ?? 110);
-  if (!(timeout > 0))
-    return (process.stderr.write('lighthouse hook: --timeout must be a positive number\n'), 2);
+  if (!(timeout > 0 && timeout <= MAX_TIMEOUT_SECONDS))
+    return (
+      process.stderr.write(
+        `lighthouse hook: --timeout must be a positive number of seconds, at most ${MAX_TIMEOUT_SECONDS}\n`,
+      ),
+      2
+    );
   const stdin = await readStdin();
   let client;
   try {
@@ -138,7 +151,8 @@ async function install(args: string[]): Promise<number> {
   const file = values['credential-file'];
   if (values.url || file) {
     if (!values.url || !file) throw new ClientConfigError('--url and --credential-file go together');
-    if (!URL.canParse(values.url)) throw new ClientConfigError(`--url ${values.url} is not a URL`);
+    if (!isBridgeUrl(values.url))
+      throw new ClientConfigError(`--url ${values.url} is not an http:// or https:// URL`);
     let credential: string;
     try {
       credential = readFileSync(file, 'utf8').trim();
@@ -213,6 +227,11 @@ export async function hookCommand(argv: string[]): Promise<number> {
       process.stderr.write(`lighthouse hook: ${(err as Error).message} (see --help)\n`);
       return 2;
     }
-    throw err;
+    // Anything else (input too large, an unusable URL, a file that cannot be read):
+    // one line, and a pre-tool-use still blocks, since Claude Code runs the tool on exit 1.
+    const message = err instanceof Error ? err.message : String(err);
+    const blocks = sub === 'pre-tool-use';
+    process.stderr.write(`lighthouse hook ${sub}: ${message}${blocks ? '; tool call blocked' : ''}\n`);
+    return blocks ? 2 : 1;
   }
 }

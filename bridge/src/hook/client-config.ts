@@ -29,6 +29,15 @@ export function configPath(env: Env = process.env): string {
   return env.LIGHTHOUSE_CONFIG || path.join(configDir(env), 'config.json');
 }
 
+/**
+ * Whether `url` can reach a bridge: the hook's request to anything else fails
+ * before it is sent, on every tool call (say `localhost:8765`, a URL of scheme `localhost:`).
+ */
+export function isBridgeUrl(url: string): boolean {
+  const protocol = URL.parse(url)?.protocol;
+  return protocol === 'http:' || protocol === 'https:';
+}
+
 export interface ResolvedClient {
   url: string;
   credential: string;
@@ -52,6 +61,10 @@ export function resolveClient(env: Env = process.env): ResolvedClient {
     throw new ClientConfigError(
       `no bridge URL: set LIGHTHOUSE_URL or run \`lighthouse run\` / \`lighthouse hook install\` (config: ${file})`,
     );
+  }
+  if (!isBridgeUrl(url)) {
+    const from = env.LIGHTHOUSE_URL ? 'LIGHTHOUSE_URL' : file;
+    throw new ClientConfigError(`bridge URL ${url} (${from}) is not an http:// or https:// URL`);
   }
   let credential = env.LIGHTHOUSE_CREDENTIAL;
   if (!credential) {
@@ -86,12 +99,22 @@ export function writePrivateFile(file: string, text: string): void {
   renameSync(tmp, file);
 }
 
+/** What the user set in the config file: each `lighthouse run` rewrites the file, and must not reset it. */
+function userSettings(file: string): Pick<ClientConfig, 'onUnreachable'> {
+  try {
+    const { onUnreachable } = JSON.parse(readFileSync(file, 'utf8')) as Partial<ClientConfig>;
+    return onUnreachable === undefined ? {} : { onUnreachable };
+  } catch {
+    return {}; // no file yet, or not one we can read: replaced whole
+  }
+}
+
 /** Stores the credential in its own file and points the config at it. */
 export function writeClientConfig(url: string, credential: string, env: Env = process.env): ClientConfig {
   const dir = configDir(env);
   const credentialFile = path.join(dir, 'credential');
   writePrivateFile(credentialFile, `${credential}\n`);
-  const config: ClientConfig = { url, credentialFile };
+  const config: ClientConfig = { url, credentialFile, ...userSettings(configPath(env)) };
   writePrivateFile(configPath(env), JSON.stringify(config, null, 2) + '\n');
   return config;
 }

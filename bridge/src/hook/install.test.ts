@@ -1,4 +1,15 @@
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
@@ -70,6 +81,53 @@ describe('installHooks', () => {
     expect(() => installHooks(options(project))).toThrow(SettingsError);
     expect(readFileSync(file, 'utf8')).toBe('{ broken');
     expect(readdirSync(path.dirname(file))).toEqual(['settings.json']);
+  });
+
+  it('updates a symlinked settings file where it points, keeping the link', () => {
+    const project = path.join(root, 'p6');
+    const dotfile = path.join(root, 'dotfiles', 'claude-settings.json');
+    mkdirSync(path.dirname(dotfile), { recursive: true });
+    mkdirSync(path.join(project, '.claude'), { recursive: true });
+    writeFileSync(dotfile, JSON.stringify({ model: 'opus' }));
+    const link = path.join(project, '.claude', 'settings.json');
+    symlinkSync(dotfile, link);
+
+    const r = installHooks(options(project));
+    expect(lstatSync(link).isSymbolicLink()).toBe(true);
+    const written = JSON.parse(readFileSync(dotfile, 'utf8'));
+    expect(written.model).toBe('opus');
+    expect(Object.keys(written.hooks)).toEqual(['PreToolUse', 'PostToolUse']);
+    expect(readFileSync(r.backupFile!, 'utf8')).toBe(JSON.stringify({ model: 'opus' }));
+  });
+
+  it("keeps the settings file's permissions (its env may hold secrets)", () => {
+    const project = path.join(root, 'p7');
+    mkdirSync(path.join(project, '.claude'), { recursive: true });
+    const file = path.join(project, '.claude', 'settings.json');
+    writeFileSync(file, JSON.stringify({ env: { API_TOKEN: 'secret' } }), { mode: 0o600 });
+    chmodSync(file, 0o600);
+    installHooks(options(project));
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+  });
+
+  it('refuses a read-only settings file and leaves it untouched', () => {
+    const project = path.join(root, 'p8');
+    mkdirSync(path.join(project, '.claude'), { recursive: true });
+    const file = path.join(project, '.claude', 'settings.json');
+    writeFileSync(file, '{}');
+    chmodSync(file, 0o444);
+    expect(() => installHooks(options(project))).toThrow(/settings\.json is read-only/);
+    expect(readFileSync(file, 'utf8')).toBe('{}');
+    expect(statSync(file).mode & 0o777).toBe(0o444);
+    expect(readdirSync(path.dirname(file))).toEqual(['settings.json']);
+  });
+
+  it('refuses a settings path that is not a file', () => {
+    const project = path.join(root, 'p9');
+    mkdirSync(path.join(project, '.claude', 'settings.json'), { recursive: true });
+    expect(() => installHooks(options(project))).toThrow(
+      new SettingsError(`${path.join(project, '.claude', 'settings.json')} is not a regular file`),
+    );
   });
 
   it('user scope writes ~/.claude/settings.json', () => {

@@ -8,7 +8,9 @@ import {
   existsSync,
   mkdirSync,
   readFileSync,
+  realpathSync,
   renameSync,
+  statSync,
   writeFileSync,
 } from 'node:fs';
 import { homedir } from 'node:os';
@@ -56,7 +58,9 @@ export function writeLauncher(launcherPath: string, nodePath: string, entry: str
 
 /**
  * Rewrites a JSON settings file through `update`, atomically, after copying the
- * previous file aside. A file that is not JSON is left untouched and refused.
+ * previous file aside. A file that is not JSON, or is read-only, is left untouched
+ * and refused. A symlinked file (dotfiles) is rewritten where it points, and
+ * keeps its permissions: ~/.claude.json and an `env` in settings may hold secrets.
  */
 export function updateJsonFile(
   file: string,
@@ -65,7 +69,15 @@ export function updateJsonFile(
 ): { value: Record<string, unknown>; backupFile: string | null } {
   let existing: unknown;
   let backupFile: string | null = null;
+  let target = file;
+  let mode: number | undefined;
   if (existsSync(file)) {
+    target = realpathSync(file);
+    const stat = statSync(target);
+    if (!stat.isFile()) throw new SettingsError(`${file} is not a regular file`);
+    if ((stat.mode & 0o222) === 0)
+      throw new SettingsError(`${file} is read-only; make it writable to install, or edit it by hand`);
+    mode = stat.mode & 0o7777;
     const text = readFileSync(file, 'utf8');
     try {
       existing = text.trim() === '' ? {} : JSON.parse(text);
@@ -78,10 +90,12 @@ export function updateJsonFile(
     copyFileSync(file, backupFile);
   }
   const value = update(existing);
-  mkdirSync(path.dirname(file), { recursive: true });
-  const tmp = `${file}.${process.pid}.tmp`;
-  writeFileSync(tmp, JSON.stringify(value, null, 2) + '\n');
-  renameSync(tmp, file);
+  mkdirSync(path.dirname(target), { recursive: true });
+  const tmp = `${target}.${process.pid}.tmp`;
+  // Private until it has the file's mode (chmod: writeFileSync's mode is narrowed by the umask).
+  writeFileSync(tmp, JSON.stringify(value, null, 2) + '\n', mode === undefined ? {} : { mode: 0o600 });
+  if (mode !== undefined) chmodSync(tmp, mode);
+  renameSync(tmp, target);
   return { value, backupFile };
 }
 

@@ -95,7 +95,10 @@ export async function postToolUse(
       return { exitCode: 0, stdout: '', stderr: '' };
     change = { path: file, contentBase64: (await fs.readFile(real)).toString('base64') };
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    const code = (err as NodeJS.ErrnoException).code;
+    // A directory, a symlink loop, no permission: nothing to report, and no stack trace.
+    if (code !== 'ENOENT')
+      return { exitCode: 1, stdout: '', stderr: `lighthouse: cannot read ${file}: ${code ?? String(err)}\n` };
     change = { path: file, deleted: true };
   }
   if (typeof input.session_id === 'string') change.sessionId = input.session_id;

@@ -271,6 +271,18 @@ describe('lighthouse serve and agent', () => {
     });
   });
 
+  it('agent revoke and expert list refuse a LIGHTHOUSE_URL that is not http(s): exit 2', async () => {
+    const env = { LIGHTHOUSE_MASTER_KEY: MASTER, LIGHTHOUSE_URL: 'localhost:8765' };
+    expect(await finished(lighthouse(['agent', 'revoke', 'frank'], env))).toEqual({
+      code: 2,
+      out: 'lighthouse agent: LIGHTHOUSE_URL: localhost:8765 is not an http:// or https:// URL\n',
+    });
+    expect(await finished(lighthouse(['expert', 'list'], env))).toEqual({
+      code: 2,
+      out: 'lighthouse expert: LIGHTHOUSE_URL: localhost:8765 is not an http:// or https:// URL\n',
+    });
+  });
+
   it('agent issue --hook refuses the admin, and --hook goes only with issue: exit 2', async () => {
     const env = { LIGHTHOUSE_MASTER_KEY: MASTER };
     expect(await finished(lighthouse(['agent', 'issue', 'admin', '--hook'], env))).toEqual({

@@ -20,7 +20,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { writeClientConfig } from '@lighthouse/bridge/hook/client-config.js';
 import { createTestDatabase, type TestDatabase } from '@lighthouse/bridge/testing/postgres.js';
 import { startTestBridge, type TestBridge } from '../bridge/harness.js';
-import { runCommand, type Run } from '../processes/child.js';
+import { runCommand, startRun, type Run } from '../processes/child.js';
 
 const repo = fileURLToPath(new URL('../../../', import.meta.url));
 const cli = path.join(repo, 'bridge', 'bin', 'lighthouse.js');
@@ -350,6 +350,80 @@ describe('lighthouse hook install: configuration and errors', () => {
       stdout: '',
       stderr: 'lighthouse hook: give --project or --user, not both\n',
     });
+  });
+});
+
+// Claude Code runs the tool when a hook exits 1 (a "non-blocking error"): whatever
+// goes wrong in pre-tool-use must exit 2, and in one line, never a stack trace.
+describe('lighthouse hook: failures outside the bridge', () => {
+  /** A config home whose bridge URL is `url`, with a good credential. */
+  const withUrl = (url: string) => {
+    const home = tempDir('hook-url-');
+    writeClientConfig(url, bridge.credential('claude'), { XDG_CONFIG_HOME: home });
+    return home;
+  };
+
+  it.each(['localhost:8765', 'ftp://127.0.0.1:8765'])(
+    'blocks when the configured bridge URL is %s (not http or https)',
+    async (url) => {
+      const r = await hook(['pre-tool-use'], pre('Bash', { command: 'ls' }), withUrl(url));
+      expect(r).toMatchObject({ code: 2, stdout: '' });
+      expect(r.stderr).toMatch(
+        new RegExp(
+          `^lighthouse: bridge URL ${url} \\(.*config\\.json\\) is not an http:// or https:// URL; tool call blocked\n$`,
+        ),
+      );
+    },
+  );
+
+  it('install refuses such a URL, writing nothing', async () => {
+    const home = tempDir('hook-install-url-');
+    const credential = path.join(home, 'given-credential');
+    writeFileSync(credential, bridge.credential('claude'));
+    const r = await hook(
+      ['install', '--project-dir', home, '--url', 'localhost:8765', '--credential-file', credential],
+      '',
+      home,
+    );
+    expect(r).toMatchObject({
+      code: 2,
+      stderr: 'lighthouse hook: --url localhost:8765 is not an http:// or https:// URL\n',
+    });
+    expect(existsSync(path.join(home, 'lighthouse'))).toBe(false);
+    expect(existsSync(path.join(home, '.claude'))).toBe(false);
+  });
+
+  it('blocks hook input over 16 MiB in one line', async () => {
+    const run = startRun(process.execPath, [cli, 'hook', 'pre-tool-use'], {
+      cwd: '/',
+      env: { PATH: '/usr/bin:/bin', HOME: configHome, XDG_CONFIG_HOME: configHome },
+      input: JSON.stringify(pre('Write', { file_path: `${project}/big`, content: 'a'.repeat(17 << 20) })),
+    });
+    // The hook stops reading once past the limit: the rest of the write fails with EPIPE.
+    run.child.stdin!.on('error', () => undefined);
+    expect(await run.done).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: 'lighthouse hook pre-tool-use: hook input larger than 16 MiB; tool call blocked\n',
+    });
+  });
+
+  it("refuses a --timeout past setTimeout's limit, which would otherwise fire at once", async () => {
+    const r = await hook(['pre-tool-use', '--timeout', '1e10'], pre('Bash', { command: 'ls' }));
+    expect(r).toMatchObject({
+      code: 2,
+      stderr: 'lighthouse hook: --timeout must be a positive number of seconds, at most 2147483\n',
+    });
+  });
+
+  it('post-tool-use on a path it cannot read as a file says so in one line, exit 1', async () => {
+    const dir = path.join(project, 'a-directory');
+    mkdirSync(dir, { recursive: true });
+    const r = await hook(['post-tool-use'], {
+      ...pre('Write', { file_path: dir, content: 'x' }),
+      hook_event_name: 'PostToolUse',
+    });
+    expect(r).toEqual({ code: 1, stdout: '', stderr: 'lighthouse: cannot read a-directory: EISDIR\n' });
   });
 });
 

@@ -2,6 +2,7 @@
 // tail`), as built, against a running bridge: their output, --json, exit
 // codes, and the errors they print.
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer as createHttpServer } from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -191,6 +192,26 @@ describe('lighthouse elicit', () => {
       2,
       'lighthouse elicit: lighthouse elicit accept needs an elicitation id\n',
     ]);
+    // Not a number: sent as null, it would quietly become the bridge's default.
+    const badTimeout = await lighthouse(
+      [
+        'elicit',
+        'ask',
+        '--to',
+        'bob',
+        '--message',
+        'm',
+        '--schema',
+        JSON.stringify(schema),
+        '--timeout',
+        'soon',
+      ],
+      'alice',
+    );
+    expect([badTimeout.code, badTimeout.stderr]).toEqual([
+      2,
+      'lighthouse elicit: --timeout must be a positive number of seconds\n',
+    ]);
     const badWait = await lighthouse(['elicit', 'show', asked.id, '--wait', 'soon'], 'alice');
     expect([badWait.code, badWait.stderr]).toEqual([2, 'lighthouse elicit: --wait must be 0-300 seconds\n']);
   });
@@ -270,6 +291,33 @@ describe('lighthouse events tail', () => {
     const text = (await resumed.done).stdout.trim().split('\n');
     for (const l of text) expect(l).toMatch(/^\S+Z {2}\d+\.\d+ {2}cli-tail@\d+ {2}CliTail$/);
     expect(text.map((l) => l.split('  ')[1])).toEqual(lines.slice(1).map((e) => e.checkpoint));
+  });
+
+  it('exits 1 when the bridge closes the stream, naming the checkpoint to resume from', async () => {
+    // A bridge that sends one event and then ends the stream, as one shutting down does.
+    const event = {
+      checkpoint: '7.42',
+      stream: 's',
+      version: 1,
+      type: 'T',
+      createdAt: '2026-01-01T00:00:00Z',
+    };
+    const closing = createHttpServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.end(`data: ${JSON.stringify(event)}\n\n`);
+    });
+    await new Promise<void>((r) => closing.listen(0, '127.0.0.1', r));
+    try {
+      const url = `http://127.0.0.1:${(closing.address() as { port: number }).port}`;
+      const r = await lighthouse(['events', 'tail', '--json'], 'alice', url);
+      expect(r).toEqual({
+        code: 1,
+        stdout: `${JSON.stringify(event)}\n`,
+        stderr: "lighthouse events: the bridge's event stream closed; resume with --after 7.42\n",
+      });
+    } finally {
+      await new Promise((r) => closing.close(r));
+    }
   });
 
   it('refuses an unknown subcommand and a malformed checkpoint', async () => {
