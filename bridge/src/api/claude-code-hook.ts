@@ -5,8 +5,7 @@
 // `ask`, handing the call to the person at the Claude Code prompt.
 import { Router, type RequestHandler } from 'express';
 import { agentOf } from '../auth/middleware.js';
-import { limit } from '../ratelimit/middleware.js';
-import type { Budget } from '../ratelimit/token-bucket.js';
+import { limit, toolCallCosts } from '../ratelimit/middleware.js';
 import type { BridgeServices } from '../server/services.js';
 import { ValidationRefusal, type ValidationResult } from '../validation/validator.js';
 import { warningNote } from '../validation/warnings.js';
@@ -64,10 +63,12 @@ function hookBudgets(s: BridgeServices): RequestHandler {
     s.rateLimiter,
     (req) => {
       const hook = req.body as HookInput;
-      const costs: [Budget, number][] = [['validate', 1]];
-      if (hook.hook_event_name === 'PostToolUse')
-        costs.push(['writes', 1], ['writeBytes', Buffer.byteLength(JSON.stringify(completed(hook)))]);
-      return costs;
+      if (hook.hook_event_name !== 'PostToolUse') return toolCallCosts(req, s.config.bodyLimitBytes);
+      return [
+        ['validate', 1],
+        ['writes', 1],
+        ['writeBytes', Buffer.byteLength(JSON.stringify(completed(hook)))],
+      ];
     },
     (budget) => s.metrics.rateLimited.inc({ budget }),
   );

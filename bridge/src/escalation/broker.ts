@@ -9,8 +9,9 @@ import { randomUUID } from 'node:crypto';
 import { MAX_ESCALATION_TIMEOUT_MS } from '../config/env.js';
 import type { Logger } from '../logging/logger.js';
 import { catchUp, type EventStore } from '../events/index.js';
-import { ConcurrencyError } from '../events/errors.js';
+import { ConcurrencyError, InvalidEventError } from '../events/errors.js';
 import type { ToolCall } from '../policy/types.js';
+import { loggedInput } from '../validation/logged-input.js';
 import {
   EXPERT_GRANTED,
   EXPERT_GRANT_REVOKED,
@@ -412,13 +413,7 @@ export class EscalationBroker {
     const outcome = new Promise<EscalationOutcome>((resolve) => this.waiters.set(escalation.id, resolve));
     let timer: NodeJS.Timeout | undefined;
     try {
-      await this.deps.store.append(
-        `escalation:${escalation.id}`,
-        // The event's id is the escalation's, which the outcome names as its cause.
-        [{ id: escalation.id, type: 'EscalationRequested', data: escalation }],
-        { expectedVersion: 'no_stream' },
-      );
-      this.track(escalation);
+      this.track(await this.record(escalation));
       timer = setTimeout(() => void this.expire(escalation.id), this.deps.timeoutMs);
       // Experts on this replica already have it; other replicas learn of it through NOTIFY.
       await this.notify({ kind: 'requested', id: escalation.id }).catch((err: unknown) =>
@@ -430,6 +425,34 @@ export class EscalationBroker {
       this.waiters.delete(escalation.id);
       if (this.pending.delete(escalation.id)) this.deps.onPendingChange?.(this.pending.size);
     }
+  }
+
+  /**
+   * Appends the escalation. A call whose input does not fit in one event (a Write of
+   * megabytes) is raised with the input in its logged form, as the decision log keeps
+   * it (large fields as size and digest), on every replica alike: it is not blocked
+   * as an internal error, and the expert decides on the rest of the call.
+   */
+  private async record(escalation: Escalation): Promise<Escalation> {
+    const append = (e: Escalation) =>
+      this.deps.store.append(
+        `escalation:${e.id}`,
+        // The event's id is the escalation's, which the outcome names as its cause.
+        [{ id: e.id, type: 'EscalationRequested', data: e }],
+        { expectedVersion: 'no_stream' },
+      );
+    try {
+      await append(escalation);
+      return escalation;
+    } catch (err) {
+      if (!(err instanceof InvalidEventError && err.code === 'event_too_large')) throw err;
+    }
+    const bounded = {
+      ...escalation,
+      call: { ...escalation.call, input: loggedInput(escalation.call.input) },
+    };
+    await append(bounded);
+    return bounded;
   }
 
   /**

@@ -51,3 +51,18 @@ export function writeLimit(limiter: RateLimiter, onLimited?: (budget: Budget) =>
     onLimited,
   );
 }
+
+/**
+ * The budgets of a tool call to decide: one of `validate`, and for a call carrying
+ * more than an ordinary body (a Write of a large file) its bytes of `writeBytes`,
+ * as the file itself would spend.
+ */
+export function toolCallCosts(req: Request, ordinaryBytes: number): [Budget, number][] {
+  const bytes = (req as Request & { rawBody?: Buffer }).rawBody?.length ?? 0;
+  return bytes > ordinaryBytes
+    ? [
+        ['validate', 1],
+        ['writeBytes', bytes],
+      ]
+    : [['validate', 1]];
+}

@@ -86,7 +86,10 @@ export function createApp(s: BridgeServices): Express {
   const fileBodyLimit = fileBodyLimitBytes(s.config);
   // Mounted at /v1 below: req.baseUrl is /v1 as sent (any case), req.path the rest. Matched as
   // Express matches the route: case-insensitively, with or without a trailing slash.
-  const isFileChange = (req: Request) => req.method === 'POST' && /^\/files\/?$/i.test(req.path);
+  // A file change, and a tool call, which may write a file (a Write's content): such bodies
+  // may be as large as a file (a tool call past the ordinary limit spends writeBytes).
+  const carriesFile = (req: Request) =>
+    req.method === 'POST' && /^\/(?:files|validate(?:\/dry-run)?|hooks\/claude-code)\/?$/i.test(req.path);
   const body = json(bodyLimit);
   const fileBody = json(fileBodyLimit);
 
@@ -112,12 +115,12 @@ export function createApp(s: BridgeServices): Express {
     '/v1',
     bodyBudget({
       maxBytes: s.config.maxBufferedBodyBytes,
-      limitFor: (req) => (isFileChange(req) ? fileBodyLimit : bodyLimit),
+      limitFor: (req) => (carriesFile(req) ? fileBodyLimit : bodyLimit),
       onReserved: (bytes) => s.metrics.bodyBytesReserved.set(bytes),
       onRefused: () => s.metrics.overloaded.inc(),
     }),
   );
-  app.use('/v1', (req, res, next) => (isFileChange(req) ? fileBody : body)(req, res, next));
+  app.use('/v1', (req, res, next) => (carriesFile(req) ? fileBody : body)(req, res, next));
 
   for (const make of bearerRouters) app.use(make(s));
   app.use(HOOKS_PREFIX, notFound);

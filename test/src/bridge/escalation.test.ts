@@ -2,6 +2,7 @@
 // poll, answers unblocking the waiting validation, timeouts and disconnects
 // ending in `block`, and only the routed expert answering.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { createHash } from 'node:crypto';
 import type { BridgeClient } from '@lighthouse/bridge/client/bridge-client.js';
 import { createTestDatabase, type TestDatabase } from '@lighthouse/bridge/testing/postgres.js';
 import { grantExpert, sseEvents, startTestBridge, until, type TestBridge } from './harness.js';
@@ -190,6 +191,39 @@ describe('escalation', () => {
     } finally {
       s1.close();
       s2.close();
+    }
+  });
+
+  it('a call too large for one escalation event is escalated with its input as the decision log keeps it', async () => {
+    const expert = a.client('expert-large');
+    await register(expert, ['integrity']);
+    const stream = await openStream(expert);
+    try {
+      // Over the store's 1 MiB per event, within what a tool call may carry.
+      const content = 'x'.repeat(1_200_000);
+      const validation = a.client('agent-large').post<Record<string, unknown>>('/v1/validate', {
+        tool: 'Write',
+        input: { file_path: '~/.bashrc', content },
+      });
+      const { value } = await stream.events.next();
+      const seen = value as EscalationView & { input: Record<string, unknown> };
+      expect(seen).toMatchObject({ agentId: 'agent-large', tool: 'Write', category: 'integrity' });
+      expect(seen.input).toEqual({
+        file_path: '~/.bashrc',
+        content: {
+          omitted: true,
+          bytes: Buffer.byteLength(JSON.stringify(content)),
+          sha256: createHash('sha256').update(JSON.stringify(content)).digest('hex'),
+        },
+      });
+      await expert.post(`/v1/escalations/${seen.id}/decision`, { decision: 'allow', reason: 'reviewed' });
+      expect((await validation).body).toMatchObject({
+        decision: 'allow',
+        tier: 'escalation',
+        reason: 'reviewed',
+      });
+    } finally {
+      stream.close();
     }
   });
 

@@ -1,17 +1,22 @@
 // What every request gets from the app around the handlers: an X-Request-Id
 // (the caller's when sane, else a new UUID) on the response and the log lines,
-// a body limit set by LIGHTHOUSE_BODY_LIMIT_BYTES, and the documented shapes of
+// body limits (LIGHTHOUSE_BODY_LIMIT_BYTES, and a file's for tool calls), and the documented shapes of
 // /v1/validate and /v1/status answers.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Writable } from 'node:stream';
 import winston from 'winston';
 import { issueCredential, parseCredential } from '@lighthouse/bridge/auth/credentials.js';
 import { signedHeaders } from '@lighthouse/bridge/client/signed-headers.js';
+import { fileBodyLimitBytes } from '@lighthouse/bridge/config/env.js';
 import { openApiDocument } from '@lighthouse/bridge/openapi/document.js';
 import { createTestDatabase, type TestDatabase } from '@lighthouse/bridge/testing/postgres.js';
 import { MASTER, startTestBridge, until, type TestBridge } from './harness.js';
 
 const LIMIT = 2048;
+const FILE_MAX = 3000;
+/** A tool call may carry a file (a Write's content): its body may be as large as a file upload. */
+const TOOL_CALL_LIMIT = fileBodyLimitBytes({ bodyLimitBytes: LIMIT, fileMaxBytes: FILE_MAX });
+const WRITE_BYTES_PER_MINUTE = 2 * TOOL_CALL_LIMIT + 1000;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 let db: TestDatabase;
 let bridge: TestBridge;
@@ -19,7 +24,14 @@ const logs: Record<string, unknown>[] = [];
 
 beforeAll(async () => {
   db = await createTestDatabase();
-  bridge = await startTestBridge({ databaseUrl: db.url }, { LIGHTHOUSE_BODY_LIMIT_BYTES: String(LIMIT) });
+  bridge = await startTestBridge(
+    { databaseUrl: db.url },
+    {
+      LIGHTHOUSE_BODY_LIMIT_BYTES: String(LIMIT),
+      LIGHTHOUSE_FILE_MAX_BYTES: String(FILE_MAX),
+      LIGHTHOUSE_RATE_WRITE_BYTES_PER_MINUTE: String(WRITE_BYTES_PER_MINUTE),
+    },
+  );
   // The bridge's own logger, at debug, into memory instead of stdout.
   const { logger } = bridge.services;
   logger.clear();
@@ -109,41 +121,61 @@ describe('request ids', () => {
 });
 
 describe('LIGHTHOUSE_BODY_LIMIT_BYTES', () => {
-  /** A JSON validate call of exactly `bytes` bytes. */
-  const bodyOf = (bytes: number) => {
-    const base = JSON.stringify({ tool: 'Read', input: { file_path: '/w/a', pad: '' } });
-    const body = JSON.stringify({
-      tool: 'Read',
-      input: { file_path: '/w/a', pad: 'x'.repeat(bytes - base.length) },
-    });
+  /** `make(pad)`'s JSON, padded to exactly `bytes` bytes. */
+  const padded = (bytes: number, make: (pad: string) => unknown) => {
+    const base = JSON.stringify(make('')).length;
+    const body = JSON.stringify(make('x'.repeat(bytes - base)));
     expect(Buffer.byteLength(body)).toBe(bytes);
     return body;
   };
+  const post = (agent: string, path: string, body: string) =>
+    request('POST', path, signed(agent, 'POST', path, body), body);
+  const event = (pad: string) => ({ stream: 'padded', events: [{ type: 'Padded', data: { pad } }] });
+  const write = (pad: string) => ({
+    tool: 'Write',
+    cwd: '/w',
+    input: { file_path: '/w/big.txt', content: pad },
+  });
 
   it('accepts a body of exactly the limit and refuses one byte more with 413 body_too_large', async () => {
-    const fits = bodyOf(LIMIT);
-    const ok = await request('POST', '/v1/validate', signed('alice', 'POST', '/v1/validate', fits), fits);
-    expect([ok.status, ok.body.decision]).toEqual([200, 'allow']);
-
-    const over = bodyOf(LIMIT + 1);
-    const tooBig = await request('POST', '/v1/validate', signed('alice', 'POST', '/v1/validate', over), over);
+    expect((await post('alice', '/v1/events', padded(LIMIT, event))).status).toBe(201);
+    const tooBig = await post('alice', '/v1/events', padded(LIMIT + 1, event));
     expect(tooBig.status).toBe(413);
     expect(tooBig.body).toEqual({
       error: { code: 'body_too_large', message: `request body exceeds ${LIMIT} bytes` },
     });
   });
 
-  it('applies to the Claude Code hook endpoint too', async () => {
-    const hook = (pad: number) =>
-      JSON.stringify({
-        hook_event_name: 'PreToolUse',
-        tool_name: 'Read',
-        tool_input: { file_path: '/w/a', pad: 'x'.repeat(pad) },
-      });
+  it("takes a tool call as large as a file upload (a Write's content), past it 413, on both endpoints", async () => {
+    const fits = await post('alice', '/v1/validate', padded(TOOL_CALL_LIMIT, write));
+    expect([fits.status, fits.body.decision]).toEqual([200, 'allow']);
+    const over = await post('alice', '/v1/validate', padded(TOOL_CALL_LIMIT + 1, write));
+    expect([over.status, over.body.error.message]).toEqual([
+      413,
+      `request body exceeds ${TOOL_CALL_LIMIT} bytes`,
+    ]);
+
+    const hook = (pad: string) => ({
+      hook_event_name: 'PreToolUse',
+      tool_name: 'Write',
+      cwd: '/w',
+      tool_input: write(pad).input,
+    });
     const auth = { authorization: `Bearer ${bridge.hookToken('claude')}` };
-    expect((await request('POST', '/v1/hooks/claude-code', auth, hook(100))).status).toBe(200);
-    const big = await request('POST', '/v1/hooks/claude-code', auth, hook(LIMIT));
+    const send = (bytes: number) => request('POST', '/v1/hooks/claude-code', auth, padded(bytes, hook));
+    expect((await send(TOOL_CALL_LIMIT)).status).toBe(200);
+    const big = await send(TOOL_CALL_LIMIT + 1);
     expect([big.status, big.body.error.code]).toEqual([413, 'body_too_large']);
+  });
+
+  it('a tool call past the ordinary limit spends its bytes of writeBytes, as the file would', async () => {
+    const large = padded(TOOL_CALL_LIMIT, write);
+    expect((await post('big-writer', '/v1/validate', large)).status).toBe(200);
+    expect((await post('big-writer', '/v1/validate', large)).status).toBe(200);
+    const spent = await post('big-writer', '/v1/validate', large);
+    expect([spent.status, spent.body.error.details]).toEqual([429, { budget: 'writeBytes' }]);
+    // An ordinary call spends none: it still passes.
+    expect((await post('big-writer', '/v1/validate', padded(LIMIT, write))).status).toBe(200);
   });
 });
 

@@ -269,7 +269,8 @@ describe('bad input', () => {
     const bad = '{"tool": ';
     const res = await send(b, signed('alice', bad), bad);
     expect([res.status, res.body.error?.code]).toEqual([400, 'malformed_json']);
-    const big = JSON.stringify({ tool: 'Write', input: { content: 'x'.repeat(1_100_000) } });
+    // A tool call may carry a file: its limit is the file upload's (8 MiB in base64, plus 64 KiB).
+    const big = JSON.stringify({ tool: 'Write', input: { content: 'x'.repeat(11_300_000) } });
     const tooBig = await send(b, signed('alice', big), big);
     expect([tooBig.status, tooBig.body.error?.code]).toEqual([413, 'body_too_large']);
   });

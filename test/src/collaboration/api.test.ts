@@ -152,7 +152,7 @@ describe('project-state API', () => {
     expect(points.body.points[0]).toBe(w3.body.at);
   });
 
-  it('takes files up to the file limit (default 8 MiB) over HTTP; past it 413, and other bodies stay at 1 MiB', async () => {
+  it('takes files up to the file limit (default 8 MiB) over HTTP, and tool calls as large; past it 413, and other bodies stay at 1 MiB', async () => {
     const alice = bridge.client('alice');
     const big = randomBytes(5 * 1024 * 1024);
     const w = await alice.post<{ version: number }>('/v1/files', {
@@ -170,9 +170,16 @@ describe('project-state API', () => {
     expect([tooBig.status, tooBig.body.error.code]).toEqual([413, 'file_too_large']);
     expect((await alice.fetch('GET', '/v1/files/assets/huge.bin')).status).toBe(404);
 
-    const notAFile = await alice.post<{ error: { code: string } }>('/v1/validate', {
-      tool: 'Bash',
-      input: { command: 'x'.repeat(2 * 1024 * 1024) },
+    // A tool call may carry such a file (a Write's content); other bodies may not.
+    const write = await alice.post<{ decision: string }>('/v1/validate', {
+      tool: 'Write',
+      cwd: '/work',
+      input: { file_path: '/work/assets/data.json', content: 'x'.repeat(2 * 1024 * 1024) },
+    });
+    expect([write.status, write.body.decision]).toEqual([200, 'allow']);
+    const notAFile = await alice.post<{ error: { code: string } }>('/v1/annotations', {
+      path: 'assets/model.bin',
+      text: 'x'.repeat(2 * 1024 * 1024),
     });
     expect([notAFile.status, notAFile.body.error.code]).toEqual([413, 'body_too_large']);
   }, 60_000);
