@@ -9,6 +9,11 @@
 {{- end -}}
 {{- end -}}
 
+{{- /* The metrics Service: a Service name is a DNS-1035 label (at most 63 characters), suffix included. */ -}}
+{{- define "lighthouse.metricsServiceName" -}}
+{{- printf "%s-metrics" (include "lighthouse.fullname" . | trunc 55 | trimSuffix "-") -}}
+{{- end -}}
+
 {{- define "lighthouse.serviceAccountName" -}}
 {{- if .Values.serviceAccount.create -}}
 {{- default (include "lighthouse.fullname" .) .Values.serviceAccount.name -}}
@@ -31,6 +36,21 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version }}
 {{- end -}}
 
+{{- /* repository:tag, or repository@digest when a digest pins the image (the tag is then ignored). */ -}}
 {{- define "lighthouse.image" -}}
+{{- if .Values.image.digest -}}
+{{- printf "%s@%s" .Values.image.repository .Values.image.digest -}}
+{{- else -}}
 {{- printf "%s:%s" .Values.image.repository (default .Chart.AppVersion .Values.image.tag) -}}
+{{- end -}}
+{{- end -}}
+
+{{- /* Combinations the schema cannot express, refused with a message saying why. */ -}}
+{{- define "lighthouse.validate" -}}
+{{- if and (gt (int .Values.replicaCount) 1) (not .Values.leaderElection.enabled) -}}
+{{- fail (printf "replicaCount %d needs leaderElection.enabled=true: without a Lease every replica reconciles, and they fight over the same resources" (int .Values.replicaCount)) -}}
+{{- end -}}
+{{- if and .Values.podDisruptionBudget.enabled (gt (int .Values.replicaCount) 1) (ge (int .Values.podDisruptionBudget.minAvailable) (int .Values.replicaCount)) -}}
+{{- fail (printf "podDisruptionBudget.minAvailable %d must be below replicaCount %d, or no operator pod could ever be evicted (node drains would hang)" (int .Values.podDisruptionBudget.minAvailable) (int .Values.replicaCount)) -}}
+{{- end -}}
 {{- end -}}

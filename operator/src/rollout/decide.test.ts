@@ -75,6 +75,23 @@ describe('decideRollout', () => {
     expect(decideRollout({ ...base, desired: 'fixed', status, deployment: d })).toEqual({ kind: 'apply' });
   });
 
+  it('starts no rollback while paused (nothing is applied), but holds one already applied', () => {
+    const failed = deployment('bad', { progressing: exceeded });
+    expect(decideRollout({ ...base, paused: true, deployment: failed })).toEqual({ kind: 'apply' });
+    // Unpaused: the rollback happens then.
+    expect(decideRollout({ ...base, paused: false, deployment: failed })).toEqual({
+      kind: 'rollback',
+      to: 'good',
+      failed: 'bad',
+    });
+    const rolledBack = deployment('good', { rolledBackFrom: 'bad' });
+    expect(decideRollout({ ...base, paused: true, deployment: rolledBack })).toEqual({
+      kind: 'rollback',
+      to: 'good',
+      failed: 'bad',
+    });
+  });
+
   it('never rolls back without autoRollback, without a last good revision, or to the failed revision itself', () => {
     const d = deployment('bad', { progressing: exceeded });
     expect(decideRollout({ ...base, autoRollback: false, deployment: d })).toEqual({ kind: 'apply' });

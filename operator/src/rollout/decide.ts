@@ -18,6 +18,8 @@ export interface RolloutInputs {
   /** Revision of the template the spec asks for. */
   desired: string;
   autoRollback: boolean;
+  /** spec.paused: nothing is applied, so no rollback starts (one already applied is held). */
+  paused?: boolean;
   status: LighthouseBridgeStatus | undefined;
   deployment: V1Deployment | undefined;
 }
@@ -39,6 +41,8 @@ export function decideRollout(i: RolloutInputs): RolloutAction {
   if (i.deployment?.metadata?.annotations?.[ROLLED_BACK_FROM_ANNOTATION] === i.desired) return rollback;
   const last = i.status?.lastRollout;
   if (last?.revision === i.desired && last.result === 'RolledBack') return rollback;
-  if (deadlineExceeded(i.deployment, i.desired)) return rollback;
+  // Paused, nothing would be applied: starting a rollback would only claim one in the
+  // status and Events. The failure stays visible (Stalled); unpausing rolls back.
+  if (!i.paused && deadlineExceeded(i.deployment, i.desired)) return rollback;
   return { kind: 'apply' };
 }

@@ -29,6 +29,7 @@ export async function planRollout(
   const action = decideRollout({
     desired: desired.revision,
     autoRollback: lhb.spec.rollout.autoRollback,
+    paused: lhb.spec.paused,
     status: lhb.status,
     deployment: live,
   });

@@ -22,6 +22,7 @@ const run = promisify(execFile);
 const ns = useNamespace('chart');
 const bridgesNs = useNamespace('chart-bridges');
 const wideNs = useNamespace('chart-wide');
+const hardNs = useNamespace('chart-hard');
 const release = () => ns();
 const fullname = () => `${release()}-lighthouse-operator`;
 const sa = () => `system:serviceaccount:${ns()}:${fullname()}`;
@@ -114,7 +115,8 @@ describe('charts/lighthouse on the control plane', () => {
       '--timeout',
       '120s',
     ]);
-    expect(out).toContain('kubectl wait --for=condition=Ready lhb/demo');
+    // The demo goes into a watched namespace, or the operator would never see it.
+    expect(out).toContain(`kubectl wait -n ${bridgesNs()} --for=condition=Ready lhb/demo`);
     expect(out).toContain(`It manages LighthouseBridge resources in namespaces: ${bridgesNs()}`);
 
     const d = await deployment();
@@ -309,7 +311,7 @@ describe('charts/lighthouse on the control plane', () => {
     const cp = controlPlane();
     const before = await replicaSets();
     expect(before).toHaveLength(1);
-    await cp.helm([
+    const out = await cp.helm([
       'upgrade',
       release(),
       chartDir,
@@ -322,6 +324,10 @@ describe('charts/lighthouse on the control plane', () => {
       '--timeout',
       '120s',
     ]);
+    // Helm never upgrades crds/: the NOTES of an upgrade say how to.
+    expect(out).toContain(
+      'helm show crds charts/lighthouse | kubectl apply --server-side --force-conflicts -f -',
+    );
     await cp.kubectl(['rollout', 'status', '-n', ns(), `deployment/${fullname()}`, '--timeout=120s']);
     const after = await eventually('the old ReplicaSet scaled to 0', async () => {
       const sets = await replicaSets();
@@ -335,6 +341,24 @@ describe('charts/lighthouse on the control plane', () => {
     expect(env.find((e) => e.name === 'LOG_LEVEL')?.value).toBe('debug');
     expect((await deployment()).metadata!.annotations!['deployment.kubernetes.io/revision']).toBe('2');
   }, 180_000);
+
+  it('with hard anti-affinity, helm upgrade finishes when every node already runs a replica (one fake node)', async () => {
+    const cp = controlPlane();
+    const hard = hardNs();
+    const common = ['--namespace', hard, '--set', `watchNamespaces={${hard}}`, '--wait', '--timeout', '90s'];
+    await cp.helm(['install', hard, chartDir, ...common, '--set', 'replicaCount=1,podAntiAffinity=hard']);
+    try {
+      // A surge pod would need a second node: the rollout must replace the pod in place.
+      await cp.helm(['upgrade', hard, chartDir, ...common, '--reuse-values', '--set', 'logLevel=debug']);
+      const d = await apps().readNamespacedDeployment({
+        name: `${hard}-lighthouse-operator`,
+        namespace: hard,
+      });
+      expect(d.status).toMatchObject({ updatedReplicas: 1, availableReplicas: 1 });
+    } finally {
+      await cp.helm(['uninstall', hard, '--namespace', hard, '--wait']);
+    }
+  }, 240_000);
 
   it('a cluster-wide install (no watchNamespaces) reads Secrets everywhere, but still no nodes and no cluster-admin', async () => {
     const cp = controlPlane();

@@ -59,7 +59,11 @@ const MONITORING =
   'metrics.serviceMonitor.enabled=true,prometheusRule.enabled=true,grafanaDashboard.enabled=true';
 
 async function render(...set: string[]): Promise<K8sObject[]> {
-  const args = ['template', 'lh', chartDir, '--namespace', 'lh-system'];
+  return renderRelease('lh', ...set);
+}
+
+async function renderRelease(release: string, ...set: string[]): Promise<K8sObject[]> {
+  const args = ['template', release, chartDir, '--namespace', 'lh-system'];
   for (const s of set) args.push('--set', s);
   return parseAllDocuments(await helm(args))
     .map((d) => d.toJS() as K8sObject | null)
@@ -106,6 +110,16 @@ describe('charts/lighthouse', () => {
     ['resources.requests.cpu=lots', "at '/resources/requests/cpu'"],
     ['replicas=3', "additional properties 'replicas' not allowed"],
     ['prometheusRule.cacheHitRatio=95', "at '/prometheusRule/cacheHitRatio': maximum: got 95, want 1"],
+    ['image.digest=sha256:abc', "at '/image/digest'"],
+    // Combinations the schema cannot express: refused by the templates, saying why.
+    [
+      'replicaCount=3,leaderElection.enabled=false',
+      'replicaCount 3 needs leaderElection.enabled=true: without a Lease every replica reconciles',
+    ],
+    [
+      'podDisruptionBudget.minAvailable=2',
+      'podDisruptionBudget.minAvailable 2 must be below replicaCount 2, or no operator pod could ever be evicted',
+    ],
   ])('refuses %s with the schema message', async (set, message) => {
     await expect(render(set)).rejects.toThrow(message);
   });
@@ -139,6 +153,61 @@ describe('charts/lighthouse', () => {
     expect(find(objects, 'Service').spec).toMatchObject({ ports: [{ name: 'metrics', port: 8080 }] });
     // Monitoring objects only when asked for.
     expect(objects.map((o) => o.kind)).not.toContain('PrometheusRule');
+  });
+
+  it('names every Service with a valid DNS-1035 label, even for the longest release name Helm allows', async () => {
+    // Helm allows 53 characters; the metrics Service's suffix must still fit in 63.
+    const release = 'platform-team-agent-coordination-production-eu-west-1';
+    expect(release).toHaveLength(53);
+    const objects = await renderRelease(release);
+    const services = objects.filter((o) => o.kind === 'Service').map((o) => o.metadata.name);
+    expect(services).toEqual(['platform-team-agent-coordination-production-eu-west-1-l-metrics']);
+    for (const name of services) expect(name).toMatch(/^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/);
+    // Short names keep their usual form.
+    expect(find(await render(), 'Service').metadata.name).toBe('lh-lighthouse-operator-metrics');
+  });
+
+  it('sets no resources when they are unset (resources=null): the namespace LimitRange or a VPA decides', async () => {
+    const deployment = find(await render('resources=null'), 'Deployment') as Deployment;
+    expect(deployment.spec.template.spec.containers[0]).not.toHaveProperty('resources');
+  });
+
+  it('pins the image by digest when one is given', async () => {
+    const digest = `sha256:${'a1'.repeat(32)}`;
+    const deployment = find(await render(`image.digest=${digest}`, 'image.tag=ignored'), 'Deployment');
+    expect((deployment as Deployment).spec.template.spec.containers[0]!.image).toBe(
+      `localhost/lighthouse-operator@${digest}`,
+    );
+  });
+
+  it('with hard anti-affinity, replaces pods in place: a surge pod could find no free node', async () => {
+    const strategy = (d: K8sObject) => (d.spec as { strategy: unknown }).strategy;
+    const hard = find(await render('podAntiAffinity=hard'), 'Deployment');
+    expect(strategy(hard)).toEqual({
+      type: 'RollingUpdate',
+      rollingUpdate: { maxSurge: 0, maxUnavailable: 1 },
+    });
+    const soft = find(await render(), 'Deployment');
+    expect(strategy(soft)).toEqual({
+      type: 'RollingUpdate',
+      rollingUpdate: { maxSurge: 1, maxUnavailable: 0 },
+    });
+  });
+
+  it('NOTES put the demo bridge in a watched namespace', async () => {
+    const notes = async (...set: string[]) => {
+      const args = ['install', 'lh', chartDir, '--namespace', 'lh-system', '--dry-run=client'];
+      for (const s of set) args.push('--set', s);
+      const out = await helm(args);
+      return out.slice(out.indexOf('NOTES:'));
+    };
+    const watched = await notes('watchNamespaces={team-a,team-b}');
+    expect(watched).toContain("cat <<'YAML' | kubectl apply -n team-a -f -");
+    expect(watched).toContain('kubectl wait -n team-a --for=condition=Ready lhb/demo');
+    const everywhere = await notes();
+    expect(everywhere).toContain("cat <<'YAML' | kubectl apply -f -");
+    // The CRD note is for upgrades only.
+    expect(everywhere).not.toContain('helm show crds');
   });
 
   it('grants nothing cluster-wide when watchNamespaces is set', async () => {
