@@ -208,6 +208,31 @@ describe('computeStatus', () => {
     expect(s.lastRollout).toMatchObject({ result: 'Failed' });
   });
 
+  it('a deadline the Deployment passed on its previous template fails no rollout of the new one', () => {
+    // The fix was just applied: the controller has not seen generation 3 yet, and the
+    // condition is the failed revision's.
+    const stale = deployment('r2', 1, {
+      observedGeneration: 2,
+      updatedReplicas: 0,
+      conditions: [
+        { type: 'Progressing', status: 'False', reason: 'ProgressDeadlineExceeded', message: 'r1 too slow' },
+      ],
+    });
+    stale.metadata!.generation = 3;
+    const s = computeStatus({
+      lhb: withStatus(sampleBridge(), {
+        lastRollout: { revision: 'r1', startedAt: 't0', finishedAt: 't1', result: 'Failed' },
+      }),
+      now: 't2',
+      revision: 'r2',
+      database: dbReady,
+      deployment: stale,
+    });
+    expect(s.lastRollout).toEqual({ revision: 'r2', startedAt: 't2', result: 'Progressing' });
+    expect(conditionOf(s.conditions, 'Stalled')).toMatchObject({ status: 'False' });
+    expect(s.phase).not.toBe('Degraded');
+  });
+
   it('an apply error is a reconcile error; a terminal one stalls the resource (phase Failed)', () => {
     const s = computeStatus({
       lhb: sampleBridge(),

@@ -9,6 +9,7 @@ import {
   type LighthouseBridgeStatus,
   type Phase,
 } from '../api/types.js';
+import { deadlineExceeded as pastDeadline } from '../rollout/decide.js';
 import { childNames } from '../specs/labels.js';
 import { endpointOf } from '../specs/service.js';
 import { REVISION_ANNOTATION } from '../specs/revision.js';
@@ -55,9 +56,9 @@ export function bridgeAvailability(d: V1Deployment | undefined, revision: string
   const s = d.status ?? {};
   const want = d.spec?.replicas ?? 1;
   const ready = s.readyReplicas ?? 0;
-  const progressing = s.conditions?.find((c) => c.type === 'Progressing');
-  const deadlineExceeded =
-    progressing?.status === 'False' && progressing.reason === 'ProgressDeadlineExceeded';
+  // Only this revision's, once the Deployment controller has seen it: a condition left
+  // from the previous template would fail a rollout that has not started.
+  const deadlineExceeded = pastDeadline(d, revision);
   const base = { deadlineExceeded, ready, replicas: s.replicas ?? 0 };
   if (d.spec?.template.metadata?.annotations?.[REVISION_ANNOTATION] !== revision) {
     return {
@@ -84,7 +85,7 @@ export function bridgeAvailability(d: V1Deployment | undefined, revision: string
       ...base,
       available: false,
       reason: 'ProgressDeadlineExceeded',
-      message: progressing?.message ?? '',
+      message: s.conditions?.find((c) => c.type === 'Progressing')?.message ?? '',
     };
   }
   return {
