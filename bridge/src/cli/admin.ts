@@ -17,7 +17,12 @@ export function masterKey(): Buffer {
   if (env.LIGHTHOUSE_MASTER_KEY || env.LIGHTHOUSE_MASTER_KEY_FILE) return loadMasterKey(env);
   const dataDir = loadConfig(env).dataDir;
   if (existsSync(localKeyPath(dataDir))) return loadOrCreateLocalKey(dataDir).key;
-  return loadMasterKey(env);
+  // The bridge's own error does not know of `lighthouse run`: say where its key was looked for.
+  throw new ConfigError(
+    'LIGHTHOUSE_MASTER_KEY',
+    `required (or LIGHTHOUSE_MASTER_KEY_FILE), and there is no key of \`lighthouse run\` at ${localKeyPath(dataDir)}: ` +
+      'run this where `lighthouse run` runs, or set LIGHTHOUSE_DATA_DIR to its data directory',
+  );
 }
 
 /**

@@ -98,6 +98,18 @@ describe('postToolUse', () => {
     expect(calls[0]![1]).toMatchObject({ path: 'gone.txt', deleted: true });
   });
 
+  it('a deletion of a file the bridge never had is nothing to report; other refusals are', async () => {
+    const answer = (status: number, code: string) => async () => ({ status, body: { error: { code } } });
+    const quiet = await postToolUse(post('Edit', 'gone.txt'), answer(404, 'not_found'), root);
+    expect([quiet.exitCode, quiet.stderr]).toEqual([0, '']);
+    writeFileSync(path.join(root, 'b.txt'), 'x');
+    const refused = await postToolUse(post('Write', 'b.txt'), answer(404, 'not_found'), root);
+    expect([refused.exitCode, refused.stderr]).toEqual([
+      1,
+      'lighthouse: file report for b.txt: HTTP 404 not_found\n',
+    ]);
+  });
+
   it('does not report Read, and an unreachable bridge is a non-blocking error', async () => {
     const calls: string[] = [];
     await postToolUse(post('Read', 'a.txt'), async (p) => (calls.push(p), { status: 200, body: {} }), root);

@@ -105,7 +105,10 @@ export async function postToolUse(
   let problem: string | undefined;
   try {
     const r = await post('/v1/files', change);
-    if (r.status !== 201) problem = `file report for ${file}: HTTP ${r.status} ${errorCode(r.body)}`;
+    // A file made and removed between two reports (or never reported): no deletion to record.
+    const neverKnown = change.deleted === true && r.status === 404;
+    if (r.status !== 201 && !neverKnown)
+      problem = `file report for ${file}: HTTP ${r.status} ${errorCode(r.body)}`;
   } catch (err) {
     if (!(err instanceof UnreachableError)) throw err;
     problem = `file report for ${file}: bridge unreachable (${err.message})`;

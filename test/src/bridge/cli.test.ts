@@ -301,5 +301,7 @@ describe('lighthouse serve and agent', () => {
     );
     expect(res.code).toBe(2);
     expect(res.out).toMatch(/^lighthouse agent: LIGHTHOUSE_MASTER_KEY: required/);
+    // and where the key of `lighthouse run` was looked for
+    expect(res.out).toMatch(/no key of `lighthouse run` at \S+master\.key: run this where/);
   });
 });
