@@ -77,6 +77,22 @@ describe('project cache', () => {
     expect(calls).toBe(1);
   });
 
+  test('readers opening an uncached file at once share one fetch of its bytes', async () => {
+    const bytes = Buffer.from('big');
+    const sha = createHash('sha256').update(bytes).digest('hex');
+    let answer!: () => void;
+    const answered = new Promise<void>((r) => (answer = r));
+    let calls = 0;
+    const cache = new ProjectCache(api({ file: async () => (calls++, await answered, bytes) }));
+    await cache.load();
+    cache.apply({ type: 'FileChanged', at: T2, path: 'big.bin', size: 3, sha256: sha });
+    const node = (await cache.lookup('/current/big.bin'))!;
+    const reads = Array.from({ length: 5 }, () => cache.bytes(node));
+    answer();
+    expect(await Promise.all(reads)).toEqual(Array.from({ length: 5 }, () => bytes));
+    expect(calls).toBe(1);
+  });
+
   test('stream logs are fetched on lookup, refreshed when stale, and only grow', async () => {
     let now = 0;
     const events: StreamEvent[] = [{ position: '1', type: 'A', at: T1, data: 1 }];

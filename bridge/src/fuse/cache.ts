@@ -132,7 +132,7 @@ export class ProjectCache {
   /** The stream name when a mount path is a /streams log. */
   streamOf(fsPath: string): string | undefined {
     const m = /^\/streams\/([^/]+)$/.exec(fsPath);
-    return m?.[1] === undefined ? undefined : streamName(m[1]);
+    return m?.[1] === undefined ? undefined : (streamName(m[1]) ?? undefined);
   }
 
   /** Bytes of a file node. Project files are content-addressed, so every version is fetched once. */
@@ -143,12 +143,22 @@ export class ProjectCache {
     if (hit) return hit;
     // Pinned to the version's own time: a newer version (or the bridge's view of an
     // older one) must not be served under this node's size and hash.
-    const bytes = await this.api.file(node.source.path, node.source.at ?? node.mtime.toISOString());
+    const { path } = node.source;
+    const at = node.source.at ?? node.mtime.toISOString();
+    // Readers opening a file at once (a cold cache) share one fetch of it.
+    const fetched = await this.once(`file:${at}:${path}`, () => this.fetchFile(path, at));
+    if (fetched === null) return null;
+    if (fetched.sha256 !== node.sha256) throw new Error(`the bridge served other bytes for ${path}`);
+    return fetched.bytes;
+  }
+
+  /** A file's bytes at a time, kept in the content cache under their hash. */
+  private async fetchFile(path: string, at: string): Promise<{ bytes: Buffer; sha256: string } | null> {
+    const bytes = await this.api.file(path, at);
     if (bytes === null) return null;
-    const sha = createHash('sha256').update(bytes).digest('hex');
-    this.content.set(sha, bytes);
-    if (sha !== node.sha256) throw new Error(`the bridge served other bytes for ${node.source.path}`);
-    return bytes;
+    const sha256 = createHash('sha256').update(bytes).digest('hex');
+    this.content.set(sha256, bytes);
+    return { bytes, sha256 };
   }
 
   /** Applies one live event; the next lookup sees it. */

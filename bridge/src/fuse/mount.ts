@@ -46,13 +46,27 @@ export interface Mounted {
   unmount(): Promise<'clean' | 'lazy'>;
 }
 
+/**
+ * Options fuse-native has no setting for (it skips `attr_timeout=0` as falsy):
+ * its fsname value is passed to `-o` as is, so a comma adds them. The kernel
+ * keeps pages and sizes per path, not per open handle, so a file that changes
+ * could otherwise be read as a mix of two versions or cut at an older size.
+ */
+const MOUNT_OPTIONS = [
+  'ro', // the kernel refuses writes too
+  'direct_io', // no page cache: every read gets the bytes its handle fixed at open
+  'attr_timeout=0', // stat asks the sidecar: a reader sizing its read by fstat gets the current size
+];
+
 /** Mounts `ops` at `dir` (created when missing) read-only. */
 export async function mount(dir: string, ops: Operations): Promise<Mounted> {
   checkFuseDevice();
   if (!existsSync(dir)) mkdirSync(dir, { recursive: true });
-  // fuse-native has no option for `ro`; its fsname value is passed through
-  // to `-o`, so a comma adds the kernel's read-only flag as well.
-  const fuse = new Fuse(dir, ops, { fsname: 'lighthouse,ro', subtype: 'lighthouse', timeout: 30_000 });
+  const fuse = new Fuse(dir, ops, {
+    fsname: ['lighthouse', ...MOUNT_OPTIONS].join(','),
+    subtype: 'lighthouse',
+    timeout: 30_000,
+  });
   await new Promise<void>((resolve, reject) =>
     fuse.mount((err) => (err ? reject(new MountError(`mount at ${dir} failed: ${err.message}`)) : resolve())),
   );

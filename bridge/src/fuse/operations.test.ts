@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import type { Operations } from 'fuse-native';
 import { ProjectCache } from './cache.js';
 import type { FileMeta } from './model.js';
-import { createOperations, EBADF, EIO, EISDIR, ENOENT, ENOTDIR, EROFS } from './operations.js';
+import { createOperations, EACCES, EBADF, EIO, EISDIR, ENOENT, ENOTDIR, EROFS } from './operations.js';
 import type { ProjectApi } from './project-api.js';
 
 const bytes = new Map([
@@ -87,6 +87,14 @@ describe('fuse operations', () => {
     expect(await call(ops, 'open', '/current/README.md', 2 /* O_RDWR */)).toEqual([EROFS]);
     expect(await call(ops, 'access', '/current/README.md', 2 /* W_OK */)).toEqual([EROFS]);
     expect(await call(ops, 'access', '/current/README.md', 4 /* R_OK */)).toEqual([0]);
+  });
+
+  test('access: files (0444) are not executable, directories (0555) are searchable', async () => {
+    const { ops } = await setup();
+    expect(await call(ops, 'access', '/current/README.md', 1 /* X_OK */)).toEqual([EACCES]);
+    expect(await call(ops, 'access', '/current/README.md', 5 /* R_OK | X_OK */)).toEqual([EACCES]);
+    expect(await call(ops, 'access', '/current/src', 1 /* X_OK */)).toEqual([0]);
+    expect(await call(ops, 'access', '/current/nope', 1 /* X_OK */)).toEqual([ENOENT]);
   });
 
   test('every write-type operation answers EROFS', async () => {
@@ -179,6 +187,20 @@ describe('fuse operations', () => {
     expect(warnings).toEqual([{ op: 'open', path: '/current/README.md', err: 'bridge down' }]);
     failing = false;
     expect((await call(ops, 'open', '/current/README.md', 0))[0]).toBe(0);
+  });
+
+  test('a /streams name no stream can have is ENOENT, never asked of the bridge', async () => {
+    const asked: string[] = [];
+    const cache = new ProjectCache({
+      ...api(),
+      // As the bridge answers such a name: 400 invalid_stream_name.
+      streamEvents: async (name) => (asked.push(name), Promise.reject(new Error('400 invalid_stream_name'))),
+    });
+    await cache.load();
+    const ops = createOperations(cache, { uid: 0, gid: 0 }, log);
+    expect(await call(ops, 'getattr', '/streams/no such')).toEqual([ENOENT]);
+    expect(await call(ops, 'open', '/streams/file:a%25b', 0)).toEqual([ENOENT]);
+    expect(asked).toEqual([]);
   });
 
   test('statfs reports a read-only filesystem', async () => {

@@ -9,14 +9,16 @@ export const ENOENT = -2;
 export const EIO = -5;
 export const EAGAIN = -11;
 export const EBADF = -9;
+export const EACCES = -13;
 export const ENOTDIR = -20;
 export const EISDIR = -21;
 export const EROFS = -30;
 
 const S_IFDIR = 0o040000;
 const S_IFREG = 0o100000;
-// Write access bits of access(2)'s mode.
+// access(2)'s mode bits.
 const W_OK = 2;
+const X_OK = 1;
 // O_ACCMODE bits of open(2)'s flags: anything but O_RDONLY writes.
 const O_ACCMODE = 3;
 
@@ -108,7 +110,8 @@ export function createOperations(cache: ProjectCache, owner: Owner, log: Operati
     access(path, mode, cb) {
       if (mode & W_OK) return cb(EROFS);
       cache.lookup(path).then(
-        (node) => cb(node ? 0 : ENOENT),
+        // Files are 0444: none may be executed (directories, 0555, may be searched).
+        (node) => cb(!node ? ENOENT : mode & X_OK && node.kind !== 'dir' ? EACCES : 0),
         (err) => cb(failed('access', path, err)),
       );
     },

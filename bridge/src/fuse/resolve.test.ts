@@ -88,6 +88,11 @@ describe('resolve', () => {
     expect(historyKey('2026-01-02')).toBeNull();
     expect(historyKey('1')).toBeNull();
     expect(historyKey('2026-13-45T99:00:00Z')).toBeNull();
+    // Days a month does not have are not rolled over into the next one.
+    expect(historyKey('2026-02-30T00:00:00Z')).toBeNull();
+    expect(historyKey('2025-02-29T12:00Z')).toBeNull();
+    expect(historyKey('2026-04-31T00:00:00+02:00')).toBeNull();
+    expect(historyKey('2024-02-29T23:30:00-01:00')).toBe('2024-03-01T00:30:00.000Z');
   });
 
   test('/shadows mirrors the current tree with .json files, loaded on demand', () => {
@@ -144,7 +149,14 @@ describe('resolve', () => {
       kind: 'load',
       need: { what: 'stream', name: 'decisions' },
     });
-    expect(streamName(streamFileName('a%2F/b'))).toBe('a%2F/b');
+    expect(streamName(streamFileName('file:a/b'))).toBe('file:a/b');
+  });
+
+  test('/streams names no stream the bridge could not hold', () => {
+    const snap = snapshot();
+    for (const name of ['no such', 'file:a%252Fb', '.hidden', 'x~', `a${'b'.repeat(200)}`]) {
+      expect([name, streamName(name), resolve(snap, `/streams/${name}`)]).toEqual([name, null, null]);
+    }
   });
 });
 

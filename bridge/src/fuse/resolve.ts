@@ -1,6 +1,7 @@
 // Maps a path of the mount to what it shows, as a pure function of the
 // snapshot. Data the snapshot does not hold yet comes back as a `load` node:
 // the cache fetches it and resolves again.
+import { STREAM_NAME } from '../events/validation.js';
 import type { FileTree, ProjectSnapshot, TextFile } from './model.js';
 
 export const TOP_LEVEL = ['current', 'history', 'shadows', 'context', 'streams'] as const;
@@ -29,7 +30,11 @@ const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+
 export function historyKey(name: string): string | null {
   if (!ISO_TIME.test(name)) return null;
   const ms = Date.parse(name);
-  return Number.isNaN(ms) ? null : new Date(ms).toISOString();
+  if (Number.isNaN(ms)) return null;
+  // Date.parse rolls a day past its month's end over (2026-02-30 is March 2): no such day, no such time.
+  const day = name.slice(0, 10);
+  if (new Date(Date.parse(day)).toISOString().slice(0, 10) !== day) return null;
+  return new Date(ms).toISOString();
 }
 
 /** Stream names may hold '/' (`file:src/a.ts`); a file name cannot, so '%' and '/' are escaped. */
@@ -37,8 +42,10 @@ export function streamFileName(stream: string): string {
   return stream.replaceAll('%', '%25').replaceAll('/', '%2F');
 }
 
-export function streamName(fileName: string): string {
-  return fileName.replaceAll('%2F', '/').replaceAll('%25', '%');
+/** The stream a /streams file name shows; null when the bridge can hold no stream of that name. */
+export function streamName(fileName: string): string | null {
+  const stream = fileName.replaceAll('%2F', '/').replaceAll('%25', '%');
+  return STREAM_NAME.test(stream) ? stream : null;
 }
 
 function sorted(names: Iterable<string>): string[] {
@@ -130,8 +137,8 @@ export function resolve(snap: ProjectSnapshot, fsPath: string): FsNode | null {
           mtime: snap.startedAt,
         };
       }
-      if (inner.length > 0) return null;
       const stream = streamName(name);
+      if (inner.length > 0 || stream === null) return null;
       const file = snap.streams.get(stream);
       return file ? { kind: 'text', file } : { kind: 'load', need: { what: 'stream', name: stream } };
     }
