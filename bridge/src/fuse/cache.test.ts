@@ -123,6 +123,29 @@ describe('project cache', () => {
     expect(afters.at(-1)).toBe('1');
   });
 
+  test('a stream log already held is served as it is while the bridge is down; one never fetched is an error', async () => {
+    let now = 0;
+    let down = false;
+    const cache = new ProjectCache(
+      api({
+        streamEvents: async (name, after) => {
+          if (down) throw new Error('down');
+          return after ? [] : [{ position: '1', type: 'A', at: T1, data: 1 }];
+        },
+      }),
+      { now: () => new Date(now), streamRefreshMs: 500 },
+    );
+    cache.loaded = true;
+    const held = await cache.lookup('/streams/decisions');
+    down = true;
+    now = 1000;
+    const stale = await cache.lookup('/streams/decisions');
+    expect(stale?.kind === 'text' && stale.file.bytes.toString()).toBe(
+      held?.kind === 'text' && held.file.bytes.toString(),
+    );
+    await expect(cache.lookup('/streams/other')).rejects.toThrow('down');
+  });
+
   test('a failing bridge is an error for the caller (EIO), not an empty tree', async () => {
     const cache = new ProjectCache(api({ tree: async () => Promise.reject(new Error('down')) }));
     cache.loaded = true;

@@ -108,7 +108,11 @@ export class ProjectCache {
     if (!this.loaded && fsPath !== '/') throw new NotLoadedError();
     const stream = this.streamOf(fsPath);
     if (stream !== undefined && this.streamIsStale(stream)) {
-      await this.once(`stream:${stream}`, () => this.loadStream(stream));
+      const refresh = this.once(`stream:${stream}`, () => this.loadStream(stream));
+      // A log already held is served as it is while the bridge cannot be reached, as a
+      // cached file is (tail -F keeps reading); the next lookup tries again.
+      if (this.snapshot.streams.has(stream)) await refresh.catch(() => undefined);
+      else await refresh;
     }
     // A path lacks at most one piece (a tree, a shadow, a context package, a stream log). It is
     // resolved against what was fetched, kept or not (evicted meanwhile, or suspect: see fetchFresh).
