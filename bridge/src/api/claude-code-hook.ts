@@ -105,15 +105,9 @@ export function claudeCodeHookRouter(s: BridgeServices): Router {
       return;
     }
     if (hook.hook_event_name === 'PostToolUse') {
-      await s.metrics.timeAppend(1, () =>
-        s.store.append(`agent:${agentId}`, [
-          {
-            type: 'ToolCallCompleted',
-            data: completed(hook),
-            metadata: { agentId },
-          },
-        ]),
-      );
+      await s.store.append(`agent:${agentId}`, [
+        { type: 'ToolCallCompleted', data: completed(hook), metadata: { agentId } },
+      ]);
     }
     // Other hook events carry no decision: an empty object lets Claude Code carry on.
     res.json({});

@@ -121,7 +121,7 @@ export function eventsRouter(s: BridgeServices): Router {
     }
     const events = body.events.map((e) => ({ ...e, metadata: { ...e.metadata, agentId } }));
     const opts = body.expectedVersion === undefined ? {} : { expectedVersion: body.expectedVersion };
-    const result = await s.metrics.timeAppend(events.length, () => s.store.append(body.stream, events, opts));
+    const result = await s.store.append(body.stream, events, opts);
     res
       .status(201)
       .json({ stream: result.stream, version: result.version, positions: result.positions.map(String) });

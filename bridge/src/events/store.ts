@@ -39,6 +39,8 @@ export interface EventStoreOptions {
   subscription?: Partial<SubscriptionSettings>;
   /** Metadata every append starts from (an event's own metadata wins), e.g. the request it serves. */
   defaultMetadata?: () => Record<string, unknown> | undefined;
+  /** Called after each append commits, with its event count and seconds from the call to the commit. */
+  onAppended?: (events: number, seconds: number) => void;
 }
 
 class PostgresEventStore implements EventStore {
@@ -82,9 +84,12 @@ class PostgresEventStore implements EventStore {
       maxEventBytes: this.opts.maxEventBytes ?? DEFAULT_MAX_EVENT_BYTES,
       maxEventsPerAppend: this.opts.maxEventsPerAppend ?? DEFAULT_MAX_EVENTS_PER_APPEND,
     });
-    return requires
+    const started = performance.now();
+    const result = await (requires
       ? this.writer.appendRequiring(stream, prepared, expected, requires)
-      : this.writer.append(stream, prepared, expected);
+      : this.writer.append(stream, prepared, expected));
+    this.opts.onAppended?.(prepared.length, (performance.now() - started) / 1000);
+    return result;
   }
 
   async readStream(stream: string, opts?: { fromVersion?: number; limit?: number }): Promise<StoredEvent[]> {

@@ -28,21 +28,33 @@ const json = (value: unknown): CallToolResult => ({
   structuredContent: value as Record<string, unknown>,
 });
 
+/** What went wrong, for the model to read: the bridge's answer, or why it gave none. */
+function failure(url: string, err: unknown): string {
+  const e = err as Error & { cause?: { code?: string } };
+  return e instanceof BridgeError
+    ? e.message
+    : e.name === 'TimeoutError' || e.name === 'AbortError'
+      ? `the bridge at ${url} did not answer in time`
+      : e instanceof TypeError
+        ? `the bridge at ${url} is unreachable (${e.cause?.code ?? e.message})`
+        : `error: ${e.message}`;
+}
+
 /** Runs a tool body; any error becomes an `isError` result naming the cause. */
 async function tool(url: string, body: () => Promise<CallToolResult>): Promise<CallToolResult> {
   try {
     return await body();
   } catch (err) {
-    const e = err as Error & { cause?: { code?: string } };
-    const text =
-      e instanceof BridgeError
-        ? e.message
-        : e.name === 'TimeoutError' || e.name === 'AbortError'
-          ? `the bridge at ${url} did not answer in time`
-          : e instanceof TypeError
-            ? `the bridge at ${url} is unreachable (${e.cause?.code ?? e.message})`
-            : `error: ${e.message}`;
-    return { isError: true, content: [{ type: 'text', text }] };
+    return { isError: true, content: [{ type: 'text', text: failure(url, err) }] };
+  }
+}
+
+/** Reads a resource; any error is an MCP error naming the cause (a resource has no error result). */
+async function read<T>(url: string, body: () => Promise<T>): Promise<T> {
+  try {
+    return await body();
+  } catch (err) {
+    throw new Error(failure(url, err));
   }
 }
 
@@ -238,12 +250,13 @@ export function createMcpServer(client: BridgeClient, bridgeUrl: string, version
       }),
   );
 
-  const resource = async (uri: URL, path: string, mimeType = 'application/json') => {
-    const res = await client.get(path);
-    if (res.status !== 200) throw new BridgeError(res);
-    const text = typeof res.body === 'string' ? res.body : JSON.stringify(res.body, null, 2);
-    return { contents: [{ uri: uri.href, mimeType, text }] };
-  };
+  const resource = (uri: URL, path: string, mimeType = 'application/json') =>
+    read(bridgeUrl, async () => {
+      const res = await client.get(path);
+      if (res.status !== 200) throw new BridgeError(res);
+      const text = typeof res.body === 'string' ? res.body : JSON.stringify(res.body, null, 2);
+      return { contents: [{ uri: uri.href, mimeType, text }] };
+    });
   server.registerResource(
     'tree',
     'lighthouse://tree',
@@ -269,28 +282,30 @@ export function createMcpServer(client: BridgeClient, bridgeUrl: string, version
       description: "The decision log: this agent's decisions (an admin's: everyone's), the first 1000",
       mimeType: 'application/json',
     },
-    async (uri) => {
-      // A query, not a stream read: it leaves out the other agents' decisions instead of
-      // refusing them. So a page of the log may hold none of this agent's: the pages are
-      // followed until 1000 are found or the log ends (`more` false). (Only an admin may
-      // write a decisions… stream, which shares the prefix.)
-      const events: { stream: string }[] = [];
-      let after = '';
-      for (;;) {
-        const res = await client.get<{ events: { stream: string }[]; checkpoint: string; more?: boolean }>(
-          `/v1/events?streamPrefix=decisions&limit=1000${after ? `&after=${after}` : ''}`,
-        );
-        if (res.status !== 200) throw new BridgeError(res);
-        for (const e of res.body.events) if (e.stream === 'decisions' && events.length < 1000) events.push(e);
-        if (events.length >= 1000 || res.body.more !== true) break;
-        after = res.body.checkpoint;
-      }
-      return {
-        contents: [
-          { uri: uri.href, mimeType: 'application/json', text: JSON.stringify({ events }, null, 2) },
-        ],
-      };
-    },
+    (uri) =>
+      read(bridgeUrl, async () => {
+        // A query, not a stream read: it leaves out the other agents' decisions instead of
+        // refusing them. So a page of the log may hold none of this agent's: the pages are
+        // followed until 1000 are found or the log ends (`more` false). (Only an admin may
+        // write a decisions… stream, which shares the prefix.)
+        const events: { stream: string }[] = [];
+        let after = '';
+        for (;;) {
+          const res = await client.get<{ events: { stream: string }[]; checkpoint: string; more?: boolean }>(
+            `/v1/events?streamPrefix=decisions&limit=1000${after ? `&after=${after}` : ''}`,
+          );
+          if (res.status !== 200) throw new BridgeError(res);
+          for (const e of res.body.events)
+            if (e.stream === 'decisions' && events.length < 1000) events.push(e);
+          if (events.length >= 1000 || res.body.more !== true) break;
+          after = res.body.checkpoint;
+        }
+        return {
+          contents: [
+            { uri: uri.href, mimeType: 'application/json', text: JSON.stringify({ events }, null, 2) },
+          ],
+        };
+      }),
   );
   return server;
 }

@@ -81,12 +81,9 @@ export class BridgeMetrics {
     collectDefaultMetrics({ register: this.registry });
   }
 
-  /** Times an append and counts its events. */
-  async timeAppend<T>(count: number, append: () => Promise<T>): Promise<T> {
-    const end = this.eventAppendDuration.startTimer();
-    const result = await append();
-    end();
-    this.eventsAppended.inc(count);
-    return result;
+  /** One append committed (the store reports every one: decisions, escalations, files, …). */
+  appended(events: number, seconds: number): void {
+    this.eventsAppended.inc(events);
+    this.eventAppendDuration.observe(seconds);
   }
 }

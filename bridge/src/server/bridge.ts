@@ -73,6 +73,7 @@ export async function createBridgeServices(
     migrations: nonceMigrations,
     defaultMetadata: requestMetadata,
     maxEventBytes: config.eventMaxBytes,
+    onAppended: (events, seconds) => metrics.appended(events, seconds),
   });
   const stops: (() => Promise<void> | void)[] = [() => store.close()];
   try {
@@ -167,16 +168,14 @@ export async function createBridgeServices(
         }
       },
       record: async (d) => {
-        await metrics.timeAppend(1, () =>
-          store.append(DECISION_STREAM, [
-            {
-              id: d.decisionId,
-              type: 'ToolCallDecided',
-              data: { ...d, input: loggedInput(d.input) },
-              metadata: { agentId: d.agentId },
-            },
-          ]),
-        );
+        await store.append(DECISION_STREAM, [
+          {
+            id: d.decisionId,
+            type: 'ToolCallDecided',
+            data: { ...d, input: loggedInput(d.input) },
+            metadata: { agentId: d.agentId },
+          },
+        ]);
       },
       logger,
       onDecision: (r) => {

@@ -18,6 +18,11 @@ export function runInRequest(locals: RequestLocals, next: () => void): void {
   current.run(locals, next);
 }
 
+/** The id of the request being served (its X-Request-Id); undefined outside a request. */
+export function currentRequestId(): string | undefined {
+  return current.getStore()?.requestId;
+}
+
 /** The metadata an event appended now starts from; undefined outside a request. */
 export function requestMetadata(): Record<string, string> | undefined {
   const r = current.getStore();

@@ -293,6 +293,9 @@ describe('lighthouse mcp', () => {
     const r = await down.callTool({ name: 'lighthouse_status', arguments: {} });
     expect(r.isError).toBe(true);
     expect(text(r)).toMatch(/is unreachable \(ECONNREFUSED\)/);
+    // A resource has no error result: its read fails with an MCP error that says the same.
+    for (const uri of ['lighthouse://decisions', 'lighthouse://tree', 'lighthouse://file/src/a.ts'])
+      await expect(down.readResource({ uri })).rejects.toThrow(/is unreachable \(ECONNREFUSED\)/);
     expect((await down.listTools()).tools.length).toBe(10);
   });
 
