@@ -17,7 +17,8 @@ version: 1
 
 definitions:
   # Where a recursive delete, chmod or chown is a disaster.
-  critical: &critical ['/', '~', '/home', '/home/*', '/root', '/Users', '/Users/*']
+  # \`~*\`: \`~\` and \`~user\` (\`rm -rf ~root\`); /var and /private hold /var/lib and /private/etc.
+  critical: &critical ['/', '~*', '/home', '/home/*', '/root', '/Users', '/Users/*', '/var', '/private']
   # Operating-system locations an agent never writes.
   system: &system
     - /etc/**
@@ -50,23 +51,36 @@ definitions:
     - /dev/kmem
     - /dev/port
     - /proc/sysrq-trigger
+  # Each under \`~\`/\`~user\` and under an absolute home: file tools are given absolute paths.
   credentials: &credentials
-    - ~/.ssh/**
+    - ~*/.ssh/**
     - /home/*/.ssh/**
     - /root/.ssh/**
-    - ~/.aws/**
-    - ~/.gnupg/**
-    - ~/.kube/config
-    - ~/.docker/config.json
-    - ~/.netrc
+    - /Users/*/.ssh/**
+    - ~*/.aws/**
+    - /home/*/.aws/**
+    - /Users/*/.aws/**
+    - ~*/.gnupg/**
+    - /home/*/.gnupg/**
+    - /Users/*/.gnupg/**
+    - ~*/.kube/config
+    - /home/*/.kube/config
+    - /Users/*/.kube/config
+    - ~*/.docker/config.json
+    - /home/*/.docker/config.json
+    - /Users/*/.docker/config.json
+    - ~*/.netrc
+    - /home/*/.netrc
+    - /Users/*/.netrc
   secrets: &secrets
-    - ~/.ssh/id_*
+    - ~*/.ssh/id_*
     - /home/*/.ssh/id_*
     - /root/.ssh/id_*
-    - ~/.aws/credentials
-    - ~/.kube/config
-    - ~/.netrc
-    - ~/.docker/config.json
+    - /Users/*/.ssh/id_*
+    - '**/.aws/credentials'
+    - '**/.kube/config'
+    - '**/.netrc'
+    - '**/.docker/config.json'
     - '**/id_rsa'
     - '**/id_ecdsa'
     - '**/id_ed25519'
@@ -75,7 +89,7 @@ definitions:
     - '**/.env.*'
     - '**/*.pem'
     - '**/*.key'
-  shells: &shells ['sh', 'bash', 'zsh', 'dash', 'ksh', 'ash', 'mksh', 'fish', 'python*', 'perl', 'ruby', 'node', 'php', 'lua']
+  shells: &shells ['sh', 'bash', 'zsh', 'dash', 'ksh', 'ash', 'mksh', 'fish', 'python*', 'perl', 'ruby', 'node', 'php', 'lua', 'source', '.']
   writeTools: &writeTools Write|Edit|MultiEdit|NotebookEdit
   startup: &startup
     - ~/.bashrc
@@ -166,6 +180,13 @@ rules:
     category: destructive
     match: { tool: Bash, command: { program: [dd], operands: { of: *devices } } }
 
+  - id: dd-system-path
+    description: dd writing into a system path or credentials
+    priority: 880
+    action: block
+    category: system
+    match: { tool: Bash, command: { program: [dd], operands: { of: [*system, *credentials] } } }
+
   - id: make-filesystem
     description: Creating a filesystem or wiping signatures
     priority: 880
@@ -222,6 +243,30 @@ rules:
       tool: Bash
       command: { program: [cp, mv, install, ln, rsync], args: { paths: [*system, *credentials], position: last } }
 
+  - id: copy-into-system-path-target
+    description: Copying, moving or linking into a system path named by -t
+    priority: 840
+    action: block
+    category: system
+    match:
+      tool: Bash
+      command:
+        program: [cp, mv, install, ln]
+        flags: { any: ['t|target-directory'] }
+        args: { paths: [*system, *credentials] }
+
+  - id: download-into-system-path
+    description: Downloading into a system path
+    priority: 840
+    action: block
+    category: system
+    match:
+      tool: Bash
+      command:
+        program: [curl, wget]
+        flags: { any: ['o|output|O|output-document|P|directory-prefix'] }
+        args: { paths: [*system, *credentials] }
+
   - id: write-system-path-command
     description: Writing a file in a system path
     priority: 840
@@ -238,7 +283,14 @@ rules:
     category: system
     match:
       tool: Bash
-      command: { program: [sed, perl], flags: { any: ['i|in-place'] }, args: { paths: *system } }
+      command: { program: [sed, perl, awk, gawk], flags: { any: ['i|in-place'] }, args: { paths: *system } }
+
+  - id: editor-system-path
+    description: Scripted editor run on a system file (ed, ex, vim -c …)
+    priority: 840
+    action: block
+    category: system
+    match: { tool: Bash, command: { program: [ed, red, ex, vi, vim, nvim, nano, emacs], args: { paths: *system } } }
 
   # --- file tools ----------------------------------------------------------------
   - id: system-file-write
@@ -291,8 +343,29 @@ rules:
     match:
       tool: Bash
       command:
-        program: [cat, less, more, head, tail, bat, xxd, od, base64, strings, cp, scp, curl]
-        args: { paths: [*secrets, /etc/shadow, /etc/gshadow] }
+        program:
+          [cat, tac, nl, less, more, head, tail, bat, xxd, hexdump, od, base64, strings, cp, scp, curl,
+           grep, egrep, fgrep, rg, ag, awk, gawk, sed, sort, uniq, cut, paste, diff, cmp, jq, yq, rev, fold]
+        args:
+          paths: [*secrets, /etc/shadow, /etc/gshadow, /etc/shadow-, /etc/sudoers, /etc/sudoers.d/**]
+
+  - id: secret-search
+    description: Searching credential directories or a whole home for secrets
+    priority: 810
+    action: escalate
+    category: secrets
+    match:
+      tool: Bash
+      command:
+        program: [grep, egrep, fgrep, rg, ag, ack]
+        args: { paths: ['~*', '/home/*', '/root', '/Users/*', *credentials] }
+
+  - id: secret-search-tool
+    description: Grep tool searching credential directories
+    priority: 810
+    action: escalate
+    category: secrets
+    match: { tool: Grep, path: { patterns: *credentials } }
 
   - id: shell-startup-write
     description: File tool writing a shell startup file (persistence)

@@ -212,7 +212,7 @@ export function matchCommand(match: CommandMatch, c: ShellCommand): boolean {
   if (match.args !== undefined) {
     const { paths, position = 'any' } = match.args;
     const all = targetsOf(c);
-    const chosen = position === 'first' ? all.slice(0, 1) : position === 'last' ? all.slice(-1) : all;
+    const chosen = position === 'first' ? startingPoints(c) : position === 'last' ? all.slice(-1) : all;
     if (!chosen.some((target) => matchesAnyPath(target, paths))) return false;
   }
   if (match.operands !== undefined) {
@@ -222,11 +222,42 @@ export function matchCommand(match: CommandMatch, c: ShellCommand): boolean {
       if (!argumentTargets(value, c.cwd).some((t) => matchesAnyPath(t, patterns))) return false;
     }
   }
-  if (match.readsStdin === true) {
-    const script = c.positional.filter((p) => p !== '-');
-    if (script.length > 0 || c.flags.has('c') || c.flags.has('e') || c.flags.has('m')) return false;
-  }
+  if (match.readsStdin === true && !readsStdin(c)) return false;
   return true;
+}
+
+/** Script names that are stdin itself: `curl … | sh /dev/stdin` runs the download too. */
+const STDIN_FILES = new Set(['-', '/dev/stdin', '/dev/fd/0', '/proc/self/fd/0']);
+const SHELL_PROGRAMS = /^(sh|bash|zsh|dash|ksh|ash|mksh|fish)$/;
+
+/**
+ * Whether an interpreter reads its program from stdin. For shells `-s` reads stdin whatever
+ * follows (`bash -s -- arg`) and `-e` is errexit, not code; for others (`perl -e`, `node -e`,
+ * `python -c`/`-m`) those options give the program.
+ */
+function readsStdin(c: ShellCommand): boolean {
+  const shell = c.program !== null && SHELL_PROGRAMS.test(c.program);
+  if (c.flags.has('c')) return false;
+  if (shell && c.flags.has('s')) return true;
+  if (!shell && (c.flags.has('e') || c.flags.has('E') || c.flags.has('m'))) return false;
+  const script = c.positional[0];
+  return script === undefined || (script !== null && STDIN_FILES.has(script));
+}
+
+/**
+ * `position: first` means find's starting points: every operand before the expression
+ * (`find . / -delete` searches `/` too), after find's own leading options (-H, -L, -P).
+ */
+function startingPoints(c: ShellCommand): string[] {
+  let i = 0;
+  while (i < c.args.length && /^-[HLP]$|^-[DO]/.test(c.args[i] ?? '')) i++;
+  const out: string[] = [];
+  for (; i < c.args.length; i++) {
+    const word = c.args[i];
+    if (word === null || word === undefined || /^[-(!),]/.test(word)) break;
+    out.push(...argumentTargets(word, c.cwd));
+  }
+  return out.length > 0 ? out : targetsOf(c).slice(0, 1);
 }
 
 const targets = new WeakMap<ShellCommand, string[]>();

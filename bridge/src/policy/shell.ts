@@ -62,6 +62,7 @@ const OP_PIPE_ALL = 13;
 const WRITE_REDIRECTS = new Set([
   54 /* > */, 55 /* >> */, 57 /* <> */, 60 /* >| */, 64 /* &> */, 65 /* &>> */,
 ]);
+const OP_READ = 56; /* < */
 const OP_DUP_OUT = 59; /* >& */
 const OP_HEREDOC = 61; /* << */
 const OP_HEREDOC_DASH = 62; /* <<- */
@@ -125,7 +126,34 @@ const WRAPPERS: Record<string, { valued: Set<string>; positionalBefore?: number;
   watch: { valued: new Set(['n', 'd', 'interval']) },
   flock: { valued: new Set(['w', 'E', 'timeout', 'conflict-exit-code']), positionalBefore: 1 },
   chroot: { valued: new Set(['userspec', 'groups']), positionalBefore: 1 },
+  // Launchers that run their arguments as a command: left out, `setsid rm -rf /` was allowed.
+  setsid: { valued: new Set() },
+  unbuffer: { valued: new Set() },
+  fakeroot: { valued: new Set(['l', 'i', 's', 'lib', 'faked']) },
+  proxychains: { valued: new Set(['f']) },
+  proxychains4: { valued: new Set(['f']) },
+  torsocks: { valued: new Set(['u', 'p', 'a', 'P']) },
+  strace: { valued: new Set(['e', 'o', 'p', 's', 'u', 'E', 'P', 'a', 'b', 'I', 'X', 'O', 'S']) },
+  ltrace: { valued: new Set(['e', 'o', 'p', 's', 'u', 'n', 'a', 'l', 'x', 'w', 'A', 'D']) },
+  nsenter: { valued: new Set(['t', 'S', 'G', 'target', 'setuid', 'setgid']) },
+  unshare: { valued: new Set(['S', 'G', 'R', 'w', 'setuid', 'setgid', 'root', 'wd']) },
+  'systemd-run': {
+    valued: new Set(['p', 'u', 'E', 'M', 'H', 'property', 'unit', 'setenv', 'uid', 'gid', 'nice', 'slice']),
+  },
+  parallel: { valued: new Set(['j', 'a', 'd', 'E', 'I', 'S', 'n', 'N', 'L', 'P', 's', 'jobs', 'arg-file']) },
+  sem: { valued: new Set(['j', 'jobs', 'id']) },
+  gosu: { valued: new Set(), positionalBefore: 1 },
+  'su-exec': { valued: new Set(), positionalBefore: 1 },
+  runuser: { valued: new Set(['u', 'g', 'G', 'user', 'group', 'supp-group']) },
+  pkexec: { valued: new Set(['user']) },
+  cgexec: { valued: new Set(['g']) },
+  'xvfb-run': { valued: new Set(['s', 'n', 'e', 'f', 'p', 'server-args', 'server-num']) },
+  'dbus-run-session': { valued: new Set() },
+  catchsegv: { valued: new Set() },
 };
+
+/** Programs whose `-c` (or `--command`) word is a shell script: `su -c`, `script -qc`, `runuser -c`, `sg grp -c`. */
+const COMMAND_OPTION = new Set(['su', 'script', 'runuser', 'sg']);
 
 /** Recent analyses: the bridge asks for a cache key, then the policy, then the risk score. */
 const recent = new Map<string, ShellAnalysis>();
@@ -275,6 +303,10 @@ function recordRedirect(node: ShNode, ctx: Context, result: ShellAnalysis): void
   if (op === OP_DUP_OUT) {
     // `>&2` duplicates a descriptor; `>&file` writes a file.
     if (value === null || /^(\d+|-)$/.test(value)) return;
+  } else if (op === OP_READ) {
+    // Reading bash's /dev/tcp opens a connection (`bash < /dev/tcp/h/80` runs what it sends):
+    // recorded like a write so the reverse-shell rules see it; other reads are not writes.
+    if (value === null || !/^\/dev\/(tcp|udp)\//.test(canonicalPath(value, ctx.cwd))) return;
   } else if (!WRITE_REDIRECTS.has(op)) return;
   result.redirects.push({ target: value === null ? null : canonicalPath(value, ctx.cwd) });
 }
@@ -381,10 +413,20 @@ function commandChain(
       }
       break;
     }
-    if (program === 'su') {
-      const at = rest.findIndex((w) => w === '-c' || w === '--command');
-      if (result !== null && at !== -1) nested(rest[at + 1] ?? null, program, result, ctx);
-      break;
+    if (COMMAND_OPTION.has(program)) {
+      const at = rest.findIndex((w) => w === '--command' || (w !== null && /^-[A-Za-z]*c$/.test(w)));
+      if (at !== -1) {
+        if (result !== null) nested(rest[at + 1] ?? null, program, result, ctx);
+        break;
+      } // else `runuser -u root -- rm -rf /` wraps a command like sudo (below)
+    }
+    if (program === 'env') {
+      // `env -S 'rm -rf /'` splits its string into the command's words: parsed as a script.
+      const split = envSplitString(rest);
+      if (split !== undefined) {
+        if (result !== null) nested(split, program, result, ctx);
+        break;
+      }
     }
     if (program === 'find') {
       for (const exec of findExecs(command.args))
@@ -399,13 +441,35 @@ function commandChain(
   return chain;
 }
 
+/** The words `env -S` / `--split-string` run (string plus later words), null when computed; undefined without it. */
+function envSplitString(words: (string | null)[]): string | null | undefined {
+  for (let i = 1; i < words.length; i++) {
+    const w = words[i];
+    if (w === null || w === undefined) return undefined;
+    let split: string | null | undefined;
+    let next = i + 1;
+    if (w.startsWith('--split-string=')) split = w.slice('--split-string='.length);
+    else if (w === '--split-string' || /^-[iv0]*S$/.test(w)) [split, next] = [words[i + 1] ?? null, i + 2];
+    else if (/^-[A-Za-z]*S./.test(w)) split = w.slice(w.indexOf('S') + 1);
+    if (split !== undefined) {
+      const after = words.slice(next);
+      return split === null || after.includes(null) ? null : [split, ...after].join(' ');
+    }
+    if (w === '-u' || w === '-C' || w === '--unset' || w === '--chdir') i++;
+    else if (!w.startsWith('-') && !/^[A-Za-z_][A-Za-z0-9_]*=/.test(w)) return undefined;
+  }
+  return undefined;
+}
+
 /** A shell reading its script from stdin: no `-c` script and no script file. */
 function readsScriptFromStdin(command: ShellCommand): boolean {
   return (
     command.program !== null &&
     SHELLS.has(command.program) &&
     shellScript(command) === undefined &&
-    command.positional.length === 0
+    (command.positional.length === 0 ||
+      command.flags.has('s') || // `bash -s arg <<EOF`
+      ['-', '/dev/stdin', '/dev/fd/0'].includes(command.positional[0] ?? ''))
   );
 }
 

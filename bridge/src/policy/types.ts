@@ -73,7 +73,10 @@ export interface CommandMatch {
    * with the raw word instead (`-delete` for find).
    */
   flags?: { all?: string[]; any?: string[]; none?: string[] };
-  /** Positional arguments, normalised as paths against the effective cwd. */
+  /**
+   * Positional arguments, normalised as paths against the effective cwd. `first`: the
+   * leading operands before the first option (find's starting points: `find . / -delete`).
+   */
   args?: { paths: string[]; position?: 'any' | 'first' | 'last' };
   /** `name=value` operands (dd's `of=`), value as path patterns. */
   operands?: Record<string, string[]>;
@@ -82,7 +85,10 @@ export interface CommandMatch {
    * (allow-lists of read-only programs) and the script has no writing redirection.
    */
   scope?: 'any' | 'all';
-  /** Only commands that read their script from stdin (no positional script, no `-c`). */
+  /**
+   * Only commands that read their script from stdin: no `-c`/`-e` code and no script file,
+   * or the script is stdin itself (`-`, `/dev/stdin`), or a shell's `-s`.
+   */
   readsStdin?: boolean;
 }
 

@@ -98,7 +98,12 @@ const SCRATCH = [
 ];
 /** Inline interpreter code (`python -c`, `perl -e`, `node -e`) that runs commands or deletes trees. */
 const INLINE_EXEC =
-  /os\.system|subprocess|popen|shutil\.rmtree|child_process|execSync|spawn|\bexec\(|system\(|`|rm -r/i;
+  /os\.system|subprocess|popen|shutil\.rmtree|child_process|execSync|spawn|\bexec\(|system\(|`|rm -r|rmSync|rmdirSync|unlinkSync|rm_rf|os\.(remove|unlink|rmdir|fork)|\bfork\b|\beval\b/i;
+/** Inline code writing (`open('/etc/passwd','w')`) … */
+const INLINE_WRITE = /['"][wa]b?\+?['"]|write|remove|unlink|rename|chmod|chown|truncate|rmtree|copy|move/i;
+/** … a system path, credentials or a block device. */
+const INLINE_SYSTEM_PATH =
+  /['"](\/etc|\/usr|\/bin|\/sbin|\/boot|\/lib|\/root|\/var\/lib|\/dev\/(sd|nvme|vd|xvd)|~\/\.ssh)\b/;
 const ENCODED = /^[A-Za-z0-9+/=_-]{40,}$/;
 
 function add(signals: Signals, reason: string, weight: number): void {
@@ -146,6 +151,7 @@ function shellSignals(shell: ShellAnalysis, cwd: string | undefined, signals: Si
     else if (isOutside(r.target, cwd)) add(signals, 'write_outside_cwd', 0.45);
   }
   if (runsWrittenFile(shell, cwd)) add(signals, 'exec_written_file', 0.6);
+  if (network && runsDownloadedFile(shell)) add(signals, 'exec_downloaded_file', 0.6);
 }
 
 /**
@@ -166,6 +172,24 @@ function runsWrittenFile(shell: ShellAnalysis, cwd: string | undefined): boolean
       written.has(canonicalPath(script, c.cwd ?? cwd))
     );
   });
+}
+
+/** Network programs whose arguments name a file they fetch (ssh's name a remote command). */
+const DOWNLOADERS = new Set(['curl', 'wget', 'aria2c', 'scp', 'sftp', 'ftp']);
+
+/**
+ * A downloader's argument (URL or output name) names a program run later: `curl -O x/i.sh
+ * && ./i.sh`, `wget x/i.sh && chmod +x i.sh && ./i.sh` run unseen downloaded code.
+ */
+function runsDownloadedFile(shell: ShellAnalysis): boolean {
+  const names = new Set<string>();
+  for (const c of shell.commands)
+    if (c.program !== null && DOWNLOADERS.has(c.program))
+      for (const a of c.args) if (a !== null) names.add(a.replace(/[?#].*$/, '').replace(/^.*\//, ''));
+  return shell.commands.some(
+    (c) =>
+      c.program !== null && !NETWORK.has(c.program) && !SAFE_PROGRAMS.has(c.program) && names.has(c.program),
+  );
 }
 
 /** Programs a redirect target may share a name with without being that file. */
@@ -224,13 +248,15 @@ function commandSignals(c: ShellCommand, cwd: string | undefined, signals: Signa
   }
   if (
     program === 'curl' &&
-    (c.flags.has('T') || c.flags.has('upload-file') || c.args.some((a) => a?.startsWith('@')))
+    (c.flags.has('T') || c.flags.has('upload-file') || c.args.some((a) => a !== null && /(^|=)@/.test(a)))
   ) {
     add(signals, 'upload', 0.35);
   }
   if (INTERPRETERS.test(program) && (c.flags.has('c') || c.flags.has('e'))) {
     const code = c.args.join(' ');
     if (INLINE_EXEC.test(code)) add(signals, 'inline_code_exec', 0.45);
+    if (INLINE_SYSTEM_PATH.test(code) && INLINE_WRITE.test(code))
+      add(signals, 'inline_code_system_write', 0.45);
   }
   if (program === 'history' && c.flags.has('c')) add(signals, 'history_tampering', 0.3);
   if (program === 'unset' && c.positional.includes('HISTFILE')) add(signals, 'history_tampering', 0.3);
