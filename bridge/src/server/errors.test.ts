@@ -1,5 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
-import { toHttpError } from './errors.js';
+import type { Logger } from '../logging/logger.js';
+import { StoreUnavailableError } from '../storage/errors.js';
+import { errorHandler, toHttpError } from './errors.js';
 
 describe('toHttpError', () => {
   it("maps the body parser's refusals to their 4xx, never a 500", () => {
@@ -30,5 +32,28 @@ describe('toHttpError', () => {
       code: 'internal_error',
       message: 'internal error',
     });
+  });
+});
+
+describe('errorHandler', () => {
+  /** The lines a handled error logs, by level. */
+  function handled(err: unknown) {
+    const lines: [string, string, Record<string, unknown>][] = [];
+    const log = (level: string) => (message: string, meta: Record<string, unknown>) =>
+      lines.push([level, message, meta]);
+    const logger = { error: log('error'), warn: log('warn'), debug: log('debug') } as unknown as Logger;
+    const res = { locals: { requestId: 'r1' }, headersSent: true, end: () => undefined };
+    errorHandler(logger)(err, { path: '/v1/x' } as never, res as never, () => undefined);
+    return lines;
+  }
+
+  it('logs a 500 as an error with its cause, a 503 as a warning without a stack, a refusal at debug', () => {
+    const [failed] = handled(new Error('boom'));
+    expect(failed?.slice(0, 2)).toEqual(['error', 'request failed']);
+    expect(failed?.[2].err).toBeInstanceOf(Error);
+    expect(handled(new StoreUnavailableError('down', { cause: new Error('ECONNREFUSED') }))).toEqual([
+      ['warn', 'request unavailable', { code: 'store_unavailable', requestId: 'r1', path: '/v1/x' }],
+    ]);
+    expect(handled({ type: 'entity.parse.failed', status: 400 })[0]?.[0]).toBe('debug');
   });
 });

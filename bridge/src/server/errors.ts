@@ -75,7 +75,11 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (err: unknown, req, res, _next) => {
     const http = toHttpError(err);
     const requestId = res.locals.requestId as string | undefined;
-    if (http.status >= 500) logger.error('request failed', { err, requestId, path: req.path });
+    // A 503 (the store away, the body budget full) says so in its answer and on /readyz and
+    // /metrics; logged with its stack, each request of an outage would flood the log.
+    if (http.status === 503)
+      logger.warn('request unavailable', { code: http.code, requestId, path: req.path });
+    else if (http.status >= 500) logger.error('request failed', { err, requestId, path: req.path });
     else logger.debug('request refused', { code: http.code, requestId, path: req.path });
     sendError(res, http);
   };
