@@ -205,10 +205,7 @@ export async function createBridgeServices(
       replicaId,
       startedAt: new Date(),
       version: opts.version ?? '0.1.0',
-      ready: async () => {
-        await store.db.query('SELECT 1 FROM auth_nonces LIMIT 1');
-        return true;
-      },
+      ready: () => answersWithin(store.db.query('SELECT 1 FROM auth_nonces LIMIT 1'), READY_TIMEOUT_MS),
       configRevision: () => configRevision({ policy: policy.appliedText, flags: flags.flags.appliedText }),
     };
     const stop = async () => {
@@ -275,4 +272,27 @@ export async function startBridge(opts: BridgeOptions): Promise<RunningBridge> {
         await stop();
       })()),
   };
+}
+
+/** How long /readyz waits for the store before it answers 503. */
+const READY_TIMEOUT_MS = 2_000;
+
+/**
+ * Whether `query` succeeds within `ms` (a failure, early or late, is false). A store that does not answer (a frozen server,
+ * a pool held by stuck queries) is not ready: the probe gets its 503 instead of waiting.
+ */
+async function answersWithin(query: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
+  try {
+    return await Promise.race([
+      query.then(
+        () => true,
+        () => false,
+      ),
+      late,
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
 }

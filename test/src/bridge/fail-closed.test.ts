@@ -2,6 +2,8 @@
 // middle of a request (an escalation outstanding), on the Claude Code hook, and
 // on a fresh signed request. When it comes back, the bridge serves again.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import { startPostgres, type PostgresServer } from '@lighthouse/bridge/testing/postgres.js';
 import { startTestBridge, until, type TestBridge } from './harness.js';
 
@@ -99,5 +101,33 @@ describe('fail closed', () => {
       .post<Record<string, unknown>>('/v1/validate', { tool: 'Read', input: { file_path: '/work/a' } });
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ decision: 'allow' });
+  }, 60_000);
+
+  it('a PostgreSQL that is alive but does not answer makes /readyz 503, not a hang; ready again when it answers', async () => {
+    // Every process of the server stopped (SIGSTOP), as a frozen host or a stuck disk would leave it.
+    const postmaster = Number(readFileSync(path.join(pg.dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
+    const children = readdirSync('/proc')
+      .filter((name) => /^\d+$/.test(name))
+      .filter((pid) => {
+        try {
+          const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+          return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === postmaster;
+        } catch {
+          return false; // exited meanwhile
+        }
+      })
+      .map(Number);
+    const server = [postmaster, ...children];
+    for (const pid of server) process.kill(pid, 'SIGSTOP');
+    try {
+      const readyz = await fetch(`${bridge.url}/readyz`, { signal: AbortSignal.timeout(15_000) });
+      expect(readyz.status).toBe(503);
+    } finally {
+      for (const pid of server) process.kill(pid, 'SIGCONT');
+    }
+    await until(
+      async () => ((await fetch(`${bridge.url}/readyz`)).status === 200 ? true : undefined),
+      20_000,
+    );
   }, 60_000);
 });
