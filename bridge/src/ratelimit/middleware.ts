@@ -1,5 +1,5 @@
 import type { Request, RequestHandler } from 'express';
-import { agentOf } from '../auth/middleware.js';
+import { agentOf, rawBodyOf } from '../auth/middleware.js';
 import { HttpError } from '../server/errors.js';
 import type { Budget, RateLimiter } from './token-bucket.js';
 
@@ -46,7 +46,7 @@ export function writeLimit(limiter: RateLimiter, onLimited?: (budget: Budget) =>
     limiter,
     (req) => [
       ['writes', 1],
-      ['writeBytes', (req as Request & { rawBody?: Buffer }).rawBody?.length ?? 0],
+      ['writeBytes', rawBodyOf(req).length],
     ],
     onLimited,
   );
@@ -58,7 +58,7 @@ export function writeLimit(limiter: RateLimiter, onLimited?: (budget: Budget) =>
  * as the file itself would spend.
  */
 export function toolCallCosts(req: Request, ordinaryBytes: number): [Budget, number][] {
-  const bytes = (req as Request & { rawBody?: Buffer }).rawBody?.length ?? 0;
+  const bytes = rawBodyOf(req).length;
   return bytes > ordinaryBytes
     ? [
         ['validate', 1],
