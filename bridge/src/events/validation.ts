@@ -9,7 +9,7 @@ const EVENT_TYPE = /^[A-Za-z0-9][A-Za-z0-9_.:/-]{0,199}$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const MAX_DEPTH = 64;
 // In a /u regex a surrogate pair is one code point, so only unpaired halves match.
-const LONE_SURROGATE = /\p{Surrogate}/u;
+export const LONE_SURROGATE = /\p{Surrogate}/u;
 
 export const DEFAULT_MAX_EVENT_BYTES = 1024 * 1024;
 export const DEFAULT_MAX_EVENTS_PER_APPEND = 1000;

@@ -10,6 +10,7 @@ import {
   type StoredEvent,
   type Subscription,
 } from '../events/index.js';
+import { LONE_SURROGATE } from '../events/validation.js';
 import { readBlob, sha256Of, storeBlob } from './blobs.js';
 import { applyUnifiedDiff, DiffError } from './diff.js';
 import { fileStream, InvalidPathError, normalisePath } from './path.js';
@@ -72,9 +73,6 @@ function path(input: unknown): string {
     throw err;
   }
 }
-
-// In a /u regex a surrogate pair is one code point, so only unpaired halves match.
-const LONE_SURROGATE = /\p{Surrogate}/u;
 
 /**
  * Base64, padded or not. A length no encoder gives (`A`, `AAAAA`) decodes to
