@@ -2,7 +2,7 @@
 // audit log) or not; only enforce-mode hits decide, warn/dryrun hits are observed.
 import { matchesAnyName, nameGlob } from './names.js';
 import { argumentTargets, canonicalPath, globVictims, matchesAnyPath } from './paths.js';
-import type { ShellAnalysis, ShellCommand } from './shell.js';
+import { SHELLS, STDIN_SCRIPTS, type ShellAnalysis, type ShellCommand } from './shell.js';
 import { subjectOf, type CallSubject, type FileTarget } from './subject.js';
 import type {
   CommandMatch,
@@ -262,22 +262,18 @@ function optionValues(c: ShellCommand, names: string[]): string[] {
   return out;
 }
 
-/** Script names that are stdin itself: `curl … | sh /dev/stdin` runs the download too. */
-const STDIN_FILES = new Set(['-', '/dev/stdin', '/dev/fd/0', '/proc/self/fd/0']);
-const SHELL_PROGRAMS = /^(sh|bash|zsh|dash|ksh|ash|mksh|fish)$/;
-
 /**
  * Whether an interpreter reads its program from stdin. For shells `-s` reads stdin whatever
  * follows (`bash -s -- arg`) and `-e` is errexit, not code; for others (`perl -e`, `node -e`,
  * `python -c`/`-m`) those options give the program.
  */
 function readsStdin(c: ShellCommand): boolean {
-  const shell = c.program !== null && SHELL_PROGRAMS.test(c.program);
+  const shell = c.program !== null && SHELLS.has(c.program);
   if (c.flags.has('c')) return false;
   if (shell && c.flags.has('s')) return true;
   if (!shell && (c.flags.has('e') || c.flags.has('E') || c.flags.has('m'))) return false;
   const script = c.positional[0];
-  return script === undefined || (script !== null && STDIN_FILES.has(script));
+  return script === undefined || (script !== null && STDIN_SCRIPTS.has(script));
 }
 
 /**

@@ -69,7 +69,9 @@ const OP_HEREDOC_DASH = 62; /* <<- */
 const OP_HERESTRING = 63; /* <<< */
 const ESCAPE = /\\(x[0-9a-fA-F]{1,2}|[0-7]{3}|u[0-9a-fA-F]{4})/g;
 
-const SHELLS = new Set(['sh', 'bash', 'zsh', 'dash', 'ksh', 'ash', 'mksh', 'fish']);
+export const SHELLS = new Set(['sh', 'bash', 'zsh', 'dash', 'ksh', 'ash', 'mksh', 'fish']);
+/** Script names that are stdin itself: `curl … | sh /dev/stdin` runs the download too. */
+export const STDIN_SCRIPTS = new Set(['-', '/dev/stdin', '/dev/fd/0', '/proc/self/fd/0']);
 
 /** Options of wrappers that take a separate value word (so the value is not the wrapped program). */
 const WRAPPERS: Record<string, { valued: Set<string>; positionalBefore?: number; assignments?: boolean }> = {
@@ -469,7 +471,7 @@ function readsScriptFromStdin(command: ShellCommand): boolean {
     shellScript(command) === undefined &&
     (command.positional.length === 0 ||
       command.flags.has('s') || // `bash -s arg <<EOF`
-      ['-', '/dev/stdin', '/dev/fd/0'].includes(command.positional[0] ?? ''))
+      STDIN_SCRIPTS.has(command.positional[0] ?? ''))
   );
 }
 
