@@ -7,6 +7,7 @@ export type {
   ExpectedVersion,
   NewEvent,
   ReadAllOptions,
+  ReadAllPage,
   Snapshot,
   StoredEvent,
   SubscribeOptions,

@@ -2,7 +2,7 @@
 // below the snapshot horizon, so no later commit can land behind a checkpoint.
 import type { Queryable } from '../storage/database.js';
 import { EVENT_COLUMNS, likePrefix, maxCheckpoint, toStoredEvent, type EventRow } from './rows.js';
-import type { Checkpoint, ReadAllOptions, StoredEvent } from './types.js';
+import type { Checkpoint, ReadAllOptions, ReadAllPage, StoredEvent } from './types.js';
 import { readableSql } from './visibility.js';
 import { START } from './types.js';
 
@@ -47,14 +47,9 @@ export function visibilityScan(limit: number): number {
  * Events after `opts.after` in (txid, position) order, only from transactions
  * older than every transaction still running. The returned checkpoint covers
  * what was read; when fewer than `limit` matched, it moves up to the horizon,
- * so filtered subscribers do not rescan rows they skipped. `more`: events may
- * follow the checkpoint at once (the page is full, or a read for one agent
- * ended its scan early).
+ * so filtered subscribers do not rescan rows they skipped.
  */
-export async function readAll(
-  db: Queryable,
-  opts: ReadAllOptions = {},
-): Promise<{ events: StoredEvent[]; checkpoint: Checkpoint; more: boolean }> {
+export async function readAll(db: Queryable, opts: ReadAllOptions = {}): Promise<ReadAllPage> {
   const after = opts.after ?? START;
   const limit = checkLimit(opts.limit);
   const params: unknown[] = [after.txid.toString(), after.position.toString(), limit];
@@ -95,7 +90,7 @@ async function readVisible(
   limit: number,
   where: string[],
   params: unknown[],
-): Promise<{ events: StoredEvent[]; checkpoint: Checkpoint; more: boolean }> {
+): Promise<ReadAllPage> {
   const scan = visibilityScan(limit);
   params.push(agent, scan);
   const { rows } = await db.query<ScanRow>(

@@ -73,6 +73,14 @@ export interface ReadAllOptions {
   readableBy?: string;
 }
 
+/** A page of readAll: its events, where it ended, and whether events may follow at once. */
+export interface ReadAllPage {
+  events: StoredEvent[];
+  checkpoint: Checkpoint;
+  /** The page is full, or a read for one agent ended its scan early. */
+  more: boolean;
+}
+
 export interface SubscribeOptions {
   from?: Checkpoint | 'start' | 'end';
   /** Durable checkpoint name: a subscription with a stored checkpoint resumes there, ignoring `from`. */
@@ -97,7 +105,7 @@ export interface Snapshot {
 export interface EventStore {
   append(stream: string, events: NewEvent[], opts?: AppendOptions): Promise<AppendResult>;
   readStream(stream: string, opts?: { fromVersion?: number; limit?: number }): Promise<StoredEvent[]>;
-  readAll(opts?: ReadAllOptions): Promise<{ events: StoredEvent[]; checkpoint: Checkpoint; more: boolean }>;
+  readAll(opts?: ReadAllOptions): Promise<ReadAllPage>;
   subscribe(opts: SubscribeOptions, handler: (e: StoredEvent) => Promise<void> | void): Subscription;
   saveSnapshot(stream: string, version: number, state: unknown): Promise<void>;
   loadSnapshot(stream: string): Promise<Snapshot | undefined>;
