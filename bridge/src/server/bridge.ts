@@ -278,8 +278,9 @@ export async function startBridge(opts: BridgeOptions): Promise<RunningBridge> {
 const READY_TIMEOUT_MS = 2_000;
 
 /**
- * Whether `query` succeeds within `ms` (a failure, early or late, is false). A store that does not answer (a frozen server,
- * a pool held by stuck queries) is not ready: the probe gets its 503 instead of waiting.
+ * Whether `query` succeeds within `ms` (a failure, early or late, is false). A store
+ * that does not answer (a frozen server, a pool held by stuck queries) is not ready:
+ * the probe gets its 503 instead of waiting.
  */
 async function answersWithin(query: Promise<unknown>, ms: number): Promise<boolean> {
   let timer: NodeJS.Timeout | undefined;
