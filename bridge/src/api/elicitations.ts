@@ -38,6 +38,20 @@ const handle = (fn: Handler) => async (req: Request, res: Response, next: NextFu
   }
 };
 
+/** `?wait=<seconds>` of a long poll: 0 (the default) answers at once. */
+function waitSeconds(req: Request): number {
+  const raw = req.query.wait ?? '0';
+  const wait = typeof raw === 'string' && /^\d+(\.\d+)?$/.test(raw) ? Number(raw) : NaN;
+  if (!(wait >= 0 && wait <= MAX_WAIT_SECONDS)) {
+    throw new HttpError(
+      400,
+      'invalid_request',
+      `wait must be a number of seconds from 0 to ${MAX_WAIT_SECONDS}`,
+    );
+  }
+  return wait;
+}
+
 function role(req: Request): 'target' | 'requester' {
   const r = req.query.role ?? 'target';
   if (r !== 'target' && r !== 'requester')
@@ -49,12 +63,31 @@ export function elicitationsRouter(s: BridgeServices): Router {
   const r = Router();
   const svc = s.elicitations;
 
+  /**
+   * The elicitation once resolved, or as it is after `wait` seconds. Only a response
+   * closed before this answers it (the client gone, or the credential revoked, whose
+   * error is then already sent) ends the wait early (aborting costs a DOMException).
+   */
+  async function waitUntilResolved(res: Response, id: string, wait: number): Promise<Elicitation> {
+    const abort = new AbortController();
+    let answered = false;
+    res.on('close', () => {
+      if (!answered) abort.abort();
+    });
+    const e = await svc.wait(id, agentOf(res), wait, abort.signal);
+    answered = true;
+    return e;
+  }
+
   r.post(
     '/v1/elicitations',
     rateLimit(s.rateLimiter, 'elicitation', (b) => s.metrics.rateLimited.inc({ budget: b })),
     handle(async (req, res) => {
-      const e = await svc.create(agentOf(res), (req.body ?? {}) as Record<string, unknown>);
-      res.status(201).json(elicitationView(e));
+      const wait = waitSeconds(req);
+      const created = await svc.create(agentOf(res), (req.body ?? {}) as Record<string, unknown>);
+      // MCP's elicitation/create answers with the outcome: `?wait=` does so in the same request.
+      const e = wait > 0 ? await waitUntilResolved(res, created.id, wait) : created;
+      if (!res.headersSent) res.status(201).json(elicitationView(e));
     }),
   );
 
@@ -107,26 +140,8 @@ export function elicitationsRouter(s: BridgeServices): Router {
   r.get(
     '/v1/elicitations/:id',
     handle(async (req, res) => {
-      const raw = req.query.wait ?? '0';
-      const wait = typeof raw === 'string' && /^\d+(\.\d+)?$/.test(raw) ? Number(raw) : NaN;
-      if (!(wait >= 0 && wait <= MAX_WAIT_SECONDS)) {
-        throw new HttpError(
-          400,
-          'invalid_request',
-          `wait must be a number of seconds from 0 to ${MAX_WAIT_SECONDS}`,
-        );
-      }
-      const abort = new AbortController();
-      let answered = false;
-      // Only a response closed before this handler answered it (the client gone, or the
-      // credential revoked) ends the wait (aborting costs a DOMException).
-      res.on('close', () => {
-        if (!answered) abort.abort();
-      });
-      const e = await svc.wait(String(req.params.id), agentOf(res), wait, abort.signal);
-      if (res.headersSent) return;
-      answered = true;
-      res.json(elicitationView(e));
+      const e = await waitUntilResolved(res, String(req.params.id), waitSeconds(req));
+      if (!res.headersSent) res.json(elicitationView(e));
     }),
   );
 

@@ -80,8 +80,8 @@ export async function elicitCommand(argv: string[]): Promise<number> {
         requestedSchema: json(values.schema, '--schema'),
         ...(values.timeout === undefined ? {} : { timeoutSeconds: seconds(values.timeout) }),
       };
-      result = expectOk<Elicitation>(await client.post('/v1/elicitations', body), 201);
-      if (wait > 0) result = expectOk(await client.get(`/v1/elicitations/${result.id}?wait=${wait}`));
+      // With --wait, the create itself answers with the outcome (or pending, at the end of the wait).
+      result = expectOk<Elicitation>(await client.post(`/v1/elicitations?wait=${wait}`, body), 201);
       break;
     }
     case 'list': {

@@ -141,9 +141,7 @@ export function createMcpServer(client: BridgeClient, bridgeUrl: string, version
     },
     ({ waitSeconds, ...body }) =>
       run(async () => {
-        const created = ok<Elicitation>(await client.post('/v1/elicitations', body), 201);
-        if (waitSeconds === 0) return json(created);
-        return json(ok(await client.get(`/v1/elicitations/${enc(created.id)}?wait=${waitSeconds}`)));
+        return json(ok<Elicitation>(await client.post(`/v1/elicitations?wait=${waitSeconds}`, body), 201));
       }),
   );
 

@@ -76,6 +76,15 @@ export const collaborationPaths = {
     post: {
       operationId: 'createElicitation',
       security: signed,
+      parameters: [
+        {
+          name: 'wait',
+          in: 'query',
+          description:
+            "seconds to wait for an outcome before answering (as MCP's elicitation/create does); 201 either way, pending if none came",
+          schema: { type: 'number', minimum: 0, maximum: 300, default: 0 },
+        },
+      ],
       requestBody: {
         required: true,
         ...json({
@@ -95,7 +104,10 @@ export const collaborationPaths = {
         }),
       },
       responses: {
-        '201': { description: 'created, pending', ...json(elicitation) },
+        '201': {
+          description: 'created: pending, or its outcome if one came within `wait`',
+          ...json(elicitation),
+        },
         '403': error('feature flag "elicitation" is off for this agent (feature_disabled)'),
         '429': error(
           'rate limited (rate_limited; see Retry-After), or the requester or the target has too many pending elicitations (quota_exceeded)',

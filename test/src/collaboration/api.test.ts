@@ -69,6 +69,80 @@ describe('elicitation API', () => {
     expect(metrics).toMatch(/lighthouse_bridge_elicitation_duration_seconds_count\{outcome="accepted"\} 1/);
   });
 
+  it('create with ?wait= answers with the outcome, like MCP’s elicitation/create', async () => {
+    const alice = bridge.client('alice');
+    const bob = bridge.client('wait-tgt');
+    const events = sseEvents(await bob.fetch('GET', '/v1/elicitations/stream?role=target'), 'elicitation');
+    const asking = alice.post<{ id: string; status: string; content: unknown; result: unknown }>(
+      '/v1/elicitations?wait=20',
+      { to: 'wait-tgt', message: 'Port?', requestedSchema: schema, timeoutSeconds: 60 },
+    );
+    const heard = (await events.next()).value as { id: string; status: string };
+    expect(heard.status).toBe('pending');
+    const answered = await bob.post(`/v1/elicitations/${heard.id}/accept`, { content: { port: 3000 } });
+    expect(answered.status).toBe(200);
+    const outcome = await asking;
+    expect(outcome.status).toBe(201);
+    expect(outcome.body).toMatchObject({
+      id: heard.id,
+      status: 'accepted',
+      content: { port: 3000 },
+      result: { action: 'accept', content: { port: 3000 } },
+    });
+    await events.return(undefined);
+
+    // Nothing within the wait: 201 with the elicitation still pending, as a plain create answers.
+    const t0 = Date.now();
+    const unanswered = await alice.post<{ id: string; status: string }>('/v1/elicitations?wait=0.3', {
+      to: 'bob',
+      message: 'Anyone?',
+      requestedSchema: schema,
+    });
+    expect(unanswered.status).toBe(201);
+    expect(unanswered.body.status).toBe('pending');
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(250);
+  });
+
+  it('refuses a create with a bad ?wait= with 400 and creates nothing', async () => {
+    const alice = bridge.client('alice');
+    const before = (await alice.get<{ elicitations: unknown[] }>('/v1/elicitations?role=requester')).body
+      .elicitations.length;
+    for (const wait of ['-1', 'abc', '301', '1e3', '']) {
+      const r = await alice.post<{ error: { code: string; message: string } }>(
+        `/v1/elicitations?wait=${wait}`,
+        { to: 'bob', message: 'never stored', requestedSchema: schema },
+      );
+      expect([wait, r.status, r.body.error.code]).toEqual([wait, 400, 'invalid_request']);
+      expect(r.body.error.message).toMatch(/wait must be a number of seconds from 0 to 300/);
+    }
+    const after = (
+      await alice.get<{ elicitations: { message: string }[] }>('/v1/elicitations?role=requester')
+    ).body.elicitations;
+    expect(after).toHaveLength(before);
+    expect(after.map((e) => e.message)).not.toContain('never stored');
+  });
+
+  it('ends a create’s wait whose client went away; the elicitation stays pending', async () => {
+    const svc = bridge.services.elicitations;
+    const before = svc.listening;
+    const gone = new AbortController();
+    const asking = bridge
+      .client('alice')
+      .fetch(
+        'POST',
+        '/v1/elicitations?wait=60',
+        { to: 'bob', message: 'Left early', requestedSchema: schema },
+        gone.signal,
+      )
+      .catch(() => undefined);
+    await until(() => (svc.listening === before + 1 ? true : undefined));
+    gone.abort();
+    await asking;
+    await until(() => (svc.listening === before ? true : undefined));
+    const mine = svc.list('alice', 'requester', 'pending').filter((e) => e.message === 'Left early');
+    expect(mine).toHaveLength(1);
+  });
+
   it('ends a long poll whose client went away (no listener left behind)', async () => {
     const created = await bridge.client('alice').post<{ id: string }>('/v1/elicitations', {
       to: 'bob',
