@@ -20,6 +20,22 @@ describe('reportRows', () => {
     expect(rows[0]).toMatchObject({ value: null, ratio: null, met: false });
   });
 
+  it('adds up an elicitation round trip’s CPU in all processes, beside the floor’s', () => {
+    const rows = reportRows('collaboration', {
+      elicitationRoundTripMs: {
+        pairs: 100,
+        bridge: { p50: 60, p99: 80 },
+        cpuMicrosPerRoundTrip: { server: 500, database: 250, client: 300 },
+        bareExpressInMemory: { p50: 24, p99: 40, cpuMicrosPerRoundTripWithLoadGenerator: 600 },
+      },
+    });
+    expect(rows.find((r) => r.figure.includes('CPU in all processes'))).toMatchObject({
+      value: 1050,
+      baseline: 600,
+      ratio: 1.75,
+    });
+  });
+
   it('splits the CPU time of a request between bridge, PostgreSQL and load generator, beside the echo', () => {
     const rows = reportRows('bridge', {
       figures: [

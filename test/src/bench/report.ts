@@ -187,6 +187,17 @@ function collaboration(d: J): Row[] {
         value: num(cpu.server),
         unit: `µs / ${cpu.database} µs / ${cpu.client} µs`,
       });
+      // With every core busy, the CPU a round trip costs in all processes sets the queueing.
+      const total = [cpu.server, cpu.database, cpu.client].reduce((a: number, b) => a + (num(b) ?? 0), 0);
+      const floor = num(e.bareExpressInMemory?.cpuMicrosPerRoundTripWithLoadGenerator);
+      rows.push({
+        figure: 'elicitation round trip: CPU in all processes, load generator included',
+        value: total,
+        unit: 'µs',
+        baseline: floor,
+        baselineLabel: 'bare Express and its load generator',
+        ratio: ratio(total, floor),
+      });
     }
   }
   const h = d.hookPreToolUseMs as J | undefined;

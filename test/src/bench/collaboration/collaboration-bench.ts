@@ -1,9 +1,10 @@
 // Agent-collaboration benchmark, against a real bridge process on a private
 // PostgreSQL server:
-//  1. elicitation round trip (requester creates → target accepts → the
-//     requester's long poll returns the answer) with 100 concurrent pairs,
-//     next to the same three HTTP calls on a bare Express app that keeps the
-//     elicitation in a Map (no signing, no store): the floor;
+//  1. elicitation round trip (the requester creates with `?wait=` → the target
+//     hears of it on its event stream and accepts → the create answers with
+//     the outcome) with 100 concurrent pairs, next to the same flow on a bare
+//     Express app that keeps the elicitation in a Map (no signing, no store):
+//     the floor;
 //  2. `lighthouse hook pre-tool-use` end to end (process start, stdin, signed
 //     call, decision-cache hit, output) next to `node -e 0`.
 // Ratios are against baselines measured in the same run.
@@ -16,7 +17,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import express from 'express';
+import express, { type Response } from 'express';
 import { issueCredential, parseCredential, type Credential } from '@lighthouse/bridge/auth/credentials.js';
 import { signedHeaders } from '@lighthouse/bridge/client/signed-headers.js';
 import { writeClientConfig } from '@lighthouse/bridge/hook/client-config.js';
@@ -54,45 +55,57 @@ function summary(samples: number[]) {
 
 interface Rt {
   post(path: string, body: unknown): Promise<{ status: number; body: unknown }>;
-  get(path: string): Promise<{ status: number; body: unknown }>;
+  /** Opens an event stream; `onEvent` gets each event's parsed data. */
+  stream(path: string, onEvent: (data: unknown) => void): Promise<() => void>;
 }
 
-/** One pair's rounds: returns each round trip in ms. */
 /** Rounds that failed (transport error or an unexpected answer): reported, not timed. */
 const failures: string[] = [];
+const fail = (err: unknown) => {
+  const cause = (err as { cause?: unknown }).cause;
+  failures.push(`${(err as Error).message}${cause ? ` (${String(cause)})` : ''}`);
+};
 
-async function round(requester: Rt, target: Rt, to: string): Promise<number> {
+/**
+ * The flow an agent uses: the requester creates with `?wait=` (MCP's
+ * elicitation/create answers with the outcome), the target hears of it on its
+ * event stream and accepts, and the requester's create returns the answer.
+ */
+async function round(requester: Rt, to: string): Promise<number> {
   const t0 = performance.now();
-  const created = await requester.post('/v1/elicitations', {
+  const created = await requester.post('/v1/elicitations?wait=30', {
     to,
     message: 'ok?',
     requestedSchema: schema,
     timeoutSeconds: 60,
   });
   if (created.status !== 201) throw new Error(`create: ${created.status} ${JSON.stringify(created.body)}`);
-  const id = (created.body as { id: string }).id;
-  // Both in flight at once, so a failed accept never leaves the poll unhandled.
-  const [accepted, got] = await Promise.all([
-    target.post(`/v1/elicitations/${id}/accept`, { content: { ok: true } }),
-    requester.get(`/v1/elicitations/${id}?wait=30`),
-  ]);
-  if (accepted.status !== 200) throw new Error(`accept: ${accepted.status} ${JSON.stringify(accepted.body)}`);
-  if ((got.body as { status: string }).status !== 'accepted')
-    throw new Error(`outcome: ${JSON.stringify(got.body)}`);
+  if ((created.body as { status: string }).status !== 'accepted')
+    throw new Error(`outcome: ${JSON.stringify(created.body)}`);
   return performance.now() - t0;
 }
 
 /** One pair's rounds, one after another: each round trip after its warm-up rounds, in ms. */
 async function pair(requester: Rt, target: Rt, to: string): Promise<number[]> {
+  const close = await target.stream('/v1/elicitations/stream?role=target', (data) => {
+    const e = data as { id: string; status: string };
+    if (e.status !== 'pending') return;
+    target.post(`/v1/elicitations/${e.id}/accept`, { content: { ok: true } }).then((r) => {
+      if (r.status !== 200) fail(new Error(`accept: ${r.status} ${JSON.stringify(r.body)}`));
+    }, fail);
+  });
   const out: number[] = [];
-  for (let i = 0; i < WARMUP_ROUNDS + ROUNDS; i++) {
-    try {
-      const ms = await round(requester, target, to);
-      if (i >= WARMUP_ROUNDS) out.push(ms);
-    } catch (err) {
-      const cause = (err as { cause?: unknown }).cause;
-      failures.push(`${(err as Error).message}${cause ? ` (${String(cause)})` : ''}`);
+  try {
+    for (let i = 0; i < WARMUP_ROUNDS + ROUNDS; i++) {
+      try {
+        const ms = await round(requester, to);
+        if (i >= WARMUP_ROUNDS) out.push(ms);
+      } catch (err) {
+        fail(err);
+      }
     }
+  } finally {
+    close();
   }
   return out;
 }
@@ -102,28 +115,35 @@ async function roundTrips(make: (agent: string) => Rt): Promise<number[]> {
   return (await Promise.all(runs)).flat();
 }
 
-/** The floor: the same three calls on bare Express, state in a Map. */
+/** The floor: the same flow on bare Express, state in a Map, no signing, no store. */
 async function baseline(): Promise<{ url: string; server: Server }> {
   const app = express();
   app.use(express.json());
-  const items = new Map<string, { status: string; content?: unknown; waiters: (() => void)[] }>();
-  app.post('/v1/elicitations', (_req, res) => {
-    const id = randomUUID();
-    items.set(id, { status: 'pending', waiters: [] });
-    res.status(201).json({ id, status: 'pending' });
+  type Item = { id: string; status: string; content?: unknown; done?: () => void };
+  const items = new Map<string, Item>();
+  const streams = new Map<string, Response>();
+  app.post('/v1/elicitations', (req, res) => {
+    const item: Item = { id: randomUUID(), status: 'pending' };
+    items.set(item.id, item);
+    item.done = () => res.status(201).json({ id: item.id, status: item.status, content: item.content });
+    streams
+      .get((req.body as { to: string }).to)
+      ?.write(`event: elicitation\ndata: ${JSON.stringify({ id: item.id, status: item.status })}\n\n`);
+  });
+  app.get('/v1/elicitations/stream', (req, res) => {
+    res.writeHead(200, { 'content-type': 'text/event-stream' });
+    res.flushHeaders();
+    const agent = String(req.headers['x-agent']);
+    streams.set(agent, res);
+    res.on('close', () => streams.delete(agent));
   });
   app.post('/v1/elicitations/:id/accept', (req, res) => {
     const e = items.get(req.params.id)!;
+    items.delete(e.id);
     e.status = 'accepted';
     e.content = (req.body as { content: unknown }).content;
-    e.waiters.splice(0).forEach((w) => w());
-    res.json({ status: e.status });
-  });
-  app.get('/v1/elicitations/:id', (req, res) => {
-    const e = items.get(req.params.id)!;
-    const send = () => res.json({ status: e.status, content: e.content });
-    if (e.status === 'pending') e.waiters.push(send);
-    else send();
+    e.done!();
+    res.json({ id: e.id, status: e.status });
   });
   const server = await new Promise<Server>((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
@@ -136,14 +156,15 @@ async function baseline(): Promise<{ url: string; server: Server }> {
 // one process it saturated a core and its queueing, not the server, set the tail.)
 const agent = new http.Agent({ keepAlive: true, maxSockets: 1000 });
 
-function httpClient(url: string, credential?: Credential): Rt {
+function httpClient(url: string, agentId: string, credential?: Credential): Rt {
   const { hostname, port } = new URL(url);
-  const call = (method: string, p: string, body?: unknown) =>
+  const headersFor = (method: string, p: string, payload: string): Record<string, string> =>
+    credential ? signedHeaders(credential, method, p, payload) : { 'x-agent': agentId };
+  const post = (p: string, body: unknown) =>
     new Promise<{ status: number; body: unknown }>((resolve, reject) => {
-      const payload = body === undefined ? '' : JSON.stringify(body);
-      const headers: Record<string, string> = credential ? signedHeaders(credential, method, p, payload) : {};
-      if (payload) headers['content-type'] = 'application/json';
-      const req = http.request({ agent, hostname, port, method, path: p, headers }, (res) => {
+      const payload = JSON.stringify(body);
+      const headers = { ...headersFor('POST', p, payload), 'content-type': 'application/json' };
+      const req = http.request({ agent, hostname, port, method: 'POST', path: p, headers }, (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
         res.on('end', () => resolve({ status: res.statusCode!, body: JSON.parse(Buffer.concat(chunks).toString()) }));
@@ -152,7 +173,32 @@ function httpClient(url: string, credential?: Credential): Rt {
       req.on('error', reject);
       req.end(payload);
     });
-  return { post: (p, b) => call('POST', p, b), get: (p) => call('GET', p) };
+  const stream = (p: string, onEvent: (data: unknown) => void) =>
+    new Promise<() => void>((resolve, reject) => {
+      // Its own connection: a stream holds it for as long as it lasts.
+      const req = http.request({ hostname, port, method: 'GET', path: p, headers: headersFor('GET', p, '') });
+      req.on('response', (res) => {
+        if (res.statusCode !== 200) return reject(new Error(`stream: ${res.statusCode}`));
+        let buffered = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => {
+          buffered += chunk;
+          let end: number;
+          while ((end = buffered.indexOf('\n\n')) >= 0) {
+            const data = buffered
+              .slice(0, end)
+              .split('\n')
+              .find((l) => l.startsWith('data: '));
+            buffered = buffered.slice(end + 2);
+            if (data) onEvent(JSON.parse(data.slice(6)));
+          }
+        });
+        resolve(() => req.destroy());
+      });
+      req.on('error', reject);
+      req.end();
+    });
+  return { post, stream };
 }
 
 function timeProcess(
@@ -201,15 +247,19 @@ async function main() {
       await new Promise((r) => setTimeout(r, 100));
     }
     const key = Buffer.from(master, 'utf8');
-    const signed = (id: string): Rt => httpClient(url, parseCredential(issueCredential(key, id)));
+    const signed = (id: string): Rt => httpClient(url, id, parseCredential(issueCredential(key, id)));
 
     // Warm-up (JIT, pool connections), then the measured runs, baseline first.
     const phase = (name: string) => process.stderr.write(`${new Date().toISOString()} ${name}\n`);
     phase('baseline (bare Express)');
     const floor = await baseline();
-    await roundTrips(() => httpClient(floor.url));
+    await roundTrips((id) => httpClient(floor.url, id));
     failures.length = 0;
-    const base = summary(await roundTrips(() => httpClient(floor.url)));
+    const floorCpu = process.cpuUsage();
+    const base = summary(await roundTrips((id) => httpClient(floor.url, id)));
+    // The floor's server and its load generator share this process: their CPU together.
+    const floorUsed = process.cpuUsage(floorCpu);
+    const floorCpuMicros = Math.round((floorUsed.user + floorUsed.system) / (PAIRS * (WARMUP_ROUNDS + ROUNDS)));
     const baseFailures = failures.splice(0);
     floor.server.close();
     phase('bridge');
@@ -254,6 +304,7 @@ async function main() {
         cpuMicrosPerRoundTrip,
         bareExpressInMemory: {
           ...base,
+          cpuMicrosPerRoundTripWithLoadGenerator: floorCpuMicros,
           failedRounds: baseFailures.length,
           firstFailure: baseFailures[0] ?? null,
         },
