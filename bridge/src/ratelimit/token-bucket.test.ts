@@ -75,4 +75,44 @@ describe('RateLimiter', () => {
     for (let i = 0; i < 9; i++) expect(rl.take('a', 'writes').ok).toBe(true);
     expect(rl.take('a', 'writes').budget).toBe('writes');
   });
+
+  it('tells what was spent here since it was last asked, refusals not counted', () => {
+    const rl = new RateLimiter(budgets({ validate: 2, writes: 5, writeBytes: 100 }), () => 0);
+    rl.take('a', 'validate');
+    rl.take('a', 'validate');
+    rl.take('a', 'validate'); // refused: not spent
+    rl.takeAll('b', [
+      ['writes', 1],
+      ['writeBytes', 40],
+    ]);
+    expect(rl.takeSpending()).toEqual([
+      ['validate', 'a', 2],
+      ['writes', 'b', 1],
+      ['writeBytes', 'b', 40],
+    ]);
+    expect(rl.takeSpending()).toEqual([]);
+  });
+
+  it('drains a bucket by what another replica spent, into debt down to one whole budget', () => {
+    let now = 0;
+    const rl = new RateLimiter(budgets({ validate: 6 }), () => now);
+    rl.spentElsewhere('a', 'validate', 4);
+    expect([1, 2].map(() => rl.take('a', 'validate').ok)).toEqual([true, true]);
+    expect(rl.take('a', 'validate').ok).toBe(false);
+    // Twenty more spent elsewhere: the debt stops at -6, so a call waits 70 s (7 tokens at 6/min), not 210.
+    rl.spentElsewhere('a', 'validate', 20);
+    expect(rl.take('a', 'validate')).toEqual({ ok: false, retryAfterSeconds: 70, budget: 'validate' });
+    now += 70_000;
+    expect(rl.take('a', 'validate').ok).toBe(true);
+    // What others spent is theirs to tell: it is not told again from here.
+    expect(rl.takeSpending()).toEqual([['validate', 'a', 3]]);
+  });
+
+  it('ignores what another replica tells of a budget it does not have, or a cost that is not one', () => {
+    const rl = new RateLimiter(budgets({ validate: 2 }), () => 0);
+    rl.spentElsewhere('a', '__proto__' as Budget, 5);
+    rl.spentElsewhere('a', 'toString' as Budget, 5);
+    for (const cost of [NaN, -3, 0, Infinity]) rl.spentElsewhere('a', 'validate', cost);
+    expect([1, 2].map(() => rl.take('a', 'validate').ok)).toEqual([true, true]);
+  });
 });

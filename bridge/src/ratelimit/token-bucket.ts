@@ -1,6 +1,8 @@
 // Per-agent token buckets, one per budget. A budget of N per minute allows a
 // burst of N and refills continuously at N/60 per second. Most budgets count
-// requests (cost 1); writeBytes counts request body bytes.
+// requests (cost 1); writeBytes counts request body bytes. What other replicas
+// spent (told by sharing.ts) drains the same buckets, so a budget holds for the
+// whole fleet rather than for each replica.
 export type Budget = 'validate' | 'escalations' | 'elicitation' | 'writes' | 'writeBytes';
 
 export interface RateDecision {
@@ -16,8 +18,13 @@ interface Bucket {
   updatedMs: number;
 }
 
+/** What one agent spent of one budget. */
+export type Spending = readonly [budget: Budget, agentId: string, cost: number];
+
 export class RateLimiter {
   private readonly buckets = new Map<string, Bucket>();
+  /** Spent here since the last takeSpending(), by bucket key. */
+  private spent = new Map<string, number>();
 
   constructor(
     private readonly perMinute: Record<Budget, number>,
@@ -50,13 +57,40 @@ export class RateLimiter {
         refused = { ok: false, retryAfterSeconds, budget };
     }
     if (refused) return refused;
-    for (const { b, cost } of due) b.tokens -= cost;
+    for (const { budget, b, cost } of due) {
+      b.tokens -= cost;
+      const key = keyOf(agentId, budget);
+      this.spent.set(key, (this.spent.get(key) ?? 0) + cost);
+    }
     return { ok: true, retryAfterSeconds: 0 };
+  }
+
+  /**
+   * Drains what another replica let the agent spend. A bucket may go into debt,
+   * down to one whole budget below empty: an agent that spread a burst over
+   * several replicas at once waits until the fleet's spending is back within it
+   * (at most one more minute).
+   */
+  spentElsewhere(agentId: string, budget: Budget, cost: number): void {
+    if (!Object.hasOwn(this.perMinute, budget) || !(cost > 0 && Number.isFinite(cost))) return;
+    const b = this.refilled(agentId, budget, this.nowMs());
+    b.tokens = Math.max(-this.perMinute[budget], b.tokens - cost);
+  }
+
+  /** What was spent here since the last call, for the other replicas. */
+  takeSpending(): Spending[] {
+    const out: Spending[] = [];
+    for (const [key, cost] of this.spent) {
+      const cut = key.indexOf('\u0000');
+      out.push([key.slice(0, cut) as Budget, key.slice(cut + 1), cost]);
+    }
+    this.spent = new Map();
+    return out;
   }
 
   private refilled(agentId: string, budget: Budget, now: number): Bucket {
     const capacity = this.perMinute[budget];
-    const key = `${budget}\u0000${agentId}`;
+    const key = keyOf(agentId, budget);
     let b = this.buckets.get(key);
     if (!b) {
       b = { tokens: capacity, updatedMs: now };
@@ -77,3 +111,5 @@ export class RateLimiter {
     }
   }
 }
+
+const keyOf = (agentId: string, budget: Budget) => `${budget}\u0000${agentId}`;

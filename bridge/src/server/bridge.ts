@@ -25,6 +25,7 @@ import { BridgeMetrics } from '../metrics/bridge-metrics.js';
 import { RequestValidator } from '../openapi/request-validator.js';
 import { ProjectService } from '../project/service.js';
 import type { Decision, Policy, PolicyResult, ToolCall } from '../policy/types.js';
+import { SpendingShare } from '../ratelimit/sharing.js';
 import { RateLimiter } from '../ratelimit/token-bucket.js';
 import { DecisionCache } from '../validation/decision-cache.js';
 import { loggedInput } from '../validation/logged-input.js';
@@ -62,6 +63,9 @@ export interface RunningBridge {
   /** End open SSE streams (the first step of a graceful stop). */
   endStreams(): void;
 }
+
+/** How often a replica tells the others what its agents spent of their rate budgets. */
+const SPENDING_SHARE_INTERVAL_MS = 250;
 
 export async function createBridgeServices(
   opts: BridgeOptions,
@@ -130,6 +134,11 @@ export async function createBridgeServices(
     stops.unshift(() => project.close());
 
     const rateLimiter = new RateLimiter(config.rateLimits);
+    const spending = new SpendingShare(store.db, rateLimiter, (err) =>
+      logger.warn('telling other replicas what agents spent failed', { err }),
+    );
+    await spending.start(SPENDING_SHARE_INTERVAL_MS);
+    stops.unshift(() => spending.stop());
     const auth = new Authenticator({
       master: opts.masterKey,
       nonces,
