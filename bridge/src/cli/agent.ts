@@ -5,6 +5,7 @@ import { CredentialFormatError, issueCredential, issueHookToken } from '../auth/
 import { ConfigError } from '../config/env.js';
 import { asAdmin, masterKey } from './admin.js';
 import { commandArgs } from './args.js';
+import { refusal } from './connect.js';
 
 const usage = `usage: lighthouse agent issue [--hook] <agent-id> | revoke <agent-id>
 
@@ -42,16 +43,11 @@ export async function agentCommand(args: string[]): Promise<number> {
       return 0;
     }
     const res = await asAdmin('agent revoke', master, (client) =>
-      client.post<{ error?: { code: string; message: string } }>(
-        `/v1/agents/${encodeURIComponent(id)}/revoke`,
-        {},
-      ),
+      client.post(`/v1/agents/${encodeURIComponent(id)}/revoke`, {}),
     );
     if (!res) return 1;
     if (res.status !== 200) {
-      process.stderr.write(
-        `lighthouse agent revoke: ${res.status} ${res.body.error?.code ?? ''} ${res.body.error?.message ?? ''}\n`,
-      );
+      process.stderr.write(`lighthouse agent revoke: ${refusal(res)}\n`);
       return 1;
     }
     process.stdout.write(`revoked ${id}\n`);

@@ -11,6 +11,11 @@ export function isUsageError(err: unknown): boolean {
   return typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS');
 }
 
+/** A usage error in one line: parseArgs spreads some over three (an option value starting with '-'). */
+export function usageLine(command: string, err: unknown): string {
+  return `lighthouse ${command}: ${(err as Error).message.replace(/\s*\n\s*/g, ' ')} (see --help)\n`;
+}
+
 /** The parsed arguments, or undefined after printing the usage error (the command then exits 2). */
 export function commandArgs<T extends ParseArgsConfig>(
   command: string,
@@ -20,7 +25,7 @@ export function commandArgs<T extends ParseArgsConfig>(
     return parseArgs(config);
   } catch (err) {
     if (!isUsageError(err)) throw err;
-    process.stderr.write(`lighthouse ${command}: ${(err as Error).message} (see --help)\n`);
+    process.stderr.write(usageLine(command, err));
     return undefined;
   }
 }

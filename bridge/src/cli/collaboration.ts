@@ -2,7 +2,7 @@
 // their errors into a message and an exit code.
 import { unreachableCause } from '../client/bridge-client.js';
 import { ClientConfigError } from '../hook/client-config.js';
-import { isUsageError } from './args.js';
+import { isUsageError, usageLine } from './args.js';
 import { CommandError } from './connect.js';
 
 const commands: Record<string, () => Promise<(argv: string[]) => Promise<number>>> = {
@@ -27,7 +27,7 @@ export async function collaborationCommand(name: string, argv: string[]): Promis
       return err instanceof CommandError ? err.exitCode : 2;
     }
     if (isUsageError(err)) {
-      process.stderr.write(`lighthouse ${name}: ${(err as Error).message} (see --help)\n`);
+      process.stderr.write(usageLine(name, err));
       return 2;
     }
     const cause = unreachableCause(err);

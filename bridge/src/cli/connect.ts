@@ -18,13 +18,19 @@ export class CommandError extends Error {
   }
 }
 
+/** A refused request in one line: the status, and the bridge's error code and message. */
+export function refusal(res: BridgeResponse<unknown>): string {
+  const err = (res.body as { error?: { code?: unknown; message?: unknown } } | null)?.error;
+  if (typeof err?.message === 'string') return `bridge answered ${res.status} ${err.code}: ${err.message}`;
+  // Not the bridge's error (a proxy's page, say, for a wrong URL): its body would flood the terminal.
+  const type = res.headers.get('content-type')?.split(';')[0] || 'no content type';
+  return `bridge answered ${res.status} without a Lighthouse error (${type}): check the bridge URL`;
+}
+
 /** The body of a successful answer, or a CommandError carrying the bridge's error code and message. */
 export function expectOk<T>(res: BridgeResponse<unknown>, ...ok: number[]): T {
   if ((ok.length ? ok : [200]).includes(res.status)) return res.body as T;
-  const err = (res.body as { error?: { code?: string; message?: string } } | null)?.error;
-  throw new CommandError(
-    `bridge answered ${res.status} ${err?.code ?? ''}: ${err?.message ?? String(res.body)}`.trim(),
-  );
+  throw new CommandError(refusal(res));
 }
 
 export function print(json: boolean, value: unknown, text: () => string): void {

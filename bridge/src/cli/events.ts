@@ -1,7 +1,7 @@
 // `lighthouse events tail`: follow the bridge's event stream (SSE), resumable.
 import { parseArgs } from 'node:util';
-import { unreachableCause } from '../client/bridge-client.js';
-import { CommandError, connect } from './connect.js';
+import { bridgeResponse, unreachableCause } from '../client/bridge-client.js';
+import { CommandError, connect, refusal } from './connect.js';
 
 const usage = `usage: lighthouse events tail [--types A,B] [--stream-prefix p] [--after <checkpoint>] [--json]
 
@@ -31,7 +31,7 @@ export async function eventsCommand(argv: string[]): Promise<number> {
   const abort = new AbortController();
   process.once('SIGINT', () => abort.abort());
   const res = await client.fetch('GET', `/v1/events/stream${q.size ? `?${q}` : ''}`, undefined, abort.signal);
-  if (!res.ok || !res.body) throw new CommandError(`bridge answered ${res.status}: ${await res.text()}`);
+  if (!res.ok || !res.body) throw new CommandError(refusal(await bridgeResponse(res)));
   const decoder = new TextDecoder();
   let buffer = '';
   let last: string | undefined;

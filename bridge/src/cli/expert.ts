@@ -7,6 +7,7 @@ import { ConfigError } from '../config/env.js';
 import { CAPABILITY_PATTERN } from '../experts/registry.js';
 import { asAdmin, masterKey } from './admin.js';
 import { commandArgs } from './args.js';
+import { refusal } from './connect.js';
 
 const usage = `usage: lighthouse expert grant <agent-id> <capability>... | revoke <agent-id> | list
 
@@ -85,17 +86,11 @@ export async function expertCommand(args: string[]): Promise<number> {
           : client.request('DELETE', path),
     );
     if (!res) return 1;
-    const body = res.body as {
-      capabilities?: string[];
-      experts?: ExpertView[];
-      error?: { code: string; message: string };
-    };
     if (res.status !== 200) {
-      process.stderr.write(
-        `lighthouse expert ${action}: bridge answered ${res.status} ${body.error?.code ?? ''}: ${body.error?.message ?? ''}\n`,
-      );
+      process.stderr.write(`lighthouse expert ${action}: ${refusal(res)}\n`);
       return 1;
     }
+    const body = res.body as { capabilities?: string[]; experts?: ExpertView[] };
     process.stdout.write(
       parsed.values.json
         ? `${JSON.stringify(body)}\n`

@@ -14,7 +14,7 @@ import {
 import type { HookResult, UnreachableMode } from '../hook/protocol.js';
 import { postToolUse, preToolUse, type Post } from '../hook/run.js';
 import { SettingsError } from '../hook/settings.js';
-import { isUsageError } from './args.js';
+import { isUsageError, usageLine } from './args.js';
 import { postJson } from '../hook/transport.js';
 
 const usage = `usage: lighthouse hook <command> [options]
@@ -224,7 +224,7 @@ export async function hookCommand(argv: string[]): Promise<number> {
       return 2;
     }
     if (isUsageError(err)) {
-      process.stderr.write(`lighthouse hook: ${(err as Error).message} (see --help)\n`);
+      process.stderr.write(usageLine('hook', err));
       return 2;
     }
     // Anything else (input too large, an unusable URL, a file that cannot be read):

@@ -43,7 +43,7 @@ export async function statusCommand(argv: string[]): Promise<number> {
   let ready = false;
   let reachable = true;
   try {
-    ready = (await fetch(new URL('/readyz', cfg.url), { signal: AbortSignal.timeout(5000) })).ok;
+    ready = (await fetch(client.url('/readyz'), { signal: AbortSignal.timeout(5000) })).ok;
   } catch {
     reachable = false;
   }

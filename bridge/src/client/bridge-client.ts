@@ -10,7 +10,7 @@ export interface BridgeResponse<T = unknown> {
 }
 
 export interface BridgeClientOptions {
-  /** e.g. http://127.0.0.1:8765 */
+  /** e.g. http://127.0.0.1:8765, or https://proxy.example/lighthouse for a bridge at a sub-path. */
   url: string;
   /** `lh1.<agent>.<key>` or an already parsed credential. */
   credential: string | Credential;
@@ -41,22 +41,23 @@ export class BridgeClient {
     body?: unknown,
     signal?: AbortSignal,
   ): Promise<BridgeResponse<T>> {
-    const res = await this.fetch(method, path, body, signal);
-    const text = await res.text();
-    const isJson = (res.headers.get('content-type') ?? '').includes('application/json');
-    return {
-      status: res.status,
-      headers: res.headers,
-      body: (isJson && text ? JSON.parse(text) : text) as T,
-    };
+    return bridgeResponse<T>(await this.fetch(method, path, body, signal));
   }
 
-  /** The raw fetch Response (for streams such as SSE). */
+  /** Where `path` is: under the base URL's path too, for a bridge a proxy serves at a sub-path. */
+  url(path: string): string {
+    return this.base + path;
+  }
+
+  /**
+   * The raw fetch Response (for streams such as SSE). The signature covers `path`
+   * without the base URL's path: the path the bridge receives from a proxy that strips it.
+   */
   async fetch(method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<Response> {
     const payload = body === undefined ? '' : typeof body === 'string' ? body : JSON.stringify(body);
     const headers: Record<string, string> = signedHeaders(this.credential, method, path, payload);
     if (payload) headers['content-type'] = 'application/json';
-    return fetch(this.base + path, {
+    return fetch(this.url(path), {
       method,
       headers,
       body: payload || undefined,
@@ -71,6 +72,17 @@ export class BridgeClient {
   post<T = unknown>(path: string, body: unknown): Promise<BridgeResponse<T>> {
     return this.request<T>('POST', path, body);
   }
+}
+
+/** A fetch Response read whole: JSON bodies parsed, anything else as text. */
+export async function bridgeResponse<T = unknown>(res: Response): Promise<BridgeResponse<T>> {
+  const text = await res.text();
+  const isJson = (res.headers.get('content-type') ?? '').includes('application/json');
+  return {
+    status: res.status,
+    headers: res.headers,
+    body: (isJson && text ? JSON.parse(text) : text) as T,
+  };
 }
 
 /**

@@ -25,13 +25,15 @@ export interface PostOptions {
 
 export function postJson(opts: PostOptions, pathname: string, payload: unknown): Promise<PostResult> {
   const body = JSON.stringify(payload);
-  const target = new URL(pathname, opts.url.replace(/\/*$/, '/'));
+  // Under the base URL's path, and signed without it, as BridgeClient does: a proxy
+  // serving the bridge at a sub-path strips it, and the bridge checks the path it receives.
+  const target = new URL(opts.url.replace(/\/+$/, '') + pathname);
   const lib = process.getBuiltinModule(target.protocol === 'https:' ? 'node:https' : 'node:http');
   return new Promise((resolve, reject) => {
     const req = lib.request(target, {
       method: 'POST',
       headers: {
-        ...opts.sign('POST', target.pathname + target.search, body),
+        ...opts.sign('POST', pathname, body),
         'content-type': 'application/json',
         'content-length': Buffer.byteLength(body),
       },
