@@ -107,7 +107,7 @@ definitions:
 rules:
   # --- script-level findings -------------------------------------------------
   - id: fork-bomb
-    description: Fork bomb (a function that spawns itself)
+    description: Fork bomb (a function that spawns itself, an endless loop of background jobs)
     priority: 1000
     action: block
     category: destructive
@@ -368,8 +368,10 @@ rules:
         program:
           [cat, tac, nl, less, more, head, tail, bat, xxd, hexdump, od, base64, strings, cp, scp, curl,
            grep, egrep, fgrep, rg, ag, awk, gawk, sed, sort, uniq, cut, paste, diff, cmp, jq, yq, rev, fold]
+        # stdin: \`cat < ~/.ssh/id_rsa\` reads the file as much as \`cat ~/.ssh/id_rsa\`.
         args:
           paths: [*secrets, /etc/shadow, /etc/gshadow, /etc/shadow-, /etc/sudoers, /etc/sudoers.d/**]
+          stdin: true
 
   - id: secret-search
     description: Searching credential directories or a whole home for secrets

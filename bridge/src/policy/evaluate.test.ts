@@ -126,8 +126,42 @@ rules:
     expect(id({ tool: 'Read', input: { file_path: 'x/../y' }, cwd: '/a/b' })).toBeUndefined();
   });
 
+  it('counts the file redirected to stdin as an argument where args ask for it', () => {
+    const reads = parsePolicy(`
+rules:
+  - { id: key-read, priority: 2, action: escalate, match: { command: { program: [cat], args: { paths: ['**/*.key', '~/.ssh/**'], stdin: true } } } }
+  - { id: etc-tee, priority: 1, action: block, match: { command: { program: [tee], args: { paths: [/etc/**] } } } }
+`);
+    const rule = (command: string): string | undefined =>
+      evaluatePolicy(reads, bash(command)).decisive?.ruleId;
+    expect(rule('cat < a.key')).toBe('key-read');
+    expect(rule('cat < ~/.ss?/id_rsa')).toBe('key-read'); // a glob naming a protected path
+    expect(rule('cat a.key')).toBe('key-read');
+    expect(rule('cat < a.txt')).toBeUndefined();
+    expect(rule('tee out < /etc/hosts')).toBeUndefined();
+    expect(rule('tee /etc/hosts')).toBe('etc-tee');
+  });
+
   it('gives a reason naming the rule description and what matched', () => {
     expect(evaluatePolicy(p, bash('cd /tmp; rm -fr x')).decisive?.reason).toBe('recursive-rm: rm -fr x');
+  });
+});
+
+describe('commands read through script variables', () => {
+  const p = parsePolicy(`
+rules:
+  - { id: rm-root, priority: 3, action: block, match: { command: { program: [rm], args: { paths: ['/'] } } } }
+  - { id: rm-tmp, priority: 2, action: allow, match: { command: { program: [rm], args: { paths: [/tmp/**] } } } }
+`);
+  const result = (command: string) => evaluatePolicy(p, bash(command)).decisive;
+
+  it('are matched by block and escalate rules, naming the resolved words', () => {
+    expect(result('X=/; rm -r "$X"')).toMatchObject({ ruleId: 'rm-root', reason: 'rm-root: rm -r /' });
+  });
+
+  it('never loosen: allow rules judge the commands as written', () => {
+    expect(result('rm -r /tmp/a')?.ruleId).toBe('rm-tmp');
+    expect(result('X=/tmp/a; rm -r $X')).toBeNull();
   });
 });
 

@@ -146,7 +146,7 @@ function matchRule(rule: Rule, subject: CallSubject): string | null {
       evidence.push(detail);
     }
     if (m.command !== undefined) {
-      const found = matchCommands(m.command, shell);
+      const found = matchCommands(m.command, shell, rule.action !== 'allow');
       if (found === null) return null;
       evidence.push(found);
     }
@@ -185,7 +185,11 @@ function matchRule(rule: Rule, subject: CallSubject): string | null {
 
 const HARMLESS_SINKS = ['/dev/null', '/dev/stdout', '/dev/stderr', '/dev/tty', '/dev/fd/*'];
 
-function matchCommands(match: CommandMatch, shell: ShellAnalysis): string | null {
+/**
+ * Evidence that some command (`scope: all`: every command) matches. Commands read through
+ * script variables count only for `resolved` (not for allow rules): they may only tighten.
+ */
+function matchCommands(match: CommandMatch, shell: ShellAnalysis, resolved: boolean): string | null {
   if (match.scope === 'all') {
     if (shell.commands.length === 0 || shell.properties.size > 0) return null;
     if (!shell.commands.every((c) => matchCommand(match, c))) return null;
@@ -193,7 +197,9 @@ function matchCommands(match: CommandMatch, shell: ShellAnalysis): string | null
       return null;
     return shell.commands.map(render).join('; ');
   }
-  const found = shell.commands.find((c) => matchCommand(match, c));
+  const found =
+    shell.commands.find((c) => matchCommand(match, c)) ??
+    (resolved ? shell.resolved.find((c) => matchCommand(match, c)) : undefined);
   return found === undefined ? null : render(found);
 }
 
@@ -210,10 +216,11 @@ export function matchCommand(match: CommandMatch, c: ShellCommand): boolean {
     if (flags.none !== undefined && flags.none.some((entry) => hasFlag(c, entry))) return false;
   }
   if (match.args !== undefined) {
-    const { paths, position = 'any' } = match.args;
+    const { paths, position = 'any', stdin = false } = match.args;
     const all = targetsOf(c);
     const chosen = position === 'first' ? startingPoints(c) : position === 'last' ? all.slice(-1) : all;
-    if (!chosen.some((target) => matchesAnyPath(target, paths))) return false;
+    const read = stdin && c.stdin !== undefined ? [c.stdin, ...globVictims(c.stdin)] : [];
+    if (![...chosen, ...read].some((target) => matchesAnyPath(target, paths))) return false;
   }
   if (match.operands !== undefined) {
     for (const [name, patterns] of Object.entries(match.operands)) {

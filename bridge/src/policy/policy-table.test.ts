@@ -318,6 +318,43 @@ const audit: Row[] = [
   [tool('Read', { file_path: '/root/.kube/config' }), 'escalate', 'secret-read'],
   [tool('Write', { file_path: '/home/u/.aws/credentials', content: 'x' }), 'block', 'credential-file-write'],
   [tool('Grep', { pattern: 'PRIVATE', path: '~/.ssh' }), 'escalate', 'secret-search-tool'],
+  // Secrets read through an input redirect, like as an argument; other input stays allowed.
+  [bash('cat < ~/.ssh/id_rsa'), 'escalate', 'secret-read-command'],
+  [bash('base64 < ~/.ssh/id_ed25519'), 'escalate', 'secret-read-command'],
+  [bash('sort < /etc/shadow'), 'escalate', 'secret-read-command'],
+  [bash('cd ~/.aws && { cat; } < credentials'), 'escalate', 'secret-read-command'],
+  [bash('cat < .env'), 'escalate', 'secret-read-command'],
+  [bash('cat < README.md'), 'allow', 'read-only-commands'],
+  // Fork bombs as endless loops starting background jobs; ordinary loops stay allowed.
+  [bash('while true; do bash & done'), 'block', 'fork-bomb'],
+  [bash("while :; do sh -c 'x' & done"), 'block', 'fork-bomb'],
+  [bash('for ((;;)); do $0 & done'), 'block', 'fork-bomb'],
+  [bash('until false; do bash & done'), 'block', 'fork-bomb'],
+  [bash('while read l; do echo $l & done < f'), 'allow', 'risk-score'],
+  [bash('for f in *.ts; do tsc $f & done'), 'allow', 'risk-score'],
+  [bash('while true; do sleep 1; done'), 'allow', 'risk-score'],
+  [bash('while true; do make test; sleep 5; done'), 'allow', 'risk-score'],
+  [bash('while true; do ./server & wait; done'), 'allow', 'risk-score'],
+  // `[` alone is the test command, not a pattern; a pattern as the command name stays dynamic.
+  [bash('if [ -f x ]; then echo y; fi'), 'allow', 'read-only-commands'],
+  [bash('[a-z]* -rf /'), 'escalate', 'dynamic-program'],
+  [bash('/bin/r? -rf /'), 'escalate', 'dynamic-program'],
+  // Variables the script set to a literal before: `$X` read as its value.
+  [bash('X=/; rm -rf $X'), 'block', 'rm-recursive-critical'],
+  [bash('X=/ && rm -rf "$X"'), 'block', 'rm-recursive-critical'],
+  [bash('export D=/etc; rm -rf $D/'), 'block', 'rm-recursive-critical'],
+  [bash('P=rm; $P -rf ~'), 'block', 'rm-recursive-critical'],
+  [bash('K=~/.ssh/id_rsa; cat "$K"'), 'escalate', 'secret-read-command'],
+  // … only where certain; never an unassigned variable; never loosening.
+  [bash('X=/tmp/build; rm -rf $X'), 'escalate', 'risk-score'],
+  [bash('if [[ -n $CI ]]; then X=/; fi; rm -rf $X'), 'escalate', 'risk-score'],
+  [bash('false || X=/; rm -rf $X'), 'escalate', 'risk-score'],
+  [bash('(X=/); rm -rf $X'), 'escalate', 'risk-score'],
+  [bash('X=/ | cat; rm -rf $X'), 'escalate', 'risk-score'],
+  [bash('for d in a b; do X=/; done; rm -rf $X'), 'escalate', 'risk-score'],
+  [bash('X=/; read X; rm -rf $X'), 'escalate', 'risk-score'],
+  [bash('rm -rf $HOME'), 'block', 'rm-recursive-critical'],
+  [bash('rm -rf $BUILD_DIR'), 'escalate', 'risk-score'],
 ];
 
 const describeCall = (call: ToolCall): string =>

@@ -19,7 +19,11 @@ const commandMatch = {
       type: 'object',
       additionalProperties: false,
       required: ['paths'],
-      properties: { paths: stringList, position: { enum: ['any', 'first', 'last'] } },
+      properties: {
+        paths: stringList,
+        position: { enum: ['any', 'first', 'last'] },
+        stdin: { type: 'boolean' },
+      },
     },
     operands: { type: 'object', minProperties: 1, additionalProperties: stringList },
     options: { type: 'object', minProperties: 1, additionalProperties: stringList },

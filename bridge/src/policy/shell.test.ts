@@ -86,6 +86,42 @@ describe('analyseShell structure', () => {
     expect(analyseShell('f() { echo hi | cat; }; f').properties.size).toBe(0);
   });
 
+  it('detects endless loops that start background jobs as fork bombs, but not other loops', () => {
+    const bomb = (src: string): [string, boolean] => [src, analyseShell(src).properties.has('fork_bomb')];
+    for (const src of [
+      'while true; do x & done',
+      'while :; do x & done',
+      'until false; do x & done',
+      'for ((;;)); do x & done',
+      'while sleep 1; true; do { y; x & }; done',
+    ])
+      expect(bomb(src)).toEqual([src, true]);
+    for (const src of [
+      'while read l; do x & done < f',
+      'for f in *; do x & done',
+      'for ((i = 0; i < 3; i++)); do x & done',
+      'while true; do x; sleep 1; done',
+      'while ! true; do x & done',
+      'until true; do x & done',
+    ])
+      expect(bomb(src)).toEqual([src, false]);
+  });
+
+  it('gives each command the file its statement redirects to stdin', () => {
+    const stdin = (src: string, cwd?: string): (string | undefined)[] =>
+      analyseShell(src, cwd).commands.map((c) => c.stdin);
+    expect(stdin('cat < ~/.ssh//id_rsa')).toEqual(['~/.ssh/id_rsa']);
+    expect(stdin('sudo cat <> ../k < k.pem', '/home/u/p')).toEqual(['/home/u/p/k.pem', '/home/u/p/k.pem']);
+    expect(stdin('{ cat; sort < a; } < b', '/p')).toEqual(['/p/b', '/p/a']);
+    expect(stdin('cat 3< k; cat < $K; cat <<< k; cat k > out')).toEqual([
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+    ]);
+    expect(analyseShell('cat < in').redirects).toEqual([]);
+  });
+
   it('flags computed program names and scripts', () => {
     expect(analyseShell('$(echo rm) -rf /').properties.has('dynamic_program')).toBe(true);
     expect(analyseShell('"$CMD" x').properties.has('dynamic_program')).toBe(true);

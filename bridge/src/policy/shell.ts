@@ -2,12 +2,14 @@
 // that would run (inside lists, pipelines, substitutions, `bash -c` strings, `eval` and
 // wrappers such as sudo), each with its program basename, flags and positional words;
 // pipelines; writing redirections; and script-level findings (unparseable, computed
-// program names, fork bombs).
+// program names, fork bombs). Commands using variables the script set to literals are
+// also given resolved (`X=/; rm -rf $X` → `rm -rf /`).
 import { createHash } from 'node:crypto';
 import { parseBash, ShellSyntaxError, walk, type ShNode } from './ast.js';
 import { canonicalPath } from './paths.js';
 import type { ShellProperty } from './types.js';
-import { wordValue } from './words.js';
+import { knownVariables } from './variables.js';
+import { wordValue, type Variables } from './words.js';
 
 /** Longer scripts are not parsed (the parser is linear but slow on huge inputs): unparseable. */
 export const MAX_COMMAND_LENGTH = 16 * 1024;
@@ -34,6 +36,8 @@ export interface ShellCommand {
   cwd: string | undefined;
   /** Wrappers this command runs under, outermost first (`sudo`, `env`, `xargs` …). */
   wrappers: string[];
+  /** Canonical file redirected to its stdin (`cat < f`, `<> f`), if known. */
+  stdin: string | undefined;
 }
 
 export interface Redirection {
@@ -43,6 +47,12 @@ export interface Redirection {
 
 export interface ShellAnalysis {
   commands: ShellCommand[];
+  /**
+   * Commands of `commands` that use variables the script certainly set to literals, with
+   * those values in (`X=/; rm -rf $X` → `rm -rf /`). Block and escalate rules match them
+   * too; allow rules and the risk score judge the commands as written.
+   */
+  resolved: ShellCommand[];
   /** Each pipeline as its stages, each stage as the commands it runs. */
   pipelines: ShellCommand[][][];
   /** Writing redirections (`>`, `>>`, `&>`, `&>>`, `>|`, `<>`, `>&file`). */
@@ -63,6 +73,7 @@ const WRITE_REDIRECTS = new Set([
   54 /* > */, 55 /* >> */, 57 /* <> */, 60 /* >| */, 64 /* &> */, 65 /* &>> */,
 ]);
 const OP_READ = 56; /* < */
+const OP_READ_WRITE = 57; /* <> */
 const OP_DUP_OUT = 59; /* >& */
 const OP_HEREDOC = 61; /* << */
 const OP_HEREDOC_DASH = 62; /* <<- */
@@ -176,6 +187,7 @@ export function analyseShell(src: string, cwd?: string): ShellAnalysis {
 function analyse(src: string, cwd: string | undefined): ShellAnalysis {
   const result: ShellAnalysis = {
     commands: [],
+    resolved: [],
     pipelines: [],
     redirects: [],
     properties: new Set(),
@@ -188,7 +200,8 @@ function analyse(src: string, cwd: string | undefined): ShellAnalysis {
     const trees = [root, ...posixReading(src, root)];
     result.canonical = createHash('sha256').update(JSON.stringify(trees)).digest('base64url');
     const start = cwd === undefined ? undefined : canonicalPath(cwd);
-    for (const tree of trees) analyseTree(tree, { cwd: start, depth: 0, innerPipes: new WeakSet() }, result);
+    for (const tree of trees)
+      analyseTree(tree, { cwd: start, depth: 0, innerPipes: new WeakSet(), stdin: new WeakMap() }, result);
   }
   return result;
 }
@@ -235,22 +248,21 @@ interface Context {
   depth: number;
   /** Pipes inside a pipeline already recorded whole (`a | b | c` nests `a | b`). */
   innerPipes: WeakSet<ShNode>;
+  /** CallExpr → the file its statement redirects to stdin. */
+  stdin: WeakMap<ShNode, string>;
 }
 
 /** Walks one parsed script in source order; `cd` changes the cwd of later commands. */
 function analyseTree(root: ShNode, ctx: Context, result: ShellAnalysis): void {
+  const variables = knownVariables(root);
   walk(root, (node) => {
     switch (node.type) {
       case 'Stmt':
         scriptOnStdin(node, ctx, result);
+        noteStdin(node, ctx);
         break;
       case 'CallExpr':
-        for (const command of commandChain(argValues(node), result, ctx)) {
-          command.cwd = ctx.cwd;
-          result.commands.push(command);
-          if (command.program === 'cd' || command.program === 'pushd')
-            ctx.cwd = changeDirectory(command, ctx.cwd);
-        }
+        recordCall(node, variables.get(node), ctx, result);
         break;
       case 'BinaryCmd': {
         const op = node['Op'] as number;
@@ -266,6 +278,11 @@ function analyseTree(root: ShNode, ctx: Context, result: ShellAnalysis): void {
         if (isForkBomb(node))
           flag(result, 'fork_bomb', `function ${(node['Name'] as ShNode)['Value'] as string}`);
         break;
+      case 'WhileClause':
+      case 'ForClause':
+        if (isEndless(node) && startsJobs(node['Do']))
+          flag(result, 'fork_bomb', 'an endless loop starting background jobs');
+        break;
       case 'Lit':
       case 'SglQuoted':
         result.escapes += ((node['Value'] as string).match(ESCAPE) ?? []).length;
@@ -275,7 +292,48 @@ function analyseTree(root: ShNode, ctx: Context, result: ShellAnalysis): void {
 }
 
 function argValues(call: ShNode): (string | null)[] {
-  return (call['Args'] as ShNode[]).map(wordValue);
+  return (call['Args'] as ShNode[]).map((word) => wordValue(word));
+}
+
+/**
+ * The commands a call runs, in `commands`; where `vars` resolve some of its words, the
+ * commands of the resolved words in `resolved` (matched only: never parsed as scripts).
+ */
+function recordCall(call: ShNode, vars: Variables | undefined, ctx: Context, result: ShellAnalysis): void {
+  const { cwd } = ctx;
+  const stdin = ctx.stdin.get(call);
+  const written = argValues(call);
+  for (const command of commandChain(written, result, ctx)) {
+    command.cwd = ctx.cwd;
+    command.stdin = stdin;
+    result.commands.push(command);
+    if (command.program === 'cd' || command.program === 'pushd') ctx.cwd = changeDirectory(command, ctx.cwd);
+  }
+  if (vars === undefined) return;
+  const values = (call['Args'] as ShNode[]).map((word) => wordValue(word, vars));
+  if (values.every((value, i) => value === written[i])) return;
+  for (const command of commandChain(values, null, ctx)) result.resolved.push({ ...command, cwd, stdin });
+}
+
+/** `cat < f`, `{ a; b; } < f`: the commands of a statement read the file on stdin. */
+function noteStdin(stmt: ShNode, ctx: Context): void {
+  const file = stdinFile(stmt['Redirs'] as ShNode[], ctx.cwd);
+  if (file === undefined) return;
+  walk(stmt['Cmd'], (n) => {
+    if (n.type === 'CallExpr') ctx.stdin.set(n, file);
+  });
+}
+
+/** The canonical file the last `<` / `<>` of stdin opens; undefined when none or computed. */
+function stdinFile(redirects: ShNode[], cwd: string | undefined): string | undefined {
+  let file: string | undefined;
+  for (const r of redirects) {
+    const fd = (r['N'] as ShNode | null)?.['Value'];
+    if ((r['Op'] !== OP_READ && r['Op'] !== OP_READ_WRITE) || (fd !== undefined && fd !== '0')) continue;
+    const value = wordValue(r['Word'] as ShNode);
+    file = value === null ? undefined : canonicalPath(value, cwd);
+  }
+  return file;
 }
 
 /** `bash <<EOF … EOF` and `sh <<< "…"` run the here-document as a script. */
@@ -347,6 +405,7 @@ export function unparseableShell(detail: string): ShellAnalysis {
 function emptyAnalysis(): ShellAnalysis {
   return {
     commands: [],
+    resolved: [],
     pipelines: [],
     redirects: [],
     properties: new Set(),
@@ -367,6 +426,34 @@ function isForkBomb(func: ShNode): boolean {
     if (!found && spawns && callsFunction(node, name)) found = true;
   });
   return found;
+}
+
+/** A loop that never ends by itself: `while true`, `while :`, `until false`, `for ((;;))`. */
+function isEndless(loop: ShNode): boolean {
+  if (loop.type === 'ForClause') {
+    const head = loop['Loop'] as ShNode;
+    return head.type === 'CStyleLoop' && head['Cond'] === null;
+  }
+  const last = (loop['Cond'] as ShNode[]).at(-1); // the last condition command decides
+  const cmd = last?.['Cmd'] as ShNode | null | undefined;
+  if (cmd?.type !== 'CallExpr' || last?.['Negated'] === true) return false;
+  const words = argValues(cmd).join(' ');
+  return loop['Until'] === true ? words === 'false' : words === 'true' || words === ':';
+}
+
+/**
+ * Whether some statement of `body` runs in the background (`cmd &`) and the body
+ * never waits for its jobs: `while true; do ./server & wait; done` is a supervisor.
+ */
+function startsJobs(body: unknown): boolean {
+  let background = false;
+  let waits = false;
+  walk(body, (n) => {
+    if (n.type === 'Stmt' && n['Background'] === true) background = true;
+    const first = n.type === 'CallExpr' ? (n['Args'] as ShNode[])[0] : undefined;
+    if (first && wordValue(first) === 'wait') waits = true;
+  });
+  return background && !waits;
 }
 
 function callsFunction(node: ShNode, name: string): boolean {
@@ -566,9 +653,17 @@ function unwrap(program: string, args: (string | null)[]): (string | null)[] | n
 }
 
 /** Program, flags and positional arguments of one command's words. */
+/**
+ * Whether bash may expand a command name to something else: `*`, `?`, a bracket
+ * expression or a brace list. A lone `[` is the test command, not a pattern.
+ */
+function isPattern(word: string): boolean {
+  return /[*?]|\[.*\]|\{[^}]*(?:,|\.\.)[^}]*\}/.test(word);
+}
+
 function describe(words: (string | null)[], wrappers: string[]): ShellCommand {
   const [first, ...args] = words;
-  const program = first === null || first === undefined || /[*?[{]/.test(first) ? null : basename(first);
+  const program = first === null || first === undefined || isPattern(first) ? null : basename(first);
   const flags = new Set<string>();
   const positional: (string | null)[] = [];
   const operands = new Map<string, string>();
@@ -604,7 +699,17 @@ function describe(words: (string | null)[], wrappers: string[]): ShellCommand {
     const operand = /^([a-z]+)=(.*)$/.exec(arg);
     if (operand) operands.set(operand[1] as string, operand[2] as string);
   }
-  return { program, args, flags, positional, leading, operands, cwd: undefined, wrappers: [...wrappers] };
+  return {
+    program,
+    args,
+    flags,
+    positional,
+    leading,
+    operands,
+    cwd: undefined,
+    wrappers: [...wrappers],
+    stdin: undefined,
+  };
 }
 
 function basename(word: string): string {

@@ -57,7 +57,7 @@ export interface RuleMatch {
 export type ShellProperty =
   | 'unparseable_command' /* the parser refused it, it is too long, or nesting is too deep */
   | 'dynamic_program' /* a command name or a `bash -c` / `eval` script is computed at run time */
-  | 'fork_bomb'; /* a function that runs itself in a pipeline or in the background */
+  | 'fork_bomb'; /* a function that spawns itself, or an endless loop that starts background jobs */
 
 export interface CommandMatch {
   /** Program basename globs (`rm`, `mkfs.*`); `/bin/rm` is `rm`. */
@@ -76,8 +76,9 @@ export interface CommandMatch {
   /**
    * Positional arguments, normalised as paths against the effective cwd. `first`: the
    * leading operands before the first option (find's starting points: `find . / -delete`).
+   * `stdin`: the file redirected to the command's stdin counts too (`cat < ~/.ssh/id_rsa`).
    */
-  args?: { paths: string[]; position?: 'any' | 'first' | 'last' };
+  args?: { paths: string[]; position?: 'any' | 'first' | 'last'; stdin?: boolean };
   /** `name=value` operands (dd's `of=`), value as path patterns. */
   operands?: Record<string, string[]>;
   /**

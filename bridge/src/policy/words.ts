@@ -2,20 +2,26 @@
 // without running anything. Quoting never hides a word (`r""m`, `'rm'`, `$'\x72m'` are `rm`).
 import type { ShNode } from './ast.js';
 
-/** The word's value, or null when it depends on run time (parameters, substitutions, arithmetic). */
-export function wordValue(word: ShNode): string | null {
+/** Variable name → value, as a script certainly set it at some point (see variables.ts). */
+export type Variables = ReadonlyMap<string, string>;
+
+/**
+ * The word's value, or null when it depends on run time (parameters, substitutions,
+ * arithmetic). `vars` gives values for `$X` / `${X}`; without them only `$HOME` is known.
+ */
+export function wordValue(word: ShNode, vars?: Variables): string | null {
   const parts = word['Parts'] as ShNode[];
   let out = '';
   for (let i = 0; i < parts.length; i++) {
     const part = parts[i] as ShNode;
-    const value = partValue(part, i === 0);
+    const value = partValue(part, i === 0, vars);
     if (value === null) return null;
     out += value;
   }
   return out;
 }
 
-function partValue(part: ShNode, first: boolean): string | null {
+function partValue(part: ShNode, first: boolean, vars: Variables | undefined): string | null {
   switch (part.type) {
     case 'Lit':
       return unescapeBare(part['Value'] as string);
@@ -28,26 +34,40 @@ function partValue(part: ShNode, first: boolean): string | null {
         const p = inner[i] as ShNode;
         if (p.type === 'Lit') out += unescapeDouble(p['Value'] as string);
         else {
-          const v = first && i === 0 ? homeParam(p) : null;
+          const v = variable(p, vars) ?? (first && i === 0 ? homeParam(p) : null);
           if (v === null) return null;
           out += v;
         }
       }
       return out;
     }
-    case 'ParamExp':
+    case 'ParamExp': {
+      // Unquoted, an empty value vanishes and one with blanks splits into several words.
+      const v = variable(part, vars);
+      if (v !== undefined) return v === '' || /[ \t\n]/.test(v) ? null : v;
       return first ? homeParam(part) : null;
+    }
     default:
       return null;
   }
 }
 
+/** The value `vars` gives a plain `$X` / `${X}`; undefined when none. */
+function variable(node: ShNode, vars: Variables | undefined): string | undefined {
+  if (vars === undefined || !isPlain(node)) return undefined;
+  return vars.get((node['Param'] as ShNode)['Value'] as string);
+}
+
 /** `$HOME` / `${HOME}` at the start of a word is the home directory, written `~`. */
 function homeParam(node: ShNode): string | null {
-  if (node.type !== 'ParamExp') return null;
-  const param = node['Param'] as ShNode | null;
-  if (param?.['Value'] !== 'HOME') return null;
-  const plain =
+  return isPlain(node) && (node['Param'] as ShNode)['Value'] === 'HOME' ? '~' : null;
+}
+
+/** A parameter expansion without operators: `$X`, `${X}` (not `${#X}`, `${X:-y}`, `${X[0]}` …). */
+function isPlain(node: ShNode): boolean {
+  return (
+    node.type === 'ParamExp' &&
+    node['Param'] !== null &&
     !node['Excl'] &&
     !node['Names'] &&
     !node['Length'] &&
@@ -55,8 +75,8 @@ function homeParam(node: ShNode): string | null {
     !node['Index'] &&
     !node['Slice'] &&
     !node['Repl'] &&
-    !node['Exp'];
-  return plain ? '~' : null;
+    !node['Exp']
+  );
 }
 
 function unescapeBare(raw: string): string {
