@@ -5,6 +5,7 @@ import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { promisify } from 'node:util';
 import Fuse, { type Operations } from 'fuse-native';
+import { OP_TIMEOUT_MS } from './operations.js';
 
 const run = promisify(execFile);
 
@@ -65,7 +66,7 @@ export async function mount(dir: string, ops: Operations): Promise<Mounted> {
   const fuse = new Fuse(dir, ops, {
     fsname: ['lighthouse', ...MOUNT_OPTIONS].join(','),
     subtype: 'lighthouse',
-    timeout: 30_000,
+    timeout: OP_TIMEOUT_MS,
   });
   await new Promise<void>((resolve, reject) =>
     fuse.mount((err) => (err ? reject(new MountError(`mount at ${dir} failed: ${err.message}`)) : resolve())),

@@ -79,6 +79,26 @@ describe('fuse operations', () => {
     expect(await call(ops, 'read', '/current/README.md', fd, buf, 5, 0)).toEqual([EBADF]);
   });
 
+  test('an open answered after fuse-native gave up leaves no handle behind', async () => {
+    const source = api();
+    const slow = source.file;
+    source.file = async (path) => {
+      await new Promise((r) => setTimeout(r, 120));
+      return slow(path);
+    };
+    const cache = new ProjectCache(source);
+    await cache.load();
+    const warned: string[] = [];
+    const ops = createOperations(cache, { uid: 1, gid: 1 }, { warn: (m) => warned.push(m) }, 50);
+    // The kernel had ETIMEDOUT at 50 ms; the handle the fetch would give at 120 ms is never made.
+    expect(await call(ops, 'open', '/current/README.md', 0)).toEqual([EIO]);
+    expect(warned).toEqual(['fuse open answered after the kernel gave up']);
+    expect(await call(ops, 'read', '/current/README.md', 1, Buffer.alloc(5), 5, 0)).toEqual([EBADF]);
+    // Cached now: the next open is in time, and its handle is the first one made.
+    const [err, fd] = (await call(ops, 'open', '/current/README.md', 0)) as [number, number];
+    expect([err, fd]).toEqual([0, 1]);
+  });
+
   test('open refuses directories, unknown paths and write access', async () => {
     const { ops } = await setup();
     expect(await call(ops, 'open', '/current/src', 0)).toEqual([EISDIR]);

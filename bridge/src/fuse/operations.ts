@@ -77,7 +77,18 @@ class OpenFiles {
   }
 }
 
-export function createOperations(cache: ProjectCache, owner: Owner, log: OperationsLog): Operations {
+/**
+ * How long fuse-native waits for a handler before it answers ETIMEDOUT itself
+ * (mount.ts sets it); a later answer is dropped.
+ */
+export const OP_TIMEOUT_MS = 30_000;
+
+export function createOperations(
+  cache: ProjectCache,
+  owner: Owner,
+  log: OperationsLog,
+  opTimeoutMs = OP_TIMEOUT_MS,
+): Operations {
   const open = new OpenFiles();
   const failed = (op: string, path: string, err: unknown): number => {
     // Until the first load from the bridge, readers are told to try again, not that files are missing.
@@ -117,6 +128,15 @@ export function createOperations(cache: ProjectCache, owner: Owner, log: Operati
     },
     open(path, flags, cb) {
       if ((flags & O_ACCMODE) !== 0) return cb(EROFS);
+      const deadline = performance.now() + opTimeoutMs;
+      // Past fuse-native's timeout the kernel has had ETIMEDOUT and will never release
+      // a handle given now: giving none keeps it (and a held stream log) from leaking.
+      const answer = (handle: Handle) => {
+        if (performance.now() < deadline) return cb(0, open.add(handle));
+        if ('release' in handle) handle.release();
+        log.warn('fuse open answered after the kernel gave up', { path, ms: opTimeoutMs });
+        cb(EIO);
+      };
       cache
         .lookup(path)
         .then(async (node) => {
@@ -126,14 +146,11 @@ export function createOperations(cache: ProjectCache, owner: Owner, log: Operati
           if (stream !== undefined && node.kind === 'text') {
             // Held from here on; were it evicted just before, the log as looked up stands in until fetched again.
             const release = cache.holdStream(stream);
-            return cb(
-              0,
-              open.add({ stream: () => cache.snapshot.streams.get(stream) ?? node.file, release }),
-            );
+            return answer({ stream: () => cache.snapshot.streams.get(stream) ?? node.file, release });
           }
           const bytes = await cache.bytes(node);
           if (!bytes) return cb(ENOENT);
-          cb(0, open.add({ file: { bytes } }));
+          answer({ file: { bytes } });
         })
         .catch((err: unknown) => cb(failed('open', path, err)));
     },
