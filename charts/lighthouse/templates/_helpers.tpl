@@ -1,11 +1,14 @@
 {{/* Names and labels shared by every template. */}}
 
-{{- /* <release>-operator when the release name already says lighthouse, else <release>-lighthouse-operator. */ -}}
+{{- /* fullnameOverride; else <release>-operator when the release name already says lighthouse (or nameOverride), else <release>-<name>-operator. */ -}}
 {{- define "lighthouse.fullname" -}}
-{{- if contains "lighthouse" .Release.Name -}}
+{{- $name := default "lighthouse" .Values.nameOverride -}}
+{{- if .Values.fullnameOverride -}}
+{{- .Values.fullnameOverride | trunc 63 | trimSuffix "-" -}}
+{{- else if contains $name .Release.Name -}}
 {{- printf "%s-operator" .Release.Name | trunc 63 | trimSuffix "-" -}}
 {{- else -}}
-{{- printf "%s-lighthouse-operator" .Release.Name | trunc 63 | trimSuffix "-" -}}
+{{- printf "%s-%s-operator" .Release.Name $name | trunc 63 | trimSuffix "-" -}}
 {{- end -}}
 {{- end -}}
 
@@ -49,6 +52,11 @@ helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version }}
 {{- define "lighthouse.validate" -}}
 {{- if and (gt (int .Values.replicaCount) 1) (not .Values.leaderElection.enabled) -}}
 {{- fail (printf "replicaCount %d needs leaderElection.enabled=true: without a Lease every replica reconciles, and they fight over the same resources" (int .Values.replicaCount)) -}}
+{{- end -}}
+{{- range $i, $e := .Values.extraEnv -}}
+{{- if has $e.name (list "WATCH_NAMESPACES" "LEADER_ELECTION" "LEADER_ELECTION_NAMESPACE" "LEADER_ELECTION_ID" "POD_NAME" "METRICS_PORT" "LOG_LEVEL") -}}
+{{- fail (printf "extraEnv[%d]: %s is set by the chart (from watchNamespaces, leaderElection, metrics.port, logLevel or the pod); set those values instead" $i $e.name) -}}
+{{- end -}}
 {{- end -}}
 {{- if and .Values.podDisruptionBudget.enabled (gt (int .Values.replicaCount) 1) (ge (int .Values.podDisruptionBudget.minAvailable) (int .Values.replicaCount)) -}}
 {{- fail (printf "podDisruptionBudget.minAvailable %d must be below replicaCount %d, or no operator pod could ever be evicted (node drains would hang)" (int .Values.podDisruptionBudget.minAvailable) (int .Values.replicaCount)) -}}

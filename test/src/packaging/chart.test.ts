@@ -120,6 +120,17 @@ describe('charts/lighthouse', () => {
       'podDisruptionBudget.minAvailable=2',
       'podDisruptionBudget.minAvailable 2 must be below replicaCount 2, or no operator pod could ever be evicted',
     ],
+    ['fullnameOverride=Bad_Name', "at '/fullnameOverride'"],
+    ['affinity.nodeAfinity.x=y', "additional properties 'nodeAfinity' not allowed"],
+    [
+      'topologySpreadConstraints[0].maxSkew=0,topologySpreadConstraints[0].topologyKey=zone,topologySpreadConstraints[0].whenUnsatisfiable=DoNotSchedule',
+      "at '/topologySpreadConstraints/0/maxSkew': minimum: got 0, want 1",
+    ],
+    ['extraEnv[0].value=x', "at '/extraEnv/0': missing property 'name'"],
+    [
+      'extraEnv[0].name=LOG_LEVEL,extraEnv[0].value=debug',
+      'extraEnv[0]: LOG_LEVEL is set by the chart (from watchNamespaces, leaderElection, metrics.port, logLevel or the pod); set those values instead',
+    ],
   ])('refuses %s with the schema message', async (set, message) => {
     await expect(render(set)).rejects.toThrow(message);
   });
@@ -192,6 +203,71 @@ describe('charts/lighthouse', () => {
       type: 'RollingUpdate',
       rollingUpdate: { maxSurge: 1, maxUnavailable: 0 },
     });
+  });
+
+  it('names every object by nameOverride or fullnameOverride, the Lease too', async () => {
+    const names = (objects: K8sObject[]) =>
+      objects.filter((o) => o.metadata.namespace === 'lh-system').map((o) => `${o.kind}/${o.metadata.name}`);
+    const leaseId = (objects: K8sObject[]) =>
+      (find(objects, 'Deployment') as Deployment).spec.template.spec.containers[0]!.env.find(
+        (e) => e.name === 'LEADER_ELECTION_ID',
+      )?.value;
+    const beacon = await render('nameOverride=beacon');
+    expect(names(beacon)).toContain('Deployment/lh-beacon-operator');
+    expect(names(beacon)).toContain('ServiceAccount/lh-beacon-operator');
+    expect(names(beacon)).toContain('Service/lh-beacon-operator-metrics');
+    expect(leaseId(beacon)).toBe('lh-beacon-operator');
+    const own = await render('fullnameOverride=agents-gate');
+    expect(names(own)).toContain('Deployment/agents-gate');
+    expect(names(own)).toContain('Service/agents-gate-metrics');
+    expect(leaseId(own)).toBe('agents-gate');
+    expect(names(own).every((n) => n.split('/')[1]!.startsWith('agents-gate'))).toBe(true);
+  });
+
+  it('takes a whole affinity, spread constraints, security contexts and extra env', async () => {
+    const pod = (objects: K8sObject[]) =>
+      (find(objects, 'Deployment') as Deployment).spec.template.spec as unknown as Record<string, unknown> & {
+        containers: Container[];
+      };
+    const affinity = await render(
+      'podAntiAffinity=hard',
+      'affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0].matchExpressions[0].key=pool',
+      'affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0].matchExpressions[0].operator=Exists',
+      'topologySpreadConstraints[0].maxSkew=1,topologySpreadConstraints[0].topologyKey=topology.kubernetes.io/zone,topologySpreadConstraints[0].whenUnsatisfiable=ScheduleAnyway',
+    );
+    // The given affinity replaces the preset whole, and the preset's in-place rollout with it.
+    expect(pod(affinity).affinity).toEqual({
+      nodeAffinity: {
+        requiredDuringSchedulingIgnoredDuringExecution: {
+          nodeSelectorTerms: [{ matchExpressions: [{ key: 'pool', operator: 'Exists' }] }],
+        },
+      },
+    });
+    expect((find(affinity, 'Deployment').spec as { strategy: unknown }).strategy).toEqual({
+      type: 'RollingUpdate',
+      rollingUpdate: { maxSurge: 1, maxUnavailable: 0 },
+    });
+    expect(pod(affinity).topologySpreadConstraints).toEqual([
+      { maxSkew: 1, topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'ScheduleAnyway' },
+    ]);
+
+    // OpenShift's restricted SCC assigns the user: the fixed ids go, the rest stays.
+    const openshift = await render(
+      'podSecurityContext.runAsUser=null,podSecurityContext.runAsGroup=null,podSecurityContext.fsGroup=null',
+      'extraEnv[0].name=HTTPS_PROXY,extraEnv[0].value=http://proxy:3128',
+    );
+    expect(pod(openshift).securityContext).toEqual({
+      runAsNonRoot: true,
+      seccompProfile: { type: 'RuntimeDefault' },
+    });
+    const [container] = pod(openshift).containers;
+    expect(container!.securityContext).toEqual({
+      allowPrivilegeEscalation: false,
+      readOnlyRootFilesystem: true,
+      capabilities: { drop: ['ALL'] },
+    });
+    expect(container!.env.at(-1)).toEqual({ name: 'HTTPS_PROXY', value: 'http://proxy:3128' });
+    expect(container!.env.filter((e) => e.name === 'LOG_LEVEL')).toHaveLength(1);
   });
 
   it('NOTES put the demo bridge in a watched namespace', async () => {
