@@ -1,10 +1,37 @@
 import { describe, expect, it } from '@jest/globals';
 
 import { loadCrd, type JsonSchema } from './crd.js';
-import { PHASES, type LighthouseBridgeSpec, type LighthouseBridgeStatus } from './types.js';
+import {
+  PHASES,
+  type LabelSelector,
+  type LighthouseBridgeSpec,
+  type LighthouseBridgeStatus,
+  type NodeSelectorTerm,
+  type PodAffinity,
+  type PodAffinityTerm,
+} from './types.js';
 
 // Samples that set every field the TypeScript types declare; the compiler checks
 // them against the types, this test checks them against the CRD schema.
+const selector: LabelSelector = {
+  matchLabels: { a: 'b' },
+  matchExpressions: [{ key: 'k', operator: 'In', values: ['v'] }],
+};
+const term: NodeSelectorTerm = {
+  matchExpressions: [{ key: 'k', operator: 'Gt', values: ['1'] }],
+  matchFields: [{ key: 'metadata.name', operator: 'In', values: ['node-1'] }],
+};
+const affinityTerm: PodAffinityTerm = {
+  labelSelector: selector,
+  namespaceSelector: selector,
+  namespaces: ['ns'],
+  topologyKey: 'zone',
+};
+const podAffinity: PodAffinity = {
+  requiredDuringSchedulingIgnoredDuringExecution: [affinityTerm],
+  preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 1, podAffinityTerm: affinityTerm }],
+};
+
 const fullSpec: LighthouseBridgeSpec = {
   image: 'img',
   imagePullPolicy: 'IfNotPresent',
@@ -12,6 +39,30 @@ const fullSpec: LighthouseBridgeSpec = {
   replicas: 2,
   autoscaling: { minReplicas: 2, maxReplicas: 4, targetCPUUtilizationPercentage: 80 },
   resources: { requests: { cpu: '250m' }, limits: { memory: '1Gi' } },
+  scheduling: {
+    nodeSelector: { pool: 'agents' },
+    tolerations: [{ key: 'k', operator: 'Equal', value: 'v', effect: 'NoExecute', tolerationSeconds: 60 }],
+    affinity: {
+      nodeAffinity: {
+        requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [term] },
+        preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 1, preference: term }],
+      },
+      podAffinity: podAffinity,
+      podAntiAffinity: podAffinity,
+    },
+    topologySpreadConstraints: [
+      {
+        maxSkew: 1,
+        topologyKey: 'zone',
+        whenUnsatisfiable: 'DoNotSchedule',
+        labelSelector: selector,
+        minDomains: 2,
+        nodeAffinityPolicy: 'Honor',
+        nodeTaintsPolicy: 'Ignore',
+      },
+    ],
+    priorityClassName: 'high',
+  },
   database: {
     managed: {
       instances: 3,
@@ -147,5 +198,32 @@ describe('TypeScript types match the CRD schema', () => {
   it('phase enum agrees', () => {
     const status = root.properties!.status!;
     expect(status.properties!.phase!.enum).toEqual([...PHASES]);
+  });
+});
+
+describe('the CRD repeats core/v1 sub-schemas without drift', () => {
+  const scheduling = root.properties!.spec!.properties!.scheduling!;
+  const affinity = scheduling.properties!.affinity!.properties!;
+  const withoutDescription = (s: JsonSchema): unknown => ({ ...s, description: undefined });
+
+  it('podAffinity and podAntiAffinity have one schema', () => {
+    expect(affinity.podAntiAffinity).toEqual(affinity.podAffinity);
+  });
+
+  it('every node selector term and every label selector is the same', () => {
+    const node = affinity.nodeAffinity!.properties!;
+    expect(node.preferredDuringSchedulingIgnoredDuringExecution!.items!.properties!.preference).toEqual(
+      node.requiredDuringSchedulingIgnoredDuringExecution!.properties!.nodeSelectorTerms!.items,
+    );
+    const term = affinity.podAffinity!.properties!.requiredDuringSchedulingIgnoredDuringExecution!.items!;
+    const spread = scheduling.properties!.topologySpreadConstraints!.items!;
+    expect(term.properties!.namespaceSelector).toEqual(term.properties!.labelSelector);
+    expect(withoutDescription(spread.properties!.labelSelector!)).toEqual(
+      withoutDescription(term.properties!.labelSelector!),
+    );
+    expect(
+      affinity.podAffinity!.properties!.preferredDuringSchedulingIgnoredDuringExecution!.items!.properties!
+        .podAffinityTerm,
+    ).toEqual(term);
   });
 });

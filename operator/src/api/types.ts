@@ -57,6 +57,65 @@ export interface FeatureFlag {
   agents?: string[];
 }
 
+export type LabelSelectorOperator = 'In' | 'NotIn' | 'Exists' | 'DoesNotExist';
+
+/** metav1.LabelSelector */
+export interface LabelSelector {
+  matchLabels?: Record<string, string>;
+  matchExpressions?: { key: string; operator: LabelSelectorOperator; values?: string[] }[];
+}
+
+/** core/v1 NodeSelectorTerm */
+export interface NodeSelectorTerm {
+  matchExpressions?: { key: string; operator: LabelSelectorOperator | 'Gt' | 'Lt'; values?: string[] }[];
+  matchFields?: { key: 'metadata.name'; operator: 'In' | 'NotIn'; values: string[] }[];
+}
+
+/** core/v1 PodAffinityTerm */
+export interface PodAffinityTerm {
+  labelSelector?: LabelSelector;
+  namespaceSelector?: LabelSelector;
+  namespaces?: string[];
+  topologyKey: string;
+}
+
+/** core/v1 PodAffinity and PodAntiAffinity */
+export interface PodAffinity {
+  requiredDuringSchedulingIgnoredDuringExecution?: PodAffinityTerm[];
+  preferredDuringSchedulingIgnoredDuringExecution?: { weight: number; podAffinityTerm: PodAffinityTerm }[];
+}
+
+/** The core/v1 pod fields that place bridge pods, as the CRD schema restricts them. */
+export interface SchedulingSpec {
+  nodeSelector?: Record<string, string>;
+  tolerations?: {
+    key?: string;
+    operator?: 'Exists' | 'Equal';
+    value?: string;
+    effect?: 'NoSchedule' | 'PreferNoSchedule' | 'NoExecute';
+    tolerationSeconds?: number;
+  }[];
+  affinity?: {
+    nodeAffinity?: {
+      requiredDuringSchedulingIgnoredDuringExecution?: { nodeSelectorTerms: NodeSelectorTerm[] };
+      preferredDuringSchedulingIgnoredDuringExecution?: { weight: number; preference: NodeSelectorTerm }[];
+    };
+    podAffinity?: PodAffinity;
+    podAntiAffinity?: PodAffinity;
+  };
+  topologySpreadConstraints?: {
+    maxSkew: number;
+    topologyKey: string;
+    whenUnsatisfiable: 'DoNotSchedule' | 'ScheduleAnyway';
+    /** Absent: the bridge pods' own selector labels. */
+    labelSelector?: LabelSelector;
+    minDomains?: number;
+    nodeAffinityPolicy?: 'Honor' | 'Ignore';
+    nodeTaintsPolicy?: 'Honor' | 'Ignore';
+  }[];
+  priorityClassName?: string;
+}
+
 /** The spec after the API server applied the schema's defaults. */
 export interface LighthouseBridgeSpec {
   image: string;
@@ -65,6 +124,7 @@ export interface LighthouseBridgeSpec {
   replicas: number;
   autoscaling?: { minReplicas: number; maxReplicas: number; targetCPUUtilizationPercentage: number };
   resources: ResourceRequirements;
+  scheduling?: SchedulingSpec;
   database: DatabaseSpec;
   fuse: { enabled: boolean; mountPath: string };
   experts?: ExpertSpec[];

@@ -24,6 +24,25 @@ describe('firstDifference', () => {
     expect(firstDifference({ o: { k: 1 } }, { o: 'str' })).toBe('.o');
   });
 
+  it('matches an empty string or list with an absent field (the API drops them), but not an empty object', () => {
+    const desired = {
+      tolerations: [{ key: 'k', operator: 'Exists', value: '' }],
+      selector: { matchExpressions: [{ key: 'k', operator: 'Exists', values: [] }] },
+      volumeMounts: [],
+    };
+    const live = {
+      tolerations: [{ key: 'k', operator: 'Exists' }],
+      selector: { matchExpressions: [{ key: 'k', operator: 'Exists' }] },
+    };
+    expect(firstDifference(desired, live)).toBeUndefined();
+    // Present in both, they must still agree; and `emptyDir: {}` is kept by the API, so one missing is drift.
+    expect(firstDifference({ value: '' }, { value: 'v' })).toBe('.value');
+    expect(firstDifference({ values: [] }, { values: ['v'] })).toBe('.values');
+    expect(firstDifference({ volume: { emptyDir: {} } }, { volume: { hostPath: { path: '/' } } })).toBe(
+      '.volume.emptyDir',
+    );
+  });
+
   it('compares quantities by value and int-or-string by text', () => {
     expect(firstDifference({ cpu: '0.5' }, { cpu: '500m' })).toBeUndefined();
     expect(firstDifference({ mem: '1Gi' }, { mem: '1024Mi' })).toBeUndefined();

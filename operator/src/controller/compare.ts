@@ -1,7 +1,10 @@
 // Whether a live object already holds every field of what we would apply.
-// Server defaults add fields (ignored), and canonicalise quantities ("0.5" → "500m"),
-// so quantities compare by value. Together with the applied-hash annotation
-// (which changes when we stop setting a field) this decides "no write needed".
+// Server defaults add fields (ignored), canonicalise quantities ("0.5" → "500m"),
+// so quantities compare by value, and drop empty strings and lists of omitempty
+// fields (a toleration's `value: ""`, a selector's `values: []`), so those match an
+// absent field. (Not `{}`: an empty struct such as `emptyDir: {}` is kept, and
+// means something.) Together with the applied-hash annotation (which changes when
+// we stop setting a field) this decides "no write needed".
 
 // The forms the API accepts ("0.5", ".5", "1.", "1500e6"); the server writes them back canonically ("500m").
 const QUANTITY = /^([+-]?(?:\d+(?:\.\d*)?|\.\d+))(?:(Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E)|[eE]([+-]?\d+))?$/;
@@ -42,8 +45,11 @@ function sameScalar(desired: unknown, live: unknown): boolean {
   return false;
 }
 
+const dropped = (v: unknown) => v === '' || (Array.isArray(v) && v.length === 0);
+
 /** The first path where `live` lacks or differs from `desired`, or undefined when it contains it all. */
 export function firstDifference(desired: unknown, live: unknown, path = ''): string | undefined {
+  if (live === undefined && dropped(desired)) return undefined;
   if (Array.isArray(desired)) {
     if (!Array.isArray(live) || live.length !== desired.length) return path || '.';
     for (let i = 0; i < desired.length; i++) {

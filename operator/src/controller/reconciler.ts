@@ -6,6 +6,7 @@ import type {
   V1ConfigMap,
   V1Deployment,
   V1PersistentVolumeClaim,
+  V1Pod,
   V1Secret,
 } from '@kubernetes/client-node';
 import type { Logger } from 'winston';
@@ -16,7 +17,7 @@ import { RESOURCES, resourcePath } from '../kube/resources.js';
 import { isNotFound, KubeApiError, type RestClient } from '../kube/rest.js';
 import { buildAuthSecret } from '../specs/auth-secret.js';
 import type { CnpgCluster } from '../specs/cnpg-cluster.js';
-import { childNames, FIELD_MANAGER } from '../specs/labels.js';
+import { childNames, FIELD_MANAGER, labelSelector, selectorLabels } from '../specs/labels.js';
 import { configRevisionOf } from '../specs/config-map.js';
 import { canonicalJson } from '../specs/revision.js';
 import { probeConfig } from '../rollout/config-probe.js';
@@ -28,6 +29,7 @@ import { ChildApplier, informerKey } from './children.js';
 import { databaseStatus, type DatabaseObservation, type ExternalSecretState } from './database-status.js';
 import { desiredChildren } from './desired.js';
 import { transitionEvents, type BridgeEvent, type EventRecorder } from './events.js';
+import { placementOf, type Placement } from './placement.js';
 import { bridgeAvailability, computeStatus } from './status.js';
 
 export interface ServedApis {
@@ -101,6 +103,7 @@ export class Reconciler {
     const deployment = liveDeployment();
     const now = new Date().toISOString();
     const config = await this.observeConfig(lhb, applied, deployment, revision, log);
+    const placement = await this.observePlacement(lhb, deployment, revision, log);
     const computed = computeStatus({
       lhb,
       now,
@@ -110,6 +113,7 @@ export class Reconciler {
       ...(auth ? { auth } : {}),
       ...(deployment ? { deployment } : {}),
       ...(applyError ? { applyError } : {}),
+      ...(placement?.unschedulable ? { unschedulable: placement.unschedulable } : {}),
     });
     const status = withRollout(lhb, computed, plan.action, now);
 
@@ -135,16 +139,44 @@ export class Reconciler {
     // Secrets we do not manage are not watched: poll until the user's appear.
     const waitingOnSecret = (observation.mode === 'external' && !database.ready) || auth?.ready === false;
     const waitingOnCnpg = observation.mode === 'managed' && !observation.cnpgInstalled;
+    // Pods are not watched: while some have no node, look again for the scheduler's reason.
+    const waitingOnScheduler = (placement?.unbound ?? 0) > 0;
     return {
       phase: status.phase,
       ...(config.pending
         ? { requeueAfterMs: 2_000 }
-        : waitingOnSecret
-          ? { requeueAfterMs: 15_000 }
-          : waitingOnCnpg
-            ? { requeueAfterMs: 60_000 }
-            : {}),
+        : waitingOnScheduler
+          ? { requeueAfterMs: 10_000 }
+          : waitingOnSecret
+            ? { requeueAfterMs: 15_000 }
+            : waitingOnCnpg
+              ? { requeueAfterMs: 60_000 }
+              : {}),
     };
+  }
+
+  /**
+   * The bridge pods of the revision, read only while it is not available: a pod
+   * the scheduler cannot place says why on its own status, the Deployment does not.
+   */
+  private async observePlacement(
+    lhb: LighthouseBridge,
+    deployment: V1Deployment | undefined,
+    revision: string,
+    log: Logger,
+  ): Promise<Placement | undefined> {
+    const bridge = bridgeAvailability(deployment, revision);
+    if (lhb.spec.paused || !deployment || bridge.available || bridge.reason === 'TemplateOutdated')
+      return undefined;
+    try {
+      const pods = `/api/v1/namespaces/${lhb.metadata.namespace}/pods`;
+      const selector = labelSelector(selectorLabels(lhb, 'bridge'));
+      const { items } = await this.deps.rest.list<V1Pod>(pods, { labelSelector: selector });
+      return placementOf(items, revision);
+    } catch (err) {
+      log.warn('listing the bridge pods failed', { error: String(err) });
+      return undefined;
+    }
   }
 
   /**

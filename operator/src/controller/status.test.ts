@@ -185,6 +185,55 @@ describe('computeStatus', () => {
     expect(conditionOf(done.conditions, 'Reconciling')).toMatchObject({ status: 'False' });
   });
 
+  it("pods the scheduler cannot place make BridgeAvailable=False reason Unschedulable, with the scheduler's message", () => {
+    const why = "0/1 nodes are available: 1 node(s) didn't match Pod's node affinity/selector.";
+    const inputs = { now: 't', revision: 'r1', database: dbReady, unschedulable: { pods: 2, message: why } };
+    const s = computeStatus({ lhb: sampleBridge(), ...inputs, deployment: deployment('r1', 0) });
+    const message = `2 bridge pods cannot be scheduled: ${why}`;
+    expect(conditionOf(s.conditions, 'BridgeAvailable')).toMatchObject({
+      status: 'False',
+      reason: 'Unschedulable',
+      message,
+    });
+    expect(conditionOf(s.conditions, 'Ready')).toMatchObject({ reason: 'BridgeNotAvailable', message });
+    expect(conditionOf(s.conditions, 'Reconciling')).toMatchObject({ status: 'True', message });
+    expect(s.phase).toBe('Provisioning');
+    // Once the progress deadline passes, that is the reason (and a rollback may follow).
+    const late = deployment('r1', 0, {
+      conditions: [
+        { type: 'Progressing', status: 'False', reason: 'ProgressDeadlineExceeded', message: 'too slow' },
+      ],
+    });
+    const failed = computeStatus({ lhb: sampleBridge(), ...inputs, deployment: late });
+    expect(conditionOf(failed.conditions, 'BridgeAvailable')).toMatchObject({
+      reason: 'ProgressDeadlineExceeded',
+    });
+    // Available bridges are available, whatever an extra pod waits for.
+    const up = computeStatus({ lhb: sampleBridge(), ...inputs, deployment: deployment('r1', 2) });
+    expect(conditionOf(up.conditions, 'BridgeAvailable')).toMatchObject({ status: 'True' });
+  });
+
+  it('pods the ReplicaSet cannot create make BridgeAvailable=False reason ReplicaFailure, with its message', () => {
+    const why = 'pods "demo-bridge-5d8-x" is forbidden: no PriorityClass with name lighthouse-high was found';
+    const d = deployment('r1', 0, {
+      replicas: 0,
+      conditions: [{ type: 'ReplicaFailure', status: 'True', reason: 'FailedCreate', message: why }],
+    });
+    const s = computeStatus({
+      lhb: sampleBridge(),
+      now: 't',
+      revision: 'r1',
+      database: dbReady,
+      deployment: d,
+    });
+    expect(conditionOf(s.conditions, 'BridgeAvailable')).toMatchObject({
+      status: 'False',
+      reason: 'ReplicaFailure',
+      message: why,
+    });
+    expect(conditionOf(s.conditions, 'Ready')).toMatchObject({ reason: 'BridgeNotAvailable', message: why });
+  });
+
   it('a failed rollout is Degraded and Stalled', () => {
     const d = deployment('r1', 1, {
       updatedReplicas: 1,

@@ -31,6 +31,8 @@ export interface StatusInputs {
   applyError?: { message: string; terminal: boolean };
   /** The ConfigMap's config revision, the one the bridges confirmed, and why not yet (if not). */
   config?: { desired: string; applied?: string; pending?: string };
+  /** Pods of the revision the scheduler could not place, with its reason. */
+  unschedulable?: { pods: number; message: string };
 }
 
 interface Availability {
@@ -88,6 +90,9 @@ export function bridgeAvailability(d: V1Deployment | undefined, revision: string
       message: s.conditions?.find((c) => c.type === 'Progressing')?.message ?? '',
     };
   }
+  // Pods the ReplicaSet could not create (a missing PriorityClass, a quota): the Deployment relays why.
+  const failure = s.conditions?.find((c) => c.type === 'ReplicaFailure' && c.status === 'True');
+  if (failure) return { ...base, available: false, reason: 'ReplicaFailure', message: failure.message ?? '' };
   return {
     ...base,
     available: false,
@@ -96,10 +101,17 @@ export function bridgeAvailability(d: V1Deployment | undefined, revision: string
   };
 }
 
+/** The scheduler's reason says more than the pod counts do, until the deadline decides. */
+function withUnschedulable(b: Availability, u: StatusInputs['unschedulable']): Availability {
+  if (!u || b.available || b.deadlineExceeded) return b;
+  const pods = u.pods === 1 ? '1 bridge pod' : `${u.pods} bridge pods`;
+  return { ...b, reason: 'Unschedulable', message: `${pods} cannot be scheduled: ${u.message}` };
+}
+
 export function computeStatus(i: StatusInputs): LighthouseBridgeStatus {
   const { lhb, now, revision, database } = i;
   const prev = lhb.status ?? {};
-  const bridge = bridgeAvailability(i.deployment, revision);
+  const bridge = withUnschedulable(bridgeAvailability(i.deployment, revision), i.unschedulable);
   const paused = lhb.spec.paused;
   const stalledReason = i.applyError?.terminal
     ? { reason: 'ApplyFailed', message: i.applyError.message }

@@ -2,6 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import type { V1Container } from '@kubernetes/client-node';
 
 import { sampleBridge } from '../api/fixture.js';
+import type { SchedulingSpec } from '../api/types.js';
 import { buildDeployment } from './deployment.js';
 import { REVISION_ANNOTATION } from './revision.js';
 
@@ -175,6 +176,75 @@ describe('buildDeployment', () => {
       sampleBridge({ autoscaling: { minReplicas: 2, maxReplicas: 5, targetCPUUtilizationPercentage: 70 } }),
     );
     expect(deployment.spec).not.toHaveProperty('replicas');
+  });
+
+  it('places the pods as spec.scheduling says; a spread constraint without labelSelector counts its own pods', () => {
+    const scheduling: SchedulingSpec = {
+      nodeSelector: { pool: 'agents' },
+      tolerations: [{ key: 'pool', operator: 'Equal', value: 'agents', effect: 'NoSchedule' }],
+      affinity: {
+        podAntiAffinity: {
+          preferredDuringSchedulingIgnoredDuringExecution: [
+            { weight: 100, podAffinityTerm: { topologyKey: 'kubernetes.io/hostname' } },
+          ],
+        },
+      },
+      topologySpreadConstraints: [{ maxSkew: 1, topologyKey: 'zone', whenUnsatisfiable: 'ScheduleAnyway' }],
+      priorityClassName: 'lighthouse-high',
+    };
+    const { deployment } = buildDeployment(sampleBridge({ scheduling }));
+    const pod = deployment.spec!.template.spec!;
+    expect(pod).toMatchObject({
+      nodeSelector: scheduling.nodeSelector,
+      tolerations: scheduling.tolerations,
+      affinity: scheduling.affinity,
+      priorityClassName: 'lighthouse-high',
+    });
+    expect(pod.topologySpreadConstraints).toEqual([
+      {
+        maxSkew: 1,
+        topologyKey: 'zone',
+        whenUnsatisfiable: 'ScheduleAnyway',
+        labelSelector: { matchLabels: deployment.spec!.selector.matchLabels },
+      },
+    ]);
+  });
+
+  it('without spec.scheduling the pods carry no placement fields, so the template and revision stay as they were', () => {
+    const base = buildDeployment(sampleBridge());
+    const pod = base.deployment.spec!.template.spec!;
+    for (const field of [
+      'nodeSelector',
+      'tolerations',
+      'affinity',
+      'topologySpreadConstraints',
+      'priorityClassName',
+    ]) {
+      expect(pod).not.toHaveProperty(field);
+    }
+    expect(buildDeployment(sampleBridge({ scheduling: {} })).revision).toBe(base.revision);
+    const empty = { nodeSelector: {}, tolerations: [], affinity: {}, topologySpreadConstraints: [] };
+    expect(buildDeployment(sampleBridge({ scheduling: empty })).revision).toBe(base.revision);
+  });
+
+  it('a change of any spec.scheduling field is a new revision, so it rolls out', () => {
+    const changes: SchedulingSpec[] = [
+      { nodeSelector: { pool: 'a' } },
+      { nodeSelector: { pool: 'b' } },
+      { tolerations: [{ operator: 'Exists' }] },
+      { affinity: { nodeAffinity: {} } },
+      {
+        topologySpreadConstraints: [{ maxSkew: 1, topologyKey: 'zone', whenUnsatisfiable: 'DoNotSchedule' }],
+      },
+      {
+        topologySpreadConstraints: [{ maxSkew: 2, topologyKey: 'zone', whenUnsatisfiable: 'DoNotSchedule' }],
+      },
+      { priorityClassName: 'high' },
+    ];
+    const revisions = [sampleBridge(), ...changes.map((scheduling) => sampleBridge({ scheduling }))].map(
+      (lhb) => buildDeployment(lhb).revision,
+    );
+    expect(new Set(revisions).size).toBe(revisions.length);
   });
 
   it('records the pod template hash as the revision, which changes with the image only', () => {

@@ -14,6 +14,7 @@ import type {
 import type { LighthouseBridge, Quantities, ResourceRequirements } from '../api/types.js';
 import { BRIDGE_PORT, childMetadata, childNames, labels, selectorLabels } from './labels.js';
 import { REVISION_ANNOTATION, revisionOf } from './revision.js';
+import { podScheduling } from './scheduling.js';
 
 export const BRIDGE_CONTAINER = 'bridge';
 export const FUSE_CONTAINER = 'fuse';
@@ -226,6 +227,7 @@ function podTemplate(lhb: LighthouseBridge): V1PodTemplateSpec {
         seccompProfile: { type: 'RuntimeDefault' },
       },
       ...(lhb.spec.imagePullSecrets ? { imagePullSecrets: lhb.spec.imagePullSecrets } : {}),
+      ...podScheduling(lhb),
       ...(lhb.spec.fuse.enabled ? { initContainers: [fuseCredential(lhb), fuseSidecar(lhb)] } : {}),
       containers: [bridgeContainer(lhb), ...expertContainers(lhb)],
       volumes: volumes(lhb),

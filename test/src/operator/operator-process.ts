@@ -28,12 +28,17 @@ export const sample = (name: 'embedded' | 'managed-cnpg' | 'external-db') =>
 /** Installs (or updates) the LighthouseBridge CRD and waits until it is served. */
 export async function installCrd(cp: Pick<TestControlPlane, 'kubectl'>): Promise<void> {
   await cp.kubectl(['apply', '--server-side', '--force-conflicts', '-f', CRD_FILE]);
-  await cp.kubectl([
-    'wait',
-    '--for=condition=Established',
-    '--timeout=60s',
-    'crd/lighthousebridges.lighthouse.dev',
-  ]);
+  // Not `kubectl wait`: a CRD just created has `status.conditions: null` until its
+  // controllers catch up, and `kubectl wait` fails on that instead of waiting.
+  await eventually('the LighthouseBridge CRD to be Established', async () => {
+    const established = await cp.kubectl([
+      'get',
+      'crd/lighthousebridges.lighthouse.dev',
+      '-o',
+      'jsonpath={.status.conditions[?(@.type=="Established")].status}',
+    ]);
+    return established === 'True';
+  });
 }
 
 /**

@@ -148,6 +148,172 @@ describe('invalid LighthouseBridge specs are refused by the API', () => {
     await apply(bridge('mnt-ok', { image: 'i', database: ext, fuse: { mountPath: '/work/project_1.v2' } }));
   });
 
+  describe('spec.scheduling: what the Pod API would refuse is refused here, naming the field', () => {
+    const ext = { external: { secretRef: { name: 'x' } } };
+    const scheduling = (name: string, value: object) =>
+      apply(bridge(name, { image: 'i', database: ext, scheduling: value }));
+    const spread = (name: string, constraint: object) =>
+      scheduling(name, {
+        topologySpreadConstraints: [
+          { maxSkew: 1, topologyKey: 'zone', whenUnsatisfiable: 'DoNotSchedule', ...constraint },
+        ],
+      });
+    const nodeTerm = (name: string, requirement: object) =>
+      scheduling(name, {
+        affinity: {
+          nodeAffinity: {
+            requiredDuringSchedulingIgnoredDuringExecution: {
+              nodeSelectorTerms: [{ matchExpressions: [requirement] }],
+            },
+          },
+        },
+      });
+
+    it('tolerations', async () => {
+      const tolerations = (name: string, toleration: object) =>
+        scheduling(name, { tolerations: [toleration] });
+      await expect(tolerations('tol-op', { key: 'k', operator: 'Maybe' })).rejects.toThrow(
+        'spec.scheduling.tolerations[0].operator: Unsupported value: "Maybe": supported values: "Exists", "Equal"',
+      );
+      await expect(tolerations('tol-effect', { key: 'k', effect: 'NoRun' })).rejects.toThrow(
+        'spec.scheduling.tolerations[0].effect: Unsupported value: "NoRun"',
+      );
+      await expect(tolerations('tol-value', { key: 'k', operator: 'Exists', value: 'v' })).rejects.toThrow(
+        'a toleration with operator Exists must not set value',
+      );
+      await expect(tolerations('tol-key', { value: 'v' })).rejects.toThrow(
+        'a toleration without key must have operator Exists (it then tolerates every taint)',
+      );
+      await expect(
+        tolerations('tol-seconds', { key: 'k', effect: 'NoSchedule', tolerationSeconds: 60 }),
+      ).rejects.toThrow('tolerationSeconds applies only to effect NoExecute');
+      await expect(tolerations('tol-badkey', { key: 'a b', operator: 'Exists' })).rejects.toThrow(
+        /spec.scheduling.tolerations\[0\].key: Invalid value: "a b"/,
+      );
+    });
+
+    it('topologySpreadConstraints', async () => {
+      await expect(spread('skew', { maxSkew: 0 })).rejects.toThrow(
+        /spec.scheduling.topologySpreadConstraints\[0\].maxSkew: Invalid value: 0: .* should be greater than or equal to 1/,
+      );
+      await expect(spread('nokey', { topologyKey: '' })).rejects.toThrow(
+        /spec.scheduling.topologySpreadConstraints\[0\].topologyKey: Invalid value: "": .* should be at least 1 chars long/,
+      );
+      await expect(spread('when', { whenUnsatisfiable: 'Maybe' })).rejects.toThrow(
+        'spec.scheduling.topologySpreadConstraints[0].whenUnsatisfiable: Unsupported value: "Maybe": supported values: "DoNotSchedule", "ScheduleAnyway"',
+      );
+      await expect(spread('domains', { whenUnsatisfiable: 'ScheduleAnyway', minDomains: 2 })).rejects.toThrow(
+        'minDomains applies only to whenUnsatisfiable DoNotSchedule',
+      );
+      await expect(
+        spread('selector', { labelSelector: { matchExpressions: [{ key: 'app', operator: 'In' }] } }),
+      ).rejects.toThrow('values must be non-empty when operator is In or NotIn');
+      const twice = { maxSkew: 1, topologyKey: 'zone', whenUnsatisfiable: 'DoNotSchedule' };
+      await expect(scheduling('twice', { topologySpreadConstraints: [twice, twice] })).rejects.toThrow(
+        /spec.scheduling.topologySpreadConstraints\[1\]: Duplicate value/,
+      );
+    });
+
+    it('affinity', async () => {
+      await expect(nodeTerm('node-in', { key: 'zone', operator: 'In' })).rejects.toThrow(
+        'values must be non-empty when operator is In or NotIn',
+      );
+      await expect(nodeTerm('node-gt', { key: 'cpu', operator: 'Gt', values: ['many'] })).rejects.toThrow(
+        'operator Gt and Lt need exactly one value, an integer',
+      );
+      await expect(
+        nodeTerm('node-exists', { key: 'gpu', operator: 'Exists', values: ['a'] }),
+      ).rejects.toThrow('values must be empty when operator is Exists or DoesNotExist');
+      await expect(nodeTerm('node-op', { key: 'zone', operator: 'Near', values: ['a'] })).rejects.toThrow(
+        /operator: Unsupported value: "Near"/,
+      );
+      await expect(
+        scheduling('no-terms', {
+          affinity: {
+            nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [] } },
+          },
+        }),
+      ).rejects.toThrow(/nodeSelectorTerms: Invalid value: 0: .* should have at least 1 items/);
+      const anti = (name: string, term: object) =>
+        scheduling(name, {
+          affinity: {
+            podAntiAffinity: { preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 100, ...term }] },
+          },
+        });
+      await expect(anti('anti-key', { podAffinityTerm: {} })).rejects.toThrow(
+        /podAntiAffinity.preferredDuringSchedulingIgnoredDuringExecution\[0\].podAffinityTerm.topologyKey: Required value/,
+      );
+      await expect(
+        anti('anti-weight', { weight: 0, podAffinityTerm: { topologyKey: 'kubernetes.io/hostname' } }),
+      ).rejects.toThrow(/weight: Invalid value: 0: .* should be greater than or equal to 1/);
+    });
+
+    it('nodeSelector and priorityClassName', async () => {
+      await expect(scheduling('selector-value', { nodeSelector: { pool: 'a b' } })).rejects.toThrow(
+        /spec.scheduling.nodeSelector.pool: Invalid value: "a b"/,
+      );
+      await expect(scheduling('priority', { priorityClassName: 'High_Priority' })).rejects.toThrow(
+        /spec.scheduling.priorityClassName: Invalid value: "High_Priority"/,
+      );
+    });
+
+    it('a valid scheduling spec is stored as given', async () => {
+      const value = {
+        nodeSelector: { 'kubernetes.io/os': 'linux' },
+        tolerations: [
+          { key: 'dedicated', operator: 'Equal', value: 'agents', effect: 'NoSchedule' },
+          {
+            key: 'node.kubernetes.io/unreachable',
+            operator: 'Exists',
+            effect: 'NoExecute',
+            tolerationSeconds: 30,
+          },
+          { operator: 'Exists' },
+        ],
+        affinity: {
+          nodeAffinity: {
+            requiredDuringSchedulingIgnoredDuringExecution: {
+              nodeSelectorTerms: [
+                { matchExpressions: [{ key: 'cpu', operator: 'Gt', values: ['4'] }] },
+                { matchFields: [{ key: 'metadata.name', operator: 'In', values: ['node-1'] }] },
+              ],
+            },
+            preferredDuringSchedulingIgnoredDuringExecution: [
+              { weight: 1, preference: { matchExpressions: [{ key: 'ssd', operator: 'Exists' }] } },
+            ],
+          },
+          podAntiAffinity: {
+            requiredDuringSchedulingIgnoredDuringExecution: [
+              {
+                topologyKey: 'kubernetes.io/hostname',
+                labelSelector: { matchLabels: { 'app.kubernetes.io/instance': 'ok-scheduling' } },
+                namespaceSelector: { matchExpressions: [{ key: 'team', operator: 'NotIn', values: ['x'] }] },
+                namespaces: ['agents'],
+              },
+            ],
+          },
+        },
+        topologySpreadConstraints: [
+          {
+            maxSkew: 1,
+            topologyKey: 'topology.kubernetes.io/zone',
+            whenUnsatisfiable: 'DoNotSchedule',
+            minDomains: 2,
+            nodeAffinityPolicy: 'Honor',
+            nodeTaintsPolicy: 'Ignore',
+          },
+          { maxSkew: 2, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'ScheduleAnyway' },
+        ],
+        priorityClassName: 'system-cluster-critical',
+      };
+      await scheduling('ok-scheduling', value);
+      const stored = JSON.parse(
+        await controlPlane().kubectl(['get', 'lhb', 'ok-scheduling', '-n', ns(), '-o', 'json']),
+      ) as { spec: { scheduling: unknown } };
+      expect(stored.spec.scheduling).toEqual(value);
+    });
+  });
+
   it('a valid spec is stored with the schema defaults applied', async () => {
     await apply(bridge('ok', { image: 'i', database: { external: { secretRef: { name: 'x' } } } }));
     const stored = JSON.parse(
