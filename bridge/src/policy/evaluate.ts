@@ -222,6 +222,10 @@ export function matchCommand(match: CommandMatch, c: ShellCommand): boolean {
     const read = stdin && c.stdin !== undefined ? [c.stdin, ...globVictims(c.stdin)] : [];
     if (![...chosen, ...read].some((target) => matchesAnyPath(target, paths))) return false;
   }
+  if (match.inputs !== undefined) {
+    const inputs = match.inputs;
+    if (!c.inputs.some((f) => [f, ...globVictims(f)].some((t) => matchesAnyPath(t, inputs)))) return false;
+  }
   if (match.operands !== undefined) {
     for (const [name, patterns] of Object.entries(match.operands)) {
       const value = c.operands.get(name);

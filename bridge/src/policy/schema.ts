@@ -25,6 +25,7 @@ const commandMatch = {
         stdin: { type: 'boolean' },
       },
     },
+    inputs: stringList,
     operands: { type: 'object', minProperties: 1, additionalProperties: stringList },
     options: { type: 'object', minProperties: 1, additionalProperties: stringList },
     scope: { enum: ['any', 'all'] },

@@ -122,6 +122,37 @@ describe('analyseShell structure', () => {
     expect(analyseShell('cat < in').redirects).toEqual([]);
   });
 
+  it('gives each command the files its statement opens for reading, on any descriptor', () => {
+    const inputs = (src: string, cwd?: string): string[][] =>
+      analyseShell(src, cwd).commands.map((c) => c.inputs);
+    expect(inputs('exec 3< ~/.ssh/id_rsa; cat <&3')).toEqual([['~/.ssh/id_rsa'], []]);
+    expect(inputs('nc h 80 < k <> j', '/p')).toEqual([['/p/k', '/p/j']]);
+    expect(inputs('{ a; b < x; } < y', '/p')).toEqual([['/p/y'], ['/p/y', '/p/x']]);
+    expect(inputs('cat < $K; cat <<< k; cat k > out')).toEqual([[], [], []]);
+  });
+
+  it('finds endless loops by their constant conditions', () => {
+    const bomb = (src: string) => analyseShell(src).properties.has('fork_bomb');
+    for (const src of [
+      'while [ 1 ]; do x & done',
+      'while test yes; do x & done',
+      'while [[ on ]]; do x & done',
+      'while ((1)); do x & done',
+      'until ((0)); do x & done',
+      'until [ "" ]; do x & done',
+    ])
+      expect([src, bomb(src)]).toEqual([src, true]);
+    for (const src of [
+      'while [ "" ]; do x & done',
+      'while ((0)); do x & done',
+      'while [ -f f ] && true; do x & done',
+      'while [ $X ]; do x & done',
+      'while ((n < 3)); do x & done',
+      'until ((1)); do x & done',
+    ])
+      expect([src, bomb(src)]).toEqual([src, false]);
+  });
+
   it('flags computed program names and scripts', () => {
     expect(analyseShell('$(echo rm) -rf /').properties.has('dynamic_program')).toBe(true);
     expect(analyseShell('"$CMD" x').properties.has('dynamic_program')).toBe(true);

@@ -38,6 +38,8 @@ export interface ShellCommand {
   wrappers: string[];
   /** Canonical file redirected to its stdin (`cat < f`, `<> f`), if known. */
   stdin: string | undefined;
+  /** Canonical files its statement opens for reading on any descriptor (`< f`, `3< f`, `<> f`). */
+  inputs: string[];
 }
 
 export interface Redirection {
@@ -201,7 +203,11 @@ function analyse(src: string, cwd: string | undefined): ShellAnalysis {
     result.canonical = createHash('sha256').update(JSON.stringify(trees)).digest('base64url');
     const start = cwd === undefined ? undefined : canonicalPath(cwd);
     for (const tree of trees)
-      analyseTree(tree, { cwd: start, depth: 0, innerPipes: new WeakSet(), stdin: new WeakMap() }, result);
+      analyseTree(
+        tree,
+        { cwd: start, depth: 0, innerPipes: new WeakSet(), stdin: new WeakMap(), inputs: new WeakMap() },
+        result,
+      );
   }
   return result;
 }
@@ -250,6 +256,8 @@ interface Context {
   innerPipes: WeakSet<ShNode>;
   /** CallExpr → the file its statement redirects to stdin. */
   stdin: WeakMap<ShNode, string>;
+  /** CallExpr → the files its statement opens for reading. */
+  inputs: WeakMap<ShNode, string[]>;
 }
 
 /** Walks one parsed script in source order; `cd` changes the cwd of later commands. */
@@ -302,26 +310,45 @@ function argValues(call: ShNode): (string | null)[] {
 function recordCall(call: ShNode, vars: Variables | undefined, ctx: Context, result: ShellAnalysis): void {
   const { cwd } = ctx;
   const stdin = ctx.stdin.get(call);
+  const inputs = ctx.inputs.get(call) ?? [];
   const written = argValues(call);
   for (const command of commandChain(written, result, ctx)) {
     command.cwd = ctx.cwd;
     command.stdin = stdin;
+    command.inputs = inputs;
     result.commands.push(command);
     if (command.program === 'cd' || command.program === 'pushd') ctx.cwd = changeDirectory(command, ctx.cwd);
   }
   if (vars === undefined) return;
   const values = (call['Args'] as ShNode[]).map((word) => wordValue(word, vars));
   if (values.every((value, i) => value === written[i])) return;
-  for (const command of commandChain(values, null, ctx)) result.resolved.push({ ...command, cwd, stdin });
+  for (const command of commandChain(values, null, ctx))
+    result.resolved.push({ ...command, cwd, stdin, inputs });
 }
 
-/** `cat < f`, `{ a; b; } < f`: the commands of a statement read the file on stdin. */
+/**
+ * `cat < f`, `{ a; b; } < f`: the commands of a statement read the file on stdin;
+ * `exec 3< f`, `nc h 80 < f`: the files it opens for reading, on any descriptor.
+ */
 function noteStdin(stmt: ShNode, ctx: Context): void {
-  const file = stdinFile(stmt['Redirs'] as ShNode[], ctx.cwd);
-  if (file === undefined) return;
+  const redirects = stmt['Redirs'] as ShNode[];
+  const file = stdinFile(redirects, ctx.cwd);
+  const inputs = inputFiles(redirects, ctx.cwd);
+  if (file === undefined && inputs.length === 0) return;
   walk(stmt['Cmd'], (n) => {
-    if (n.type === 'CallExpr') ctx.stdin.set(n, file);
+    if (n.type !== 'CallExpr') return;
+    if (file !== undefined) ctx.stdin.set(n, file);
+    if (inputs.length > 0) ctx.inputs.set(n, [...(ctx.inputs.get(n) ?? []), ...inputs]);
   });
+}
+
+/** The canonical files the `<` / `<>` redirects open, on any descriptor (computed ones left out). */
+function inputFiles(redirects: ShNode[], cwd: string | undefined): string[] {
+  return redirects
+    .filter((r) => r['Op'] === OP_READ || r['Op'] === OP_READ_WRITE)
+    .map((r) => wordValue(r['Word'] as ShNode))
+    .filter((v): v is string => v !== null)
+    .map((v) => canonicalPath(v, cwd));
 }
 
 /** The canonical file the last `<` / `<>` of stdin opens; undefined when none or computed. */
@@ -436,9 +463,37 @@ function isEndless(loop: ShNode): boolean {
   }
   const last = (loop['Cond'] as ShNode[]).at(-1); // the last condition command decides
   const cmd = last?.['Cmd'] as ShNode | null | undefined;
-  if (cmd?.type !== 'CallExpr' || last?.['Negated'] === true) return false;
-  const words = argValues(cmd).join(' ');
-  return loop['Until'] === true ? words === 'false' : words === 'true' || words === ':';
+  if (!cmd || last?.['Negated'] === true) return false;
+  const truth = constantTruth(cmd);
+  return truth !== undefined && truth === (loop['Until'] !== true);
+}
+
+/**
+ * What a condition always answers, when it is a constant: `true`, `:`, `false`,
+ * `[ x ]` / `test x` / `[[ x ]]` of a non-empty literal (true), `((n))` of a number.
+ */
+function constantTruth(cmd: ShNode): boolean | undefined {
+  if (cmd.type === 'ArithmCmd' || cmd.type === 'TestClause') {
+    const x = cmd['X'] as ShNode;
+    const value = x.type === 'Word' ? wordValue(x) : null;
+    if (value === null) return undefined;
+    if (cmd.type === 'TestClause') return value === '' ? false : !value.startsWith('-') || undefined;
+    return /^\d+$/.test(value) ? Number(value) !== 0 : undefined;
+  }
+  if (cmd.type !== 'CallExpr') return undefined;
+  const words = argValues(cmd);
+  if (words.some((w) => w === null)) return undefined;
+  const [first, ...rest] = words as string[];
+  if (rest.length === 0 && (first === 'true' || first === ':')) return true;
+  if (rest.length === 0 && first === 'false') return false;
+  // One operand: true when it is not empty.
+  const operand =
+    first === '[' && rest.length === 2 && rest[1] === ']'
+      ? rest[0]
+      : first === 'test' && rest.length === 1
+        ? rest[0]
+        : undefined;
+  return operand === undefined ? undefined : operand !== '';
 }
 
 /**
@@ -709,6 +764,7 @@ function describe(words: (string | null)[], wrappers: string[]): ShellCommand {
     cwd: undefined,
     wrappers: [...wrappers],
     stdin: undefined,
+    inputs: [],
   };
 }
 

@@ -79,6 +79,8 @@ export interface CommandMatch {
    * `stdin`: the file redirected to the command's stdin counts too (`cat < ~/.ssh/id_rsa`).
    */
   args?: { paths: string[]; position?: 'any' | 'first' | 'last'; stdin?: boolean };
+  /** Files the command's statement opens for reading by a redirect, on any descriptor (`nc h 80 < f`, `exec 3< f`). */
+  inputs?: string[];
   /** `name=value` operands (dd's `of=`), value as path patterns. */
   operands?: Record<string, string[]>;
   /**
