@@ -18,6 +18,7 @@ import { locateBuild, type ControlPlaneBuild } from './binaries.js';
 import { CertificateAuthority, createServiceAccountKey } from './certificates.js';
 import { writeKubeconfig } from './kubeconfig.js';
 import { ManagedProcess } from './processes.js';
+import { crdsEstablished } from './wait.js';
 
 const run = promisify(execFile);
 
@@ -327,7 +328,7 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
     await Promise.all([
       (async () => {
         await kubectl('apply', '--server-side', '--force-conflicts', ...crdArgs);
-        await kubectl('wait', '--for=condition=Established', '--timeout=60s', ...crdArgs);
+        await crdsEstablished((args) => kubectl(...args), crdArgs);
         log(`CRDs established (${Date.now() - t0} ms)`);
       })(),
       (async () => {

@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 
 import { locateBuild } from '../controlplane/binaries.js';
 import { startControlPlane, type ControlPlane } from '../controlplane/controlplane.js';
-import { eventually } from '../controlplane/wait.js';
+import { crdsEstablished, eventually } from '../controlplane/wait.js';
 import { CRD_FILE, installCrd, OperatorProcess, sample } from './operator-process.js';
 
 const run = promisify(execFile);
@@ -109,12 +109,10 @@ describe('CloudNativePG not installed', () => {
     ).toContain('lighthouse-managed-bridge');
 
     await kubectl(['apply', '--server-side', ...cnpgCrds.flatMap((f) => ['-f', f])]);
-    await kubectl([
-      'wait',
-      '--for=condition=Established',
-      '--timeout=60s',
-      ...cnpgCrds.flatMap((f) => ['-f', f]),
-    ]);
+    await crdsEstablished(
+      kubectl,
+      cnpgCrds.flatMap((f) => ['-f', f]),
+    );
     await eventually(
       'the Cluster to be created',
       async () =>

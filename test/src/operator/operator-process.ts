@@ -9,7 +9,7 @@ import { CoreV1Api } from '@kubernetes/client-node';
 
 import { freePort } from '../controlplane/controlplane.js';
 import type { TestControlPlane } from '../controlplane/testing.js';
-import { eventually } from '../controlplane/wait.js';
+import { crdsEstablished, eventually } from '../controlplane/wait.js';
 import { stopChild } from '../processes/child.js';
 import { execForm, parseDockerfile } from '../packaging/dockerfile.js';
 
@@ -28,17 +28,7 @@ export const sample = (name: 'embedded' | 'managed-cnpg' | 'external-db') =>
 /** Installs (or updates) the LighthouseBridge CRD and waits until it is served. */
 export async function installCrd(cp: Pick<TestControlPlane, 'kubectl'>): Promise<void> {
   await cp.kubectl(['apply', '--server-side', '--force-conflicts', '-f', CRD_FILE]);
-  // Not `kubectl wait`: a CRD just created has `status.conditions: null` until its
-  // controllers catch up, and `kubectl wait` fails on that instead of waiting.
-  await eventually('the LighthouseBridge CRD to be Established', async () => {
-    const established = await cp.kubectl([
-      'get',
-      'crd/lighthousebridges.lighthouse.dev',
-      '-o',
-      'jsonpath={.status.conditions[?(@.type=="Established")].status}',
-    ]);
-    return established === 'True';
-  });
+  await crdsEstablished((args) => cp.kubectl(args), ['crd/lighthousebridges.lighthouse.dev']);
 }
 
 /**

@@ -11,7 +11,7 @@ import { afterAll, describe, expect, it } from '@jest/globals';
 import { AppsV1Api, CoreV1Api, type V1Deployment, type V1ReplicaSet } from '@kubernetes/client-node';
 
 import { controlPlane, useNamespace } from '../controlplane/testing.js';
-import { eventually } from '../controlplane/wait.js';
+import { crdsEstablished, eventually } from '../controlplane/wait.js';
 import { ChartOperator } from './chart-operator.js';
 import { chartDir, repo } from './helm.js';
 import { exposedMetricNames } from './metric-names.js';
@@ -145,12 +145,7 @@ describe('charts/lighthouse on the control plane', () => {
     );
     await cp.kubectl(['get', 'clusterrole', `${fullname()}-manager`]);
     await cp.kubectl(['get', 'rolebinding', `${fullname()}-manager`, '-n', bridgesNs()]);
-    await cp.kubectl([
-      'wait',
-      '--for=condition=Established',
-      '--timeout=60s',
-      'crd/lighthousebridges.lighthouse.dev',
-    ]);
+    await crdsEstablished((args) => cp.kubectl(args), ['crd/lighthousebridges.lighthouse.dev']);
   }, 180_000);
 
   it("runs the operator with the chart's identity and environment: two samples become Ready using only granted permissions", async () => {
