@@ -2,7 +2,12 @@
 // the master key, and calls to the bridge with the admin credential derived from it.
 import { existsSync } from 'node:fs';
 import { ADMIN_AGENT, deriveAgentKey } from '../auth/credentials.js';
-import { BridgeClient, unreachableCause, type BridgeResponse } from '../client/bridge-client.js';
+import {
+  BridgeClient,
+  MalformedAnswerError,
+  unreachableCause,
+  type BridgeResponse,
+} from '../client/bridge-client.js';
 import { ConfigError, loadConfig } from '../config/env.js';
 import { loadMasterKey } from '../config/master-key.js';
 import { isBridgeUrl } from '../hook/client-config.js';
@@ -44,6 +49,10 @@ export async function asAdmin<T>(
   try {
     return await call(client);
   } catch (err) {
+    if (err instanceof MalformedAnswerError) {
+      process.stderr.write(`lighthouse ${command}: ${err.message}\n`);
+      return undefined;
+    }
     const cause = unreachableCause(err, TIMEOUT_MS);
     if (cause === undefined) throw err;
     process.stderr.write(`lighthouse ${command}: bridge unreachable at ${url} (${cause})\n`);

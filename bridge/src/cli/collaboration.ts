@@ -1,6 +1,6 @@
 // Dispatch for the agent-collaboration commands, with one place that turns
 // their errors into a message and an exit code.
-import { unreachableCause } from '../client/bridge-client.js';
+import { MalformedAnswerError, unreachableCause } from '../client/bridge-client.js';
 import { ClientConfigError } from '../hook/client-config.js';
 import { isUsageError, usageLine } from './args.js';
 import { CommandError } from './connect.js';
@@ -29,6 +29,10 @@ export async function collaborationCommand(name: string, argv: string[]): Promis
     if (isUsageError(err)) {
       process.stderr.write(usageLine(name, err));
       return 2;
+    }
+    if (err instanceof MalformedAnswerError) {
+      process.stderr.write(`lighthouse ${name}: ${err.message}\n`);
+      return 1;
     }
     const cause = unreachableCause(err);
     if (cause !== undefined) {

@@ -74,15 +74,26 @@ export class BridgeClient {
   }
 }
 
+/** An answer that says it is JSON and is not (cut short by a proxy, say). */
+export class MalformedAnswerError extends Error {
+  override name = 'MalformedAnswerError';
+}
+
 /** A fetch Response read whole: JSON bodies parsed, anything else as text. */
 export async function bridgeResponse<T = unknown>(res: Response): Promise<BridgeResponse<T>> {
   const text = await res.text();
   const isJson = (res.headers.get('content-type') ?? '').includes('application/json');
-  return {
-    status: res.status,
-    headers: res.headers,
-    body: (isJson && text ? JSON.parse(text) : text) as T,
-  };
+  let body: unknown = text;
+  if (isJson && text) {
+    try {
+      body = JSON.parse(text);
+    } catch (err) {
+      throw new MalformedAnswerError(
+        `bridge answered ${res.status} with JSON that does not parse (${text.length} characters: ${(err as Error).message})`,
+      );
+    }
+  }
+  return { status: res.status, headers: res.headers, body: body as T };
 }
 
 /**

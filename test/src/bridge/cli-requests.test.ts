@@ -14,6 +14,7 @@ import { bridgeForSuite, MASTER, until, type TestBridge } from './harness.js';
 const repo = fileURLToPath(new URL('../../../', import.meta.url));
 const cli = path.join(repo, 'bridge', 'bin', 'lighthouse.js');
 const PREFIX = '/lighthouse';
+const CUT = '/cut-short';
 
 let bridge: TestBridge;
 bridgeForSuite({}, (b) => (bridge = b));
@@ -45,6 +46,9 @@ beforeAll(async () => {
   proxy = createServer((req, res) => {
     asked.push(req.url!);
     if (req.url === PREFIX || req.url!.startsWith(`${PREFIX}/`)) return forward(req, res);
+    // An answer cut short on its way: it says JSON, and half of it came.
+    if (req.url!.startsWith(`${CUT}/`))
+      return res.writeHead(200, { 'content-type': 'application/json' }).end('{"elicitations": [{"id": "');
     // Anything else is the proxy's own page, as for a bridge URL missing the prefix.
     res.writeHead(404, { 'content-type': 'text/html' }).end('<html>\n<h1>404 Not Found</h1>\n</html>\n');
   });
@@ -143,6 +147,22 @@ describe('a bridge behind a proxy at a sub-path', () => {
       stdout: '',
       stderr: `lighthouse ${name}: bridge answered 404 without a Lighthouse error (text/html): check the bridge URL\n`,
     });
+  });
+
+  it.each([
+    [['status'], 'status'],
+    [['elicit', 'list'], 'elicit'],
+    [['flags', 'list'], 'flags'],
+    [['agent', 'revoke', 'someone'], 'agent revoke'],
+    [['expert', 'list'], 'expert list'],
+  ])('an answer cut short: %j prints one line, no stack: exit 1', async (args, name) => {
+    const r = await lighthouse(args, `${proxyUrl}${CUT}`);
+    expect(r).toMatchObject({ code: 1, stdout: '' });
+    expect(r.stderr).toMatch(
+      new RegExp(
+        `^lighthouse ${name}: bridge answered 200 with JSON that does not parse \\(26 characters: [^\\n]+\\)\\n$`,
+      ),
+    );
   });
 });
 
