@@ -5,7 +5,7 @@ import { closeSync, openSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import { CoreV1Api } from '@kubernetes/client-node';
+import { CoreV1Api, CustomObjectsApi } from '@kubernetes/client-node';
 
 import { freePort } from '../controlplane/controlplane.js';
 import type { TestControlPlane } from '../controlplane/testing.js';
@@ -24,6 +24,54 @@ export const IMAGE_NODE_FLAGS: string[] = (() => {
 export const CRD_FILE = path.join(repoRoot, 'crds', 'lighthouse.dev_lighthousebridges.yaml');
 export const sample = (name: 'embedded' | 'managed-cnpg' | 'external-db') =>
   path.join(repoRoot, 'k8s', 'samples', `${name}.yaml`);
+
+/** A LighthouseBridge on an external database (its Secret need not exist), with `spec` added. */
+export const bridgeManifest = (name: string, spec: object = {}) => ({
+  apiVersion: 'lighthouse.dev/v1alpha1',
+  kind: 'LighthouseBridge',
+  metadata: { name },
+  spec: {
+    image: 'registry.invalid/lighthouse:1',
+    database: { external: { secretRef: { name: 'db' } } },
+    ...spec,
+  },
+});
+
+/** Applies bridgeManifest(name, spec) in `namespace` with kubectl. */
+export async function applyBridge(
+  cp: Pick<TestControlPlane, 'kubectl'>,
+  namespace: string,
+  name: string,
+  spec: object = {},
+): Promise<void> {
+  await cp.kubectl(['apply', '-n', namespace, '-f', '-'], {
+    input: JSON.stringify(bridgeManifest(name, spec)),
+  });
+}
+
+/** Waits (kubectl, 120 s) until the LighthouseBridge is Ready. */
+export async function waitBridgeReady(
+  cp: Pick<TestControlPlane, 'kubectl'>,
+  namespace: string,
+  name: string,
+): Promise<void> {
+  await cp.kubectl(['wait', '-n', namespace, '--for=condition=Ready', '--timeout=120s', `lhb/${name}`]);
+}
+
+/** The LighthouseBridge `name` in `namespace`, as the API server has it. */
+export async function readBridge<T>(
+  cp: Pick<TestControlPlane, 'kubeConfig'>,
+  namespace: string,
+  name: string,
+): Promise<T> {
+  return (await cp.kubeConfig().makeApiClient(CustomObjectsApi).getNamespacedCustomObject({
+    group: 'lighthouse.dev',
+    version: 'v1alpha1',
+    namespace,
+    plural: 'lighthousebridges',
+    name,
+  })) as T;
+}
 
 /** Installs (or updates) the LighthouseBridge CRD and waits until it is served. */
 export async function installCrd(cp: Pick<TestControlPlane, 'kubectl'>): Promise<void> {

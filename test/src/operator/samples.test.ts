@@ -11,7 +11,7 @@ import { CoreV1Api, CustomObjectsApi, AppsV1Api } from '@kubernetes/client-node'
 
 import { controlPlane, useNamespace } from '../controlplane/testing.js';
 import { eventually } from '../controlplane/wait.js';
-import { installCrd, OperatorProcess, sample } from './operator-process.js';
+import { installCrd, OperatorProcess, readBridge, sample, waitBridgeReady } from './operator-process.js';
 
 const ns = useNamespace('operator-samples');
 let operator: OperatorProcess;
@@ -38,27 +38,12 @@ interface Bridge {
 const custom = () => controlPlane().kubeConfig().makeApiClient(CustomObjectsApi);
 const core = () => controlPlane().kubeConfig().makeApiClient(CoreV1Api);
 
-async function bridge(name: string): Promise<Bridge> {
-  return (await custom().getNamespacedCustomObject({
-    group: 'lighthouse.dev',
-    version: 'v1alpha1',
-    namespace: ns(),
-    plural: 'lighthousebridges',
-    name,
-  })) as Bridge;
-}
+const bridge = (name: string) => readBridge<Bridge>(controlPlane(), ns(), name);
 
 const condition = (b: Bridge, type: string) => b.status?.conditions?.find((c) => c.type === type);
 
 async function waitReady(name: string): Promise<Bridge> {
-  await controlPlane().kubectl([
-    'wait',
-    '-n',
-    ns(),
-    '--for=condition=Ready',
-    '--timeout=120s',
-    `lhb/${name}`,
-  ]);
+  await waitBridgeReady(controlPlane(), ns(), name);
   return bridge(name);
 }
 

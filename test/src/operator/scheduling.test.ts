@@ -5,12 +5,20 @@
 import path from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { CoreV1Api, CustomObjectsApi } from '@kubernetes/client-node';
+import { CoreV1Api } from '@kubernetes/client-node';
 
 import { FAKE_NODE_ANNOTATION } from '../controlplane/controlplane.js';
 import { controlPlane, useNamespace } from '../controlplane/testing.js';
 import { eventually } from '../controlplane/wait.js';
-import { AuditLog, describeWrite, installCrd, OperatorProcess } from './operator-process.js';
+import {
+  applyBridge as applyManifest,
+  AuditLog,
+  describeWrite,
+  installCrd,
+  OperatorProcess,
+  readBridge,
+  waitBridgeReady,
+} from './operator-process.js';
 
 const ns = useNamespace('operator-scheduling');
 const POOL = 'lighthouse.dev/test-pool';
@@ -27,29 +35,10 @@ interface Bridge {
 const core = () => controlPlane().kubeConfig().makeApiClient(CoreV1Api);
 const condition = (b: Bridge, type: string) => b.status?.conditions?.find((c) => c.type === type);
 
-async function getBridge(name: string): Promise<Bridge> {
-  return (await controlPlane().kubeConfig().makeApiClient(CustomObjectsApi).getNamespacedCustomObject({
-    group: 'lighthouse.dev',
-    version: 'v1alpha1',
-    namespace: ns(),
-    plural: 'lighthousebridges',
-    name,
-  })) as Bridge;
-}
+const getBridge = (name: string) => readBridge<Bridge>(controlPlane(), ns(), name);
 
-async function applyBridge(name: string, scheduling: object): Promise<void> {
-  const doc = {
-    apiVersion: 'lighthouse.dev/v1alpha1',
-    kind: 'LighthouseBridge',
-    metadata: { name },
-    spec: {
-      image: 'registry.invalid/lighthouse:1',
-      database: { external: { secretRef: { name: 'db' } } },
-      scheduling,
-    },
-  };
-  await controlPlane().kubectl(['apply', '-n', ns(), '-f', '-'], { input: JSON.stringify(doc) });
-}
+const applyBridge = (name: string, scheduling: object) =>
+  applyManifest(controlPlane(), ns(), name, { scheduling });
 
 const bridgePods = async (name: string) =>
   (await core().listNamespacedPod({ namespace: ns(), labelSelector: `app.kubernetes.io/instance=${name}` }))
@@ -150,14 +139,7 @@ describe('spec.scheduling places bridge pods', () => {
       ],
       priorityClassName: ns(),
     });
-    await controlPlane().kubectl([
-      'wait',
-      '-n',
-      ns(),
-      '--for=condition=Ready',
-      '--timeout=120s',
-      'lhb/placed',
-    ]);
+    await waitBridgeReady(controlPlane(), ns(), 'placed');
     const pods = await bridgePods('placed');
     expect(pods).toHaveLength(2);
     expect(pods.map((p) => p.spec!.nodeName)).toEqual([node, node]);

@@ -7,7 +7,14 @@ import { AppsV1Api, CoreV1Api } from '@kubernetes/client-node';
 
 import { controlPlane, useNamespace } from '../controlplane/testing.js';
 import { eventually } from '../controlplane/wait.js';
-import { AuditLog, describeWrite, installCrd, OperatorProcess } from './operator-process.js';
+import {
+  applyBridge as applyManifest,
+  AuditLog,
+  describeWrite,
+  installCrd,
+  OperatorProcess,
+  waitBridgeReady,
+} from './operator-process.js';
 
 const ns = useNamespace('operator-steady');
 const RESYNC_SECONDS = 10;
@@ -18,32 +25,9 @@ const apps = () => controlPlane().kubeConfig().makeApiClient(AppsV1Api);
 const core = () => controlPlane().kubeConfig().makeApiClient(CoreV1Api);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-const bridge = (name: string, spec: object) =>
-  JSON.stringify({
-    apiVersion: 'lighthouse.dev/v1alpha1',
-    kind: 'LighthouseBridge',
-    metadata: { name },
-    spec: {
-      image: 'registry.invalid/lighthouse:1',
-      database: { external: { secretRef: { name: 'db' } } },
-      ...spec,
-    },
-  });
+const applyBridge = (name: string, spec: object = {}) => applyManifest(controlPlane(), ns(), name, spec);
 
-async function applyBridge(name: string, spec: object = {}) {
-  await controlPlane().kubectl(['apply', '-n', ns(), '-f', '-'], { input: bridge(name, spec) });
-}
-
-async function waitReady(name: string) {
-  await controlPlane().kubectl([
-    'wait',
-    '-n',
-    ns(),
-    '--for=condition=Ready',
-    '--timeout=120s',
-    `lhb/${name}`,
-  ]);
-}
+const waitReady = (name: string) => waitBridgeReady(controlPlane(), ns(), name);
 
 beforeAll(async () => {
   const cp = controlPlane();

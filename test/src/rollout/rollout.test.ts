@@ -10,19 +10,20 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import {
-  AppsV1Api,
-  CoreV1Api,
-  CustomObjectsApi,
-  type V1Deployment,
-  type V1PodTemplateSpec,
-} from '@kubernetes/client-node';
+import { AppsV1Api, CoreV1Api, type V1Deployment, type V1PodTemplateSpec } from '@kubernetes/client-node';
 
 import type { LighthouseBridge } from '@lighthouse/operator/api/types.js';
 import { REVISION_ANNOTATION } from '@lighthouse/operator/specs/revision.js';
 import { controlPlane, useNamespace } from '../controlplane/testing.js';
 import { eventually } from '../controlplane/wait.js';
-import { AuditLog, describeWrite, installCrd, OperatorProcess } from '../operator/operator-process.js';
+import {
+  applyBridge as applyManifest,
+  AuditLog,
+  describeWrite,
+  installCrd,
+  OperatorProcess,
+  readBridge,
+} from '../operator/operator-process.js';
 import { startBridgeProcess } from '../processes/bridge-process.js';
 
 const ns = useNamespace('rollout');
@@ -30,25 +31,12 @@ let operator: OperatorProcess;
 
 const apps = () => controlPlane().kubeConfig().makeApiClient(AppsV1Api);
 const core = () => controlPlane().kubeConfig().makeApiClient(CoreV1Api);
-const custom = () => controlPlane().kubeConfig().makeApiClient(CustomObjectsApi);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 const DEADLINE = 30; // the schema's minimum
 const UNSCHEDULABLE = { requests: { cpu: '64', memory: '512Mi' }, limits: { memory: '1Gi' } };
 
-async function applyBridge(name: string, spec: object) {
-  const body = {
-    apiVersion: 'lighthouse.dev/v1alpha1',
-    kind: 'LighthouseBridge',
-    metadata: { name },
-    spec: {
-      image: 'registry.invalid/lighthouse:1',
-      database: { external: { secretRef: { name: 'db' } } },
-      ...spec,
-    },
-  };
-  await controlPlane().kubectl(['apply', '-n', ns(), '-f', '-'], { input: JSON.stringify(body) });
-}
+const applyBridge = (name: string, spec: object) => applyManifest(controlPlane(), ns(), name, spec);
 
 async function patchSpec(name: string, spec: object) {
   await controlPlane().kubectl([
@@ -63,14 +51,7 @@ async function patchSpec(name: string, spec: object) {
   ]);
 }
 
-const getBridge = async (name: string) =>
-  (await custom().getNamespacedCustomObject({
-    group: 'lighthouse.dev',
-    version: 'v1alpha1',
-    namespace: ns(),
-    plural: 'lighthousebridges',
-    name,
-  })) as LighthouseBridge;
+const getBridge = (name: string) => readBridge<LighthouseBridge>(controlPlane(), ns(), name);
 
 const condition = (lhb: LighthouseBridge, type: string) =>
   lhb.status?.conditions?.find((c) => c.type === type);
