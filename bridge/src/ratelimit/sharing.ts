@@ -23,7 +23,10 @@ export class SpendingShare {
   private readonly replica = randomUUID();
   private timer: NodeJS.Timeout | undefined;
   private unlisten: (() => Promise<void>) | undefined;
-  private sending: Promise<void> = Promise.resolve();
+  /** The send under way; a tick while one is (a slow or absent database) is skipped, not queued. */
+  private sending: Promise<unknown> | undefined;
+  /** Whether the last send failed: an outage is reported once, not every tick. */
+  private failing = false;
 
   constructor(
     private readonly db: Database,
@@ -34,7 +37,17 @@ export class SpendingShare {
   async start(intervalMs: number): Promise<void> {
     this.unlisten = await this.db.listen(SPENDING_CHANNEL, (payload) => this.receive(payload));
     this.timer = setInterval(() => {
-      this.sending = this.sending.then(() => this.send()).catch(this.onError);
+      this.sending ??= this.send()
+        .then(
+          (sent) => {
+            if (sent > 0) this.failing = false;
+          },
+          (err: unknown) => {
+            if (!this.failing) this.onError(err);
+            this.failing = true;
+          },
+        )
+        .finally(() => (this.sending = undefined));
     }, intervalMs);
     this.timer.unref();
   }
@@ -45,10 +58,11 @@ export class SpendingShare {
     await this.unlisten?.();
   }
 
-  private async send(): Promise<void> {
-    for (const payload of payloads(this.replica, this.limiter.takeSpending())) {
-      await this.db.notify(SPENDING_CHANNEL, payload);
-    }
+  /** Sends what was spent since the last send; returns how many notifications went out. */
+  private async send(): Promise<number> {
+    const out = payloads(this.replica, this.limiter.takeSpending());
+    for (const payload of out) await this.db.notify(SPENDING_CHANNEL, payload);
+    return out.length;
   }
 
   private receive(payload: string): void {
