@@ -267,7 +267,7 @@ function analyseTree(root: ShNode, ctx: Context, result: ShellAnalysis): void {
     switch (node.type) {
       case 'Stmt':
         scriptOnStdin(node, ctx, result);
-        noteStdin(node, ctx);
+        noteInputs(node, ctx);
         break;
       case 'CallExpr':
         recordCall(node, variables.get(node), ctx, result);
@@ -330,11 +330,12 @@ function recordCall(call: ShNode, vars: Variables | undefined, ctx: Context, res
  * `cat < f`, `{ a; b; } < f`: the commands of a statement read the file on stdin;
  * `exec 3< f`, `nc h 80 < f`: the files it opens for reading, on any descriptor.
  */
-function noteStdin(stmt: ShNode, ctx: Context): void {
-  const redirects = stmt['Redirs'] as ShNode[];
-  const file = stdinFile(redirects, ctx.cwd);
-  const inputs = inputFiles(redirects, ctx.cwd);
-  if (file === undefined && inputs.length === 0) return;
+function noteInputs(stmt: ShNode, ctx: Context): void {
+  const reads = readRedirects(stmt['Redirs'] as ShNode[], ctx.cwd);
+  if (reads.length === 0) return;
+  // The last `<` of stdin decides what it reads; one computed at run time is unknown.
+  const file = reads.filter((r) => r.fd === '0').at(-1)?.file ?? undefined;
+  const inputs = reads.map((r) => r.file).filter((f): f is string => f !== null);
   walk(stmt['Cmd'], (n) => {
     if (n.type !== 'CallExpr') return;
     if (file !== undefined) ctx.stdin.set(n, file);
@@ -342,25 +343,17 @@ function noteStdin(stmt: ShNode, ctx: Context): void {
   });
 }
 
-/** The canonical files the `<` / `<>` redirects open, on any descriptor (computed ones left out). */
-function inputFiles(redirects: ShNode[], cwd: string | undefined): string[] {
+/** The `<` / `<>` redirects in order: the descriptor each opens, its canonical file (null when computed). */
+function readRedirects(redirects: ShNode[], cwd: string | undefined): { fd: string; file: string | null }[] {
   return redirects
     .filter((r) => r['Op'] === OP_READ || r['Op'] === OP_READ_WRITE)
-    .map((r) => wordValue(r['Word'] as ShNode))
-    .filter((v): v is string => v !== null)
-    .map((v) => canonicalPath(v, cwd));
-}
-
-/** The canonical file the last `<` / `<>` of stdin opens; undefined when none or computed. */
-function stdinFile(redirects: ShNode[], cwd: string | undefined): string | undefined {
-  let file: string | undefined;
-  for (const r of redirects) {
-    const fd = (r['N'] as ShNode | null)?.['Value'];
-    if ((r['Op'] !== OP_READ && r['Op'] !== OP_READ_WRITE) || (fd !== undefined && fd !== '0')) continue;
-    const value = wordValue(r['Word'] as ShNode);
-    file = value === null ? undefined : canonicalPath(value, cwd);
-  }
-  return file;
+    .map((r) => {
+      const value = wordValue(r['Word'] as ShNode);
+      return {
+        fd: ((r['N'] as ShNode | null)?.['Value'] as string | undefined) ?? '0',
+        file: value === null ? null : canonicalPath(value, cwd),
+      };
+    });
 }
 
 /** `bash <<EOF … EOF` and `sh <<< "…"` run the here-document as a script. */
@@ -707,7 +700,6 @@ function unwrap(program: string, args: (string | null)[]): (string | null)[] | n
   return rest.length === 0 ? null : rest;
 }
 
-/** Program, flags and positional arguments of one command's words. */
 /**
  * Whether bash may expand a command name to something else: `*`, `?`, a bracket
  * expression or a brace list. A lone `[` is the test command, not a pattern.
@@ -716,6 +708,7 @@ function isPattern(word: string): boolean {
   return /[*?]|\[.*\]|\{[^}]*(?:,|\.\.)[^}]*\}/.test(word);
 }
 
+/** Program, flags and positional arguments of one command's words. */
 function describe(words: (string | null)[], wrappers: string[]): ShellCommand {
   const [first, ...args] = words;
   const program = first === null || first === undefined || isPattern(first) ? null : basename(first);
