@@ -44,7 +44,7 @@ describe('SpendingShare', () => {
     let release!: () => void;
     const db = database(() => new Promise<void>((r) => (release = r)));
     const limiter = new RateLimiter(limits);
-    const share = new SpendingShare(db, limiter);
+    const share = new SpendingShare(db, limiter, 'replica-1');
     await share.start(10);
     limiter.take('a', 'validate');
     await sleep(120); // about ten ticks: one send, hanging
@@ -64,7 +64,7 @@ describe('SpendingShare', () => {
     });
     const limiter = new RateLimiter(limits);
     const errors: string[] = [];
-    const share = new SpendingShare(db, limiter, (err) => errors.push((err as Error).message));
+    const share = new SpendingShare(db, limiter, 'replica-1', (err) => errors.push((err as Error).message));
     await share.start(10);
     for (let i = 0; i < 5; i++) {
       limiter.take('a', 'validate');

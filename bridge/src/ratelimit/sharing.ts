@@ -5,7 +5,6 @@
 // N replicas can spend up to N times a burst before every replica knows.
 // A notification lost with a connection is spending forgotten: each replica's
 // own limit still holds.
-import { randomUUID } from 'node:crypto';
 import type { Database } from '../storage/index.js';
 import type { Budget, RateLimiter, Spending } from './token-bucket.js';
 
@@ -20,7 +19,6 @@ interface Message {
 }
 
 export class SpendingShare {
-  private readonly replica = randomUUID();
   private timer: NodeJS.Timeout | undefined;
   private unlisten: (() => Promise<void>) | undefined;
   /** The send under way; a tick while one is (a slow or absent database) is skipped, not queued. */
@@ -31,6 +29,8 @@ export class SpendingShare {
   constructor(
     private readonly db: Database,
     private readonly limiter: RateLimiter,
+    /** This replica's id (the bridge's replicaId): what it hears from itself is not counted twice. */
+    private readonly replica: string,
     private readonly onError: (err: unknown) => void = () => {},
   ) {}
 

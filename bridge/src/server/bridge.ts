@@ -134,7 +134,7 @@ export async function createBridgeServices(
     stops.unshift(() => project.close());
 
     const rateLimiter = new RateLimiter(config.rateLimits);
-    const spending = new SpendingShare(store.db, rateLimiter, (err) =>
+    const spending = new SpendingShare(store.db, rateLimiter, replicaId, (err) =>
       logger.warn('telling other replicas what agents spent failed', { err }),
     );
     await spending.start(SPENDING_SHARE_INTERVAL_MS);
