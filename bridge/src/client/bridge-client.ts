@@ -20,14 +20,14 @@ export interface BridgeClientOptions {
 
 export class BridgeClient {
   readonly credential: Credential;
-  private readonly base: string;
   private readonly timeoutMs: number;
+  private readonly base: string;
 
   constructor(opts: BridgeClientOptions) {
     this.credential =
       typeof opts.credential === 'string' ? parseCredential(opts.credential) : opts.credential;
-    this.base = opts.url.replace(/\/+$/, '');
     this.timeoutMs = opts.timeoutMs ?? 60_000;
+    this.base = opts.url;
   }
 
   get agentId(): string {
@@ -46,7 +46,7 @@ export class BridgeClient {
 
   /** Where `path` is: under the base URL's path too, for a bridge a proxy serves at a sub-path. */
   url(path: string): string {
-    return this.base + path;
+    return underBase(this.base, path);
   }
 
   /**
@@ -72,6 +72,11 @@ export class BridgeClient {
   post<T = unknown>(path: string, body: unknown): Promise<BridgeResponse<T>> {
     return this.request<T>('POST', path, body);
   }
+}
+
+/** `path` under the base URL's own path: `https://gw/lighthouse/` and `/v1/x` give `https://gw/lighthouse/v1/x`. */
+export function underBase(base: string, path: string): string {
+  return base.replace(/\/+$/, '') + path;
 }
 
 /** An answer that says it is JSON and is not (cut short by a proxy, say). */

@@ -4,6 +4,7 @@
 // The modules come from process.getBuiltinModule, not `import`: importing
 // node:http as ESM evaluates every export, and its WebSocket getters load
 // undici (about 20 ms of the hook's start, which Claude Code pays per call).
+import { underBase } from '../client/bridge-client.js';
 
 export interface PostResult {
   status: number;
@@ -27,7 +28,7 @@ export function postJson(opts: PostOptions, pathname: string, payload: unknown):
   const body = JSON.stringify(payload);
   // Under the base URL's path, and signed without it, as BridgeClient does: a proxy
   // serving the bridge at a sub-path strips it, and the bridge checks the path it receives.
-  const target = new URL(opts.url.replace(/\/+$/, '') + pathname);
+  const target = new URL(underBase(opts.url, pathname));
   const lib = process.getBuiltinModule(target.protocol === 'https:' ? 'node:https' : 'node:http');
   return new Promise((resolve, reject) => {
     const req = lib.request(target, {
